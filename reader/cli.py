@@ -1,0 +1,369 @@
+"""The `reader` command line: parses arguments, calls the library, prints.
+
+Textual is imported only when the app is opened, so scripted commands start fast.
+Every user mistake ends in one line on standard error and a non-zero exit code:
+2 for bad input or usage, 1 for a library that cannot be used (locked, unreadable).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from reader import __version__
+from reader.importers import BadInput
+from reader.library import Library, UnknownPaper
+from reader.models import Paper, Status, UserState, record
+from reader.store import LoadError, LockedError, StoreError, WriteError
+from reader.text import clean_block, clean_line
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INPUT = 2
+EXIT_LIBRARY = 1
+
+
+class UserError(click.ClickException):
+    """A one-line error for the user, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"reader: error: {clean_line(self.format_message())}", err=True)
+
+
+def user_errors(func: F) -> F:
+    """Turn the library's exceptions into one-line errors with the right exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (BadInput, UnknownPaper) as exc:
+            raise UserError(str(exc), EXIT_INPUT) from None
+        except (LockedError, LoadError, WriteError, StoreError) as exc:
+            raise UserError(str(exc), EXIT_LIBRARY) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_date(value: str | None, option: str = "--date") -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def parse_status(value: str, *, allow_all: bool = False) -> Status | None:
+    if allow_all and value.strip().lower() == "all":
+        return None
+    try:
+        return Status.parse(value)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+class Context:
+    """What every command gets: where the library is."""
+
+    def __init__(self, db: Path | None) -> None:
+        self.db = db
+
+    @contextmanager
+    def library(self, *, readonly: bool = False) -> Iterator[Library]:
+        library = Library.open(self.db, readonly=readonly)
+        try:
+            yield library
+        finally:
+            library.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Library folder (default: $READER_DB, else the user data folder).",
+)
+@click.option("--demo", is_flag=True, help="Open the app on a throwaway copy of the bundled sample day.")
+@click.version_option(__version__, prog_name="reader")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, demo: bool) -> None:
+    """Triage the day's papers, keep notes on them and report what you read.
+
+    With no command, opens the app on the library.
+    """
+    ctx.obj = Context(db)
+    if ctx.invoked_subcommand is not None:
+        if demo:
+            raise UserError("--demo opens the app; it does not go with a command")
+        return
+    if demo:
+        run_demo()
+    else:
+        open_app(db)
+
+
+def run_demo() -> None:
+    """Import the sample day into a fresh temporary library and open the app on it."""
+    from reader.resources import SAMPLE_DAY, sample_files
+
+    folder = Path(tempfile.mkdtemp(prefix="reader-demo-"))
+    try:
+        with Library.open(folder) as library:
+            library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+        open_app(folder, demo=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@user_errors
+def open_app(db: Path | None, *, demo: bool = False) -> None:
+    """Open the Textual app (imported only now: scripted commands never load Textual)."""
+    if not sys.stdout.isatty() and not os.environ.get("READER_FORCE_APP"):
+        raise UserError("the app needs a terminal; use a command (see `reader --help`)", EXIT_INPUT)
+    from reader.tui.app import run_app
+
+    run_app(db, demo=demo)
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The featured day (year) for pages that show only `Jul 31`.")
+@pass_context
+@user_errors
+def import_cmd(obj: Context, files: Sequence[Path], day: str | None) -> None:
+    """Import papers from files: the Daily Papers page copied as text, or API JSON.
+
+    All files are read and checked before anything is written: one bad file and nothing is
+    imported. Re-importing a paper merges its metadata and never touches notes, tags or status.
+    """
+    featured = parse_date(day)
+    with obj.library() as library:
+        result = library.import_files(list(files), day=featured)
+    days = ", ".join(result.days)
+    click.echo(f"{result.summary()}" + (f" (featured {days})" if days else ""))
+
+
+# -- list and show -------------------------------------------------------------------------
+
+
+def select_ids(library: Library, status: Status | None, day: str | None, query: str | None) -> list[str]:
+    ids = library.ids(status=status, day=day)
+    if query:
+        hits = library.search_index().search(query, ids=ids)
+        return [hit.id for hit in hits]
+    return ids
+
+
+def resolve_day(library: Library, value: str | None) -> str | None:
+    """A `--day` value: `YYYY-MM-DD`, or `latest` for the newest featured day."""
+    if value is None:
+        return None
+    if value == "latest":
+        days = library.days()
+        return days[-1] if days else None
+    parsed = parse_date(value, "--day")
+    return parsed.isoformat() if parsed else None
+
+
+def _json(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+
+
+@cli.command("list")
+@click.option("--status", "status_name", default="all", show_default=True, help="A status, or all.")
+@click.option("--day", metavar="YYYY-MM-DD|latest", help="Only papers featured on that day.")
+@click.option("--query", "-q", metavar="TEXT", help="A filter in the search language (see README).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
+@pass_context
+@user_errors
+def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, as_json: bool) -> None:
+    """List papers (all of them unless filtered). Reads without locking the library."""
+    status = parse_status(status_name, allow_all=True)
+    with obj.library(readonly=True) as library:
+        ids = select_ids(library, status, resolve_day(library, day), query)
+        if as_json:
+            click.echo(_json([record(library.paper(pid), library.state(pid)) for pid in ids]))
+            return
+        if not ids:
+            click.echo(
+                "no papers" + (" match" if query or status or day else " yet: try `reader import FILE`"), err=True
+            )
+            return
+        width = shutil.get_terminal_size((120, 24)).columns
+        for pid in ids:
+            click.echo(list_row(library.paper(pid), library.state(pid), width))
+
+
+STATUS_MARK = {
+    Status.INBOX: "·",
+    Status.TO_READ: "○",
+    Status.READING: "◐",
+    Status.DONE: "●",
+    Status.SKIPPED: "×",
+}
+
+
+def list_row(paper: Paper, state: UserState, width: int) -> str:
+    day = paper.days[-1] if paper.days else "          "
+    votes = f"{paper.upvotes:>4}" if paper.upvotes is not None else "    "
+    tags = " ".join(f"#{t}" for t in state.tags)
+    head = f"{paper.id:<12} {state.status.value:<8} {day} {votes}  "
+    room = max(width - len(head) - (len(tags) + 1 if tags else 0), 20)
+    title = paper.title if len(paper.title) <= room else paper.title[: room - 1] + "…"
+    return f"{head}{title}" + (f" {tags}" if tags else "")
+
+
+def show_text(paper: Paper, state: UserState) -> str:
+    lines = [paper.title, ""]
+    fields: list[tuple[str, str | None]] = [
+        ("id", paper.id),
+        ("status", state.status.value),
+        ("authors", ", ".join(paper.authors) or None),
+        ("featured", ", ".join(paper.days) or None),
+        ("published", paper.published),
+        ("upvotes", str(paper.upvotes) if paper.upvotes is not None else None),
+        ("tags", " ".join(f"#{t}" for t in state.tags) or None),
+        ("arXiv", paper.abs_url),
+        ("PDF", paper.pdf_url),
+        ("HF", paper.hf_url),
+        ("GitHub", paper.github_url),
+        ("project", paper.project_url),
+        ("summary", paper.ai_summary),
+        ("keywords", ", ".join(paper.ai_keywords) or None),
+    ]
+    for name, value in fields:
+        if value:
+            lines.append(f"{name + ':':<11}{value}")
+    if paper.abstract:
+        lines += ["", paper.abstract]
+    if state.notes:
+        lines += ["", "notes:", state.notes]
+    return "\n".join(lines)
+
+
+@cli.command("show")
+@click.argument("paper_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the full record as JSON.")
+@pass_context
+@user_errors
+def show_cmd(obj: Context, paper_id: str, as_json: bool) -> None:
+    """Show one paper: metadata, abstract, tags and notes."""
+    with obj.library(readonly=True) as library:
+        pid = library.resolve(paper_id)
+        paper, state = library.paper(pid), library.state(pid)
+        click.echo(_json(record(paper, state)) if as_json else show_text(paper, state))
+
+
+# -- changing user state -------------------------------------------------------------------
+
+
+@cli.command("mark")
+@click.argument("args", nargs=-1, required=True, metavar="ID... STATUS")
+@pass_context
+@user_errors
+def mark_cmd(obj: Context, args: Sequence[str]) -> None:
+    """Set the status of papers: inbox, to-read, reading, done or skipped."""
+    if len(args) < 2:
+        raise UserError("give one or more paper ids and then a status, e.g. `reader mark 2507.12345 done`")
+    status = parse_status(args[-1])
+    assert status is not None
+    with obj.library() as library:
+        ids = [library.resolve(ref) for ref in args[:-1]]
+        changes = library.set_status(ids, status)
+    unchanged = len(set(ids)) - len(changes)
+    note = f" ({unchanged} already {status.value})" if unchanged else ""
+    click.echo(f"{len(changes)} marked {status.value}{note}")
+
+
+@cli.command("note")
+@click.argument("paper_id")
+@click.argument("text", required=False)
+@pass_context
+@user_errors
+def note_cmd(obj: Context, paper_id: str, text: str | None) -> None:
+    """Print a paper's notes, set them to TEXT, or read them from standard input with `-`."""
+    if text is None:
+        with obj.library(readonly=True) as library:
+            notes = library.state(library.resolve(paper_id)).notes
+        if notes:
+            click.echo(clean_block(notes))
+        return
+    if text == "-":
+        raw = sys.stdin.buffer.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("standard input: the notes are not valid UTF-8 text") from None
+    with obj.library() as library:
+        pid = library.resolve(paper_id)
+        changed = library.set_notes(pid, text)
+    click.echo("notes saved" if changed else "notes unchanged")
+
+
+@cli.command("tag", context_settings={"ignore_unknown_options": True})
+@click.argument("paper_id")
+@click.argument("changes", nargs=-1, metavar="+NAME|-NAME...")
+@pass_context
+@user_errors
+def tag_cmd(obj: Context, paper_id: str, changes: Sequence[str]) -> None:
+    """Add (+name) or remove (-name) tags; with no changes, print the tags."""
+    add = [c[1:] for c in changes if c.startswith("+")]
+    remove = [c[1:] for c in changes if c.startswith("-")]
+    bare = [c for c in changes if not c.startswith(("+", "-"))]
+    if bare:
+        raise UserError(f"tag changes start with + or -: {bare[0]!r} (e.g. `reader tag ID +rl -later`)")
+    if not changes:
+        with obj.library(readonly=True) as library:
+            click.echo(" ".join(library.state(library.resolve(paper_id)).tags))
+        return
+    with obj.library() as library:
+        pid = library.resolve(paper_id)
+        library.edit_tags(pid, add=add, remove=remove)
+        click.echo(" ".join(library.state(pid).tags) or "(no tags)")
+
+
+def main() -> None:
+    """Entry point of the `reader` console script."""
+    cli(prog_name="reader")
+
+
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules (kept out of this file so each stays small)."""
+    import importlib
+
+    for module_name, attr in (("reader.cli_export", "export_cmd"), ("reader.cli_fetch", "fetch_commands")):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        value = getattr(module, attr)
+        for command in value if isinstance(value, list | tuple) else [value]:
+            cli.add_command(command)
+
+
+_register_optional_commands()

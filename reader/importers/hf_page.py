@@ -1,0 +1,130 @@
+"""The Hugging Face Daily Papers page, copied from the browser as text.
+
+Shape: some site chrome, a day line (`Jul 31`), then per paper a title line, a blank line and
+the abstract as one long line. Users also paste several days at once, with Windows line
+endings, trailing spaces, without the header, or with a title that has no abstract. The
+parser reads lines, not positions: a short line is a title, a long line that follows it is
+its abstract.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from reader.importers import BadInput, ImportContext
+from reader.models import Paper, title_id
+from reader.text import clean_line
+
+_MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
+_DAY_LINE = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?"
+    r"(?:,?\s+(\d{4}))?$",
+    re.IGNORECASE,
+)
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_CHROME = {
+    "new",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "daily papers",
+    "byak and the research community",
+    "trending papers",
+    "papers",
+    "previous",
+    "next",
+    "daily",
+    "weekly",
+    "monthly",
+    "search",
+    "submit",
+    "view all",
+}
+_CHROME_PATTERNS = re.compile(r"^(?:\d+|·|submitted by .*|upvote|\d+ comments?)$", re.IGNORECASE)
+
+ABSTRACT_MIN_CHARS = 200
+"""A line this long is prose, not a title."""
+TITLE_MAX_CHARS = 400
+
+
+def _is_abstract(line: str) -> bool:
+    if len(line) >= ABSTRACT_MIN_CHARS:
+        return True
+    return line.endswith(".") and len(line.split()) >= 25
+
+
+def parse_day(line: str, ctx: ImportContext) -> date | None:
+    """The day a `Mon DD` (or `YYYY-MM-DD`) line names, or None if it is not a day line."""
+    text = line.strip()
+    iso = _ISO_DAY.match(text)
+    if iso:
+        try:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        except ValueError:
+            return None
+    match = _DAY_LINE.match(text)
+    if not match:
+        return None
+    month = _MONTHS[match.group(1).lower()]
+    day_num = int(match.group(2))
+    if match.group(3):
+        years = [int(match.group(3))]
+    elif ctx.day is not None:
+        years = [ctx.day.year]
+    else:
+        # No year on the page: the most recent such day that is not in the future.
+        years = [ctx.today.year, ctx.today.year - 1]
+    for year in years:
+        try:
+            found = date(year, month, day_num)
+        except ValueError:
+            continue
+        if match.group(3) or ctx.day is not None or found <= ctx.today:
+            return found
+    raise BadInput(f"{ctx.name}: {text!r} is not a real day")
+
+
+def parse(text: str, ctx: ImportContext) -> list[Paper]:
+    lines = [clean_line(raw) for raw in text.splitlines()]
+    lines = [line for line in lines if line]
+    current = ctx.day or None
+    saw_day = False
+    papers: list[Paper] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.lower() in _CHROME or _CHROME_PATTERNS.match(line):
+            continue
+        day = parse_day(line, ctx)
+        if day is not None:
+            current = day
+            saw_day = True
+            continue
+        if _is_abstract(line):
+            if papers and papers[-1].abstract:
+                # a hard-wrapped or split abstract: the lines belong together
+                papers[-1].abstract += " " + line
+                continue
+            raise BadInput(f"{ctx.name}: line {_line_no(text, line)}: an abstract without a title before it")
+        if len(line) > TITLE_MAX_CHARS:
+            raise BadInput(f"{ctx.name}: line {_line_no(text, line)}: a title of {len(line)} characters")
+        abstract = ""
+        if i < len(lines) and _is_abstract(lines[i]):
+            abstract = lines[i]
+            i += 1
+        featured = current or ctx.today
+        papers.append(Paper(id=title_id(line), title=line, abstract=abstract, days=[featured.isoformat()]))
+    if papers and not saw_day and not any(p.abstract for p in papers):
+        raise BadInput(f"{ctx.name}: does not look like a Daily Papers page (no day line and no abstracts)")
+    return papers
+
+
+def _line_no(text: str, line: str) -> int:
+    for number, raw in enumerate(text.splitlines(), 1):
+        if clean_line(raw) == line:
+            return number
+    return 0

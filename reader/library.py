@@ -1,0 +1,412 @@
+"""The use cases: open a library, import papers, change status, notes and tags, undo, query.
+
+The command line, the app and the tests all drive the library through this module. It
+never imports Textual. Every change is written durably before memory is updated, so a
+failed write leaves both the disk and the in-memory library as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from reader.importers import BadInput, ImportContext, dedupe, parse_file
+from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
+from reader.store import Store, default_root
+from reader.text import clean_block, clean_line
+
+if TYPE_CHECKING:
+    from reader.search import SearchIndex
+
+
+class UnknownPaper(KeyError):
+    """No paper matches the id the user gave."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What an import did."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[str] = field(default_factory=list)
+    """The ids of all imported papers, in input order."""
+    new_ids: list[str] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass(slots=True, frozen=True)
+class Change:
+    """One change of a paper's user state, as undo and redo need it."""
+
+    paper_id: str
+    before: UserState
+    after: UserState
+
+
+class History:
+    """Undo and redo of user-state changes, several steps deep."""
+
+    def __init__(self, depth: int = 200) -> None:
+        self.depth = depth
+        self._undo: list[list[Change]] = []
+        self._redo: list[list[Change]] = []
+
+    def record(self, changes: Sequence[Change]) -> None:
+        if not changes:
+            return
+        self._undo.append(list(changes))
+        del self._undo[: -self.depth]
+        self._redo.clear()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self, library: Library) -> list[Change]:
+        """Put back the states before the last change; return the changes undone."""
+        if not self._undo:
+            return []
+        changes = self._undo[-1]
+        library.restore({c.paper_id: c.before for c in changes})
+        self._redo.append(self._undo.pop())
+        return changes
+
+    def redo(self, library: Library) -> list[Change]:
+        if not self._redo:
+            return []
+        changes = self._redo[-1]
+        library.restore({c.paper_id: c.after for c in changes})
+        self._undo.append(self._redo.pop())
+        return changes
+
+
+_DEFAULT_STATE = UserState()
+
+
+class Library:
+    """A library of papers and the user's state for each, on disk in one folder."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.papers: dict[str, Paper] = {}
+        self.states: dict[str, UserState] = {}
+        self._order: dict[str, int] = {}
+        self._by_arxiv: dict[str, str] = {}
+        self._by_title: dict[str, str] = {}
+        self.version = 0
+        """Bumped on every change, so views and search indexes know to refresh."""
+        self._search: SearchIndex | None = None
+        self._search_version = -1
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path | None = None, *, readonly: bool = False) -> Library:
+        """Open the library at `root` (default: `READER_DB` or the user data folder).
+
+        For writing (the default) the library is locked: a second writer gets `LockedError`.
+        A file that cannot be loaded raises `LoadError` and is never written.
+        """
+        store = Store(root or default_root(), writable=not readonly)
+        store.open()
+        library = cls(store)
+        try:
+            library._load()
+        except BaseException:
+            store.close()
+            raise
+        return library
+
+    def _load(self) -> None:
+        for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
+            paper = Paper.from_dict({**doc, "id": pid})
+            self.papers[pid] = paper
+            self._order[pid] = n
+            self._index(paper)
+        for pid, doc in self.store.state_raw().items():
+            self.states[pid] = UserState.from_dict(doc)
+
+    def _index(self, paper: Paper) -> None:
+        if paper.arxiv_id:
+            self._by_arxiv[paper.arxiv_id] = paper.id
+        self._by_title.setdefault(normalise_title(paper.title), paper.id)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    @property
+    def readonly(self) -> bool:
+        return not self.store.writable
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self.papers
+
+    def __iter__(self) -> Iterator[Paper]:
+        return iter(self.papers.values())
+
+    def paper(self, pid: str) -> Paper:
+        try:
+            return self.papers[pid]
+        except KeyError:
+            raise UnknownPaper(f"no paper with id {pid!r}") from None
+
+    def state(self, pid: str) -> UserState:
+        """The user state of a paper (a shared default for untouched papers: do not mutate)."""
+        return self.states.get(pid, _DEFAULT_STATE)
+
+    def status(self, pid: str) -> Status:
+        state = self.states.get(pid)
+        return state.status if state else Status.INBOX
+
+    def resolve(self, ref: str) -> str:
+        """The id a user means: an id, an arXiv id or URL, or an unambiguous id prefix."""
+        text = ref.strip()
+        if text in self.papers:
+            return text
+        arxiv = parse_arxiv_id(text)
+        if arxiv and arxiv in self._by_arxiv:
+            return self._by_arxiv[arxiv]
+        if arxiv and arxiv in self.papers:
+            return arxiv
+        if len(text) >= 4:
+            hits = [pid for pid in self.papers if pid.startswith(text)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise UnknownPaper(f"id {text!r} is ambiguous: {len(hits)} papers start with it")
+        raise UnknownPaper(f"no paper with id {text!r}")
+
+    def find(self, paper: Paper) -> str | None:
+        """The id of the paper already in the library that `paper` is (by id, arXiv id or title)."""
+        if paper.id in self.papers:
+            return paper.id
+        if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
+            return self._by_arxiv[paper.arxiv_id]
+        return self._by_title.get(normalise_title(paper.title))
+
+    def days(self) -> list[str]:
+        """Every featured day in the library, oldest first."""
+        found: set[str] = set()
+        for paper in self.papers.values():
+            found.update(paper.days)
+        return sorted(found)
+
+    def sort_key(self, pid: str) -> tuple[str, int, int]:
+        """Newest featured day first, then most upvoted, then the order of the source."""
+        paper = self.papers[pid]
+        latest = paper.days[-1] if paper.days else ""
+        inverted = "".join(chr(0x10FFFF - ord(c)) for c in latest)
+        return (inverted, -(paper.upvotes or 0), self._order.get(pid, 0))
+
+    def ids(self, status: Status | None = None, day: str | None = None) -> list[str]:
+        """Paper ids, filtered by status and featured day, in display order."""
+        selected = [
+            pid
+            for pid, paper in self.papers.items()
+            if (status is None or self.status(pid) is status) and (day is None or day in paper.days)
+        ]
+        if day is not None:
+            return sorted(selected, key=lambda pid: (-(self.papers[pid].upvotes or 0), self._order[pid]))
+        return sorted(selected, key=self.sort_key)
+
+    def counts(self, day: str | None = None) -> dict[Status, int]:
+        counts = dict.fromkeys(Status, 0)
+        for pid, paper in self.papers.items():
+            if day is None or day in paper.days:
+                counts[self.status(pid)] += 1
+        return counts
+
+    def search_index(self) -> SearchIndex:
+        """The search index over this library, refreshed when the library changed."""
+        from reader.search import SearchIndex
+
+        if self._search is None:
+            self._search = SearchIndex(self)
+        elif self._search_version != self.version:
+            self._search.refresh()
+        self._search_version = self.version
+        return self._search
+
+    # -- importing -------------------------------------------------------------------------
+
+    def import_files(self, paths: Sequence[Path], *, day: date | None = None) -> ImportResult:
+        """Parse every file first, then merge all of them in one write (all or nothing)."""
+        today = date.today()
+        papers: list[Paper] = []
+        for path in paths:
+            papers.extend(parse_file(path, ImportContext(name=str(path), day=day, today=today)))
+        return self.import_papers(papers)
+
+    def import_papers(self, papers: Iterable[Paper]) -> ImportResult:
+        """Merge papers into the library: new ones added, known ones enriched; user state untouched."""
+        result = ImportResult()
+        incoming = dedupe([_cleaned(p) for p in papers])
+        if not incoming:
+            raise BadInput("nothing to import: no papers given")
+        changed: dict[str, Paper] = {}
+        pending_new: dict[str, Paper] = {}
+        for paper in incoming:
+            pid = self.find(paper)
+            if pid is None:
+                pid = paper.id
+                if pid in pending_new:
+                    pending_new[pid].merge(paper)
+                else:
+                    pending_new[pid] = paper
+                    result.new += 1
+                    result.new_ids.append(pid)
+                result.ids.append(pid)
+                continue
+            merged = Paper.from_dict(changed.get(pid, self.papers[pid]).to_dict())
+            if merged.merge(paper):
+                changed[pid] = merged
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            result.ids.append(pid)
+        result.days = sorted({d for p in incoming for d in p.days})
+        docs = {pid: _doc(p) for pid, p in {**changed, **pending_new}.items()}
+        if docs:
+            self.store.put_papers(docs)
+        for pid, paper in changed.items():
+            self.papers[pid] = paper
+            self._index(paper)
+        for pid, paper in pending_new.items():
+            self.papers[pid] = paper
+            self._order[pid] = len(self._order)
+            self._index(paper)
+        if docs:
+            self.version += 1
+        return result
+
+    # -- user state ------------------------------------------------------------------------
+
+    def set_status(self, pids: str | Sequence[str], status: Status) -> list[Change]:
+        """Move papers to a status (one durable write); return the changes for undo."""
+        ids = [pids] if isinstance(pids, str) else list(pids)
+        status = Status(status)
+        stamp = now_iso()
+        new: dict[str, UserState] = {}
+        for pid in ids:
+            self.paper(pid)
+            before = self.state(pid)
+            if before.status is status:
+                continue
+            after = before.copy()
+            after.status = status
+            after.updated_at = stamp
+            if status is Status.INBOX:
+                after.triaged_at = None
+            elif before.status is Status.INBOX or after.triaged_at is None:
+                after.triaged_at = stamp
+            if status is Status.READING and after.started_at is None:
+                after.started_at = stamp
+            if status is Status.DONE:
+                after.finished_at = stamp
+            new[pid] = after
+        return self.restore(new)
+
+    def set_notes(self, pid: str, text: str) -> list[Change]:
+        """Replace a paper's notes (control bytes removed); no write if nothing changed."""
+        self.paper(pid)
+        text = clean_block(text)
+        before = self.state(pid)
+        if before.notes == text:
+            return []
+        after = before.copy()
+        after.notes = text
+        after.updated_at = now_iso()
+        return self.restore({pid: after})
+
+    def set_tags(self, pid: str, tags: Iterable[str]) -> list[Change]:
+        self.paper(pid)
+        clean: list[str] = []
+        for tag in tags:
+            name = normalise_tag(clean_line(tag))
+            if name and name not in clean:
+                clean.append(name)
+        before = self.state(pid)
+        if before.tags == clean:
+            return []
+        after = before.copy()
+        after.tags = clean
+        after.updated_at = now_iso()
+        return self.restore({pid: after})
+
+    def edit_tags(self, pid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[Change]:
+        drop = {normalise_tag(t) for t in remove}
+        tags = [t for t in self.state(pid).tags if t not in drop]
+        return self.set_tags(pid, [*tags, *add])
+
+    def restore(self, states: dict[str, UserState]) -> list[Change]:
+        """Write these states durably, then adopt them; return the changes made."""
+        if not states:
+            return []
+        docs = {pid: (None if s.is_default() else s.to_dict()) for pid, s in states.items()}
+        self.store.put_states(docs)
+        changes = []
+        for pid, state in states.items():
+            changes.append(Change(pid, self.state(pid), state.copy()))
+            if state.is_default():
+                self.states.pop(pid, None)
+            else:
+                self.states[pid] = state.copy()
+        self.version += 1
+        return changes
+
+    def all_tags(self) -> list[str]:
+        found: set[str] = set()
+        for state in self.states.values():
+            found.update(state.tags)
+        return sorted(found)
+
+
+def _cleaned(paper: Paper) -> Paper:
+    """The paper with control bytes out of every text field (importers do this too)."""
+    paper.title = clean_line(paper.title)
+    paper.abstract = clean_line(paper.abstract)
+    paper.authors = [a for a in (clean_line(x) for x in paper.authors) if a]
+    paper.ai_summary = clean_line(paper.ai_summary) if paper.ai_summary else None
+    paper.ai_keywords = [k for k in (clean_line(x) for x in paper.ai_keywords) if k]
+    return paper
+
+
+def _doc(paper: Paper) -> dict[str, object]:
+    data = paper.to_dict()
+    del data["id"]
+    return data

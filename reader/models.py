@@ -1,0 +1,262 @@
+"""The data model: papers, their user state and the statuses, as plain records without I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Where a paper stands for the user."""
+
+    INBOX = "inbox"
+    TO_READ = "to-read"
+    READING = "reading"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        """Read a status as a user types it (`to-read`, `toread`, `to_read`, `skip`...)."""
+        key = text.strip().lower().replace("_", "-").replace(" ", "-")
+        aliases = {"toread": "to-read", "todo": "to-read", "skip": "skipped", "new": "inbox"}
+        key = aliases.get(key, key)
+        try:
+            return cls(key)
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown status {text!r} (choose from {names})") from None
+
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_title(title: str) -> str:
+    """Lower case, compatibility-normalised, punctuation removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    text = _PUNCT.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def title_id(title: str) -> str:
+    """The id of a paper known only by its title: a short hash of the normalised title."""
+    return hashlib.sha1(normalise_title(title).encode("utf-8")).hexdigest()[:10]
+
+
+def parse_arxiv_id(text: str) -> str | None:
+    """The arXiv id (without version) in an id or abs/pdf URL, or None."""
+    value = text.strip()
+    value = re.sub(r"^(https?://)?(www\.|export\.)?arxiv\.org/(abs|pdf|html)/", "", value)
+    value = re.sub(r"^arxiv:", "", value, flags=re.IGNORECASE)
+    value = value.removesuffix(".pdf").rstrip("/")
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.match(value)
+        if match:
+            return match.group(1)
+    return None
+
+
+@dataclass(slots=True)
+class Paper:
+    """A paper's metadata: what the sources say about it. Changes only on import."""
+
+    id: str
+    """Stable id: the arXiv id without version when first known, else `title_id(title)`."""
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    published: str | None = None
+    """The arXiv publication date, `YYYY-MM-DD`."""
+    days: list[str] = field(default_factory=list)
+    """The days it was featured on the daily list, `YYYY-MM-DD`, sorted."""
+    upvotes: int | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = field(default_factory=list)
+    github_url: str | None = None
+    project_url: str | None = None
+    primary_category: str | None = None
+    comments: int | None = None
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def hf_url(self) -> str | None:
+        return f"https://huggingface.co/papers/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def url(self) -> str | None:
+        """The best page for the paper: arXiv, else the project page, else GitHub."""
+        return self.abs_url or self.project_url or self.github_url
+
+    @property
+    def latest_day(self) -> str | None:
+        return self.days[-1] if self.days else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "arxiv_id": self.arxiv_id,
+            "published": self.published,
+            "days": list(self.days),
+            "upvotes": self.upvotes,
+            "ai_summary": self.ai_summary,
+            "ai_keywords": list(self.ai_keywords),
+            "github_url": self.github_url,
+            "project_url": self.project_url,
+            "primary_category": self.primary_category,
+            "comments": self.comments,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            abstract=str(data.get("abstract") or ""),
+            authors=[str(a) for a in data.get("authors") or []],
+            arxiv_id=data.get("arxiv_id"),
+            published=data.get("published"),
+            days=[str(d) for d in data.get("days") or []],
+            upvotes=data.get("upvotes"),
+            ai_summary=data.get("ai_summary"),
+            ai_keywords=[str(k) for k in data.get("ai_keywords") or []],
+            github_url=data.get("github_url"),
+            project_url=data.get("project_url"),
+            primary_category=data.get("primary_category"),
+            comments=data.get("comments"),
+        )
+
+    def merge(self, other: Paper) -> bool:
+        """Take what `other` knows that this paper does not; return whether anything changed.
+
+        Known values from the newer source win (upvotes move, titles get fixed); a field the
+        newer source lacks never erases what is known. Featured days accumulate.
+        """
+        before = self.to_dict()
+        if other.title:
+            self.title = other.title
+        if other.abstract and (len(other.abstract) >= len(self.abstract) or not self.abstract):
+            self.abstract = other.abstract
+        for name in (
+            "arxiv_id",
+            "published",
+            "upvotes",
+            "ai_summary",
+            "github_url",
+            "project_url",
+            "primary_category",
+            "comments",
+        ):
+            value = getattr(other, name)
+            if value is not None and value != "":
+                setattr(self, name, value)
+        if other.authors:
+            self.authors = list(other.authors)
+        if other.ai_keywords:
+            self.ai_keywords = list(other.ai_keywords)
+        self.days = sorted(set(self.days) | set(other.days))
+        return self.to_dict() != before
+
+
+@dataclass(slots=True)
+class UserState:
+    """What the user decided and wrote about a paper. Small; changes on every keypress."""
+
+    status: Status = Status.INBOX
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    triaged_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    updated_at: str | None = None
+
+    def is_default(self) -> bool:
+        return self.status is Status.INBOX and not self.notes and not self.tags
+
+    def copy(self) -> UserState:
+        return UserState(
+            status=self.status,
+            notes=self.notes,
+            tags=list(self.tags),
+            triaged_at=self.triaged_at,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            updated_at=self.updated_at,
+        )
+
+    @property
+    def status_changed_at(self) -> str | None:
+        """When the paper entered its current status (finished, started, or triaged)."""
+        if self.status is Status.DONE:
+            return self.finished_at or self.updated_at
+        if self.status is Status.READING:
+            return self.started_at or self.updated_at
+        return self.triaged_at or self.updated_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "notes": self.notes,
+            "tags": list(self.tags),
+            "triaged_at": self.triaged_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "updated_at": self.updated_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UserState:
+        return cls(
+            status=Status(data.get("status", "inbox")),
+            notes=str(data.get("notes") or ""),
+            tags=[str(t) for t in data.get("tags") or []],
+            triaged_at=data.get("triaged_at"),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+            updated_at=data.get("updated_at"),
+        )
+
+
+def normalise_tag(tag: str) -> str:
+    """A tag as stored: trimmed, lower case, inner spaces as dashes, no leading `#`/`+`."""
+    text = tag.strip().lstrip("#+").strip().lower()
+    return _SPACES.sub("-", text)
+
+
+def record(paper: Paper, state: UserState) -> dict[str, Any]:
+    """The full public record of a paper: the shape of `reader list --json` and JSON export."""
+    data = paper.to_dict()
+    data.update(
+        {
+            "status": state.status.value,
+            "notes": state.notes,
+            "tags": list(state.tags),
+            "url": paper.url,
+            "pdf_url": paper.pdf_url,
+            "hf_url": paper.hf_url,
+            "triaged_at": state.triaged_at,
+            "started_at": state.started_at,
+            "finished_at": state.finished_at,
+            "updated_at": state.updated_at,
+        }
+    )
+    return data

@@ -1,0 +1,105 @@
+"""Cleaning untrusted text: control bytes and escape sequences out, whitespace tidied.
+
+Paper text comes from the internet and notes from the user; neither may ever steer the
+terminal. Everything imported passes through `clean_line`/`clean_block`, and the UI passes
+text through them again before drawing (see `reader.tui.safe`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (terminated by BEL or
+# ST), and two-byte escapes. The 8-bit C1 forms (0x9b CSI, 0x9d OSC...) are covered too.
+_ESCAPES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?               # CSI ... final byte
+  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])          # OSC, DCS, SOS, PM, APC ...
+        [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?       # ... up to BEL or ST
+  | \x1b[ -/]*[0-~]?                                 # other ESC sequences
+    """,
+    re.VERBOSE,
+)
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding, override and
+# isolate controls that can reorder what the terminal shows.
+_CONTROLS_BLOCK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"[ \t\u00a0\u2028\u2029]+")
+_WS = re.compile(r"\s+")
+
+
+def strip_controls(text: str) -> str:
+    """Remove escape sequences and control characters, keeping tabs and newlines."""
+    if not text.isprintable():
+        text = _ESCAPES.sub("", text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _CONTROLS_BLOCK.sub("", text)
+    return text
+
+
+def clean_line(text: str) -> str:
+    """One line of display text: controls out, all whitespace runs (newlines too) as one space."""
+    if not text.isprintable():
+        text = _ESCAPES.sub("", text)
+        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+        text = _CONTROLS_LINE.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+def clean_block(text: str) -> str:
+    """Multi-line text (notes): controls out, line endings as `\\n`, tabs and newlines kept."""
+    return strip_controls(text)
+
+
+def has_controls(text: str) -> bool:
+    """True if the text holds anything `clean_block` would remove."""
+    return strip_controls(text) != text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- display cleaning of abstracts (raw text is kept; this is for reading) -------------------
+
+_LATEX_QUOTES = re.compile(r"``(.+?)''", re.DOTALL)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_URL = re.compile(r"(?:https?://|www\.|github\.com/)[^\s)\]>\"']+")
+
+
+def readable_abstract(text: str) -> str:
+    """Abstract text with LaTeX residue turned into plain typography (bold markers kept).
+
+    `\\%` becomes `%`, ``` ``x'' ``` becomes “x”, `~` a space, `\\&` `&`, `\\_` `_`.
+    """
+    text = _LATEX_QUOTES.sub(lambda m: f"\u201c{m.group(1)}\u201d", text)
+    for raw, plain in (("\\%", "%"), ("\\&", "&"), ("\\_", "_"), ("\\#", "#"), ("\\$", "$")):
+        text = text.replace(raw, plain)
+    text = re.sub(r"(?<!\\)~", " ", text)
+    return text
+
+
+def bold_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Remove `**x**` markers; return the text and the (start, end) spans that were bold."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    length = 0
+    for match in _BOLD.finditer(text):
+        before = text[pos : match.start()]
+        out.append(before)
+        length += len(before)
+        inner = match.group(1)
+        spans.append((length, length + len(inner)))
+        out.append(inner)
+        length += len(inner)
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out), spans
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the URLs are in `text` (trailing punctuation excluded)."""
+    spans = []
+    for match in _URL.finditer(text):
+        end = match.end()
+        while end > match.start() and text[end - 1] in ".,;:":
+            end -= 1
+        spans.append((match.start(), end))
+    return spans
