@@ -127,7 +127,7 @@ class Library:
         For writing (the default) the library is locked: a second writer gets `LockedError`.
         A file that cannot be loaded raises `LoadError` and is never written.
         """
-        store = Store(root or default_root(), writable=not readonly)
+        store = Store(Path(root) if root else default_root(), writable=not readonly)
         store.open()
         library = cls(store)
         try:

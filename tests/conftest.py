@@ -1,0 +1,87 @@
+"""Shared fixtures: every test runs on its own library folder, never the real home directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reader.library import Library
+from reader.resources import SAMPLE_DAY, sample_files
+
+SEED = Path(__file__).resolve().parent.parent / "sample_data" / "hf_daily_papers_2025-07-31.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test may read or write the real home directory or a library from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("READER_DB", raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATION", "none")
+    return home
+
+
+@pytest.fixture
+def lib_path(tmp_path: Path) -> Path:
+    return tmp_path / "lib"
+
+
+@pytest.fixture
+def library(lib_path: Path) -> Iterator[Library]:
+    lib = Library.open(lib_path)
+    try:
+        yield lib
+    finally:
+        lib.close()
+
+
+@pytest.fixture
+def sample_library(lib_path: Path) -> Iterator[Library]:
+    """A library holding the bundled sample day (86 papers, 4 enriched from the API sample)."""
+    lib = Library.open(lib_path)
+    lib.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    try:
+        yield lib
+    finally:
+        lib.close()
+
+
+class Cli:
+    """Runs `reader --db LIB ...` in-process, as a user would type it."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | bytes | None = None) -> Result:
+        from reader.cli import cli
+
+        return self.runner.invoke(cli, ["--db", str(self.db), *args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(lib_path: Path) -> Cli:
+    return Cli(lib_path)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes (the lock file's pid aside)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def env_without_home(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["HOME"] = str(home)
+    return env

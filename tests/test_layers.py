@@ -1,0 +1,29 @@
+"""The core never imports Textual: the CLI, scripts and tests can use it without a terminal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reader"
+CORE_MODULES = sorted(
+    "reader." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+    for p in PACKAGE.rglob("*.py")
+    if "tui" not in p.parts and p.name != "__main__.py"
+)
+
+
+def test_core_modules_are_found() -> None:
+    assert {"reader.models", "reader.store", "reader.library", "reader.importers.hf_page", "reader.cli"} <= set(
+        CORE_MODULES
+    )
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_does_not_import_textual(module: str) -> None:
+    code = f"import sys, {module}; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
