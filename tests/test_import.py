@@ -249,5 +249,5 @@ def test_import_rejects_bad_date_option(cli: Cli) -> None:
 
 
 def test_parse_errors_are_bad_input_not_crashes() -> None:
-    with pytest.raises(BadInput, match="x.json"):
+    with pytest.raises(BadInput, match=r"x\.json"):
         parse_bytes(b'[{"paper": {"id": "2501.00001", "title": "T", "authors": [7]}}]', ctx("x.json"))

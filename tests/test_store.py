@@ -106,7 +106,7 @@ def test_failed_write_leaves_disk_and_memory_as_before(
 
         monkeypatch.setattr(store.os, "replace", failing_replace)
 
-    with pytest.raises(WriteError, match="could not save .*state.json"):
+    with pytest.raises(WriteError, match=r"could not save .*state\.json"):
         sample_library.set_notes(pid, "new note that cannot be saved")
     with pytest.raises(WriteError):
         sample_library.set_status(pid, Status.DONE)
