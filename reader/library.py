@@ -112,7 +112,8 @@ class Library:
         self.states: dict[str, UserState] = {}
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
-        self._by_title: dict[str, str] = {}
+        self._by_title: dict[str, str] | None = None
+        """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
         self._search: SearchIndex | None = None
@@ -149,7 +150,15 @@ class Library:
     def _index(self, paper: Paper) -> None:
         if paper.arxiv_id:
             self._by_arxiv[paper.arxiv_id] = paper.id
-        self._by_title.setdefault(normalise_title(paper.title), paper.id)
+        if self._by_title is not None:
+            self._by_title.setdefault(normalise_title(paper.title), paper.id)
+
+    def _titles(self) -> dict[str, str]:
+        if self._by_title is None:
+            self._by_title = {}
+            for paper in self.papers.values():
+                self._by_title.setdefault(normalise_title(paper.title), paper.id)
+        return self._by_title
 
     def close(self) -> None:
         self.store.close()
@@ -217,7 +226,7 @@ class Library:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        return self._by_title.get(normalise_title(paper.title))
+        return self._titles().get(normalise_title(paper.title))
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""

@@ -128,21 +128,23 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
+        """A paper from its stored form (as written by `to_dict`; checked when it was imported)."""
+        get = data.get
         return cls(
             id=str(data["id"]),
-            title=str(data.get("title") or ""),
-            abstract=str(data.get("abstract") or ""),
-            authors=[str(a) for a in data.get("authors") or []],
-            arxiv_id=data.get("arxiv_id"),
-            published=data.get("published"),
-            days=[str(d) for d in data.get("days") or []],
-            upvotes=data.get("upvotes"),
-            ai_summary=data.get("ai_summary"),
-            ai_keywords=[str(k) for k in data.get("ai_keywords") or []],
-            github_url=data.get("github_url"),
-            project_url=data.get("project_url"),
-            primary_category=data.get("primary_category"),
-            comments=data.get("comments"),
+            title=get("title") or "",
+            abstract=get("abstract") or "",
+            authors=list(get("authors") or ()),
+            arxiv_id=get("arxiv_id"),
+            published=get("published"),
+            days=list(get("days") or ()),
+            upvotes=get("upvotes"),
+            ai_summary=get("ai_summary"),
+            ai_keywords=list(get("ai_keywords") or ()),
+            github_url=get("github_url"),
+            project_url=get("project_url"),
+            primary_category=get("primary_category"),
+            comments=get("comments"),
         )
 
     def merge(self, other: Paper) -> bool:
