@@ -1,0 +1,565 @@
+"""`PaperList`: a virtual list of papers on Textual's Line API, one line per paper.
+
+Only the visible lines are ever drawn (`render_line`), and a refill is a list copy, so the
+list fills 100k rows in milliseconds where `ListView`, `OptionList` and `DataTable` take
+seconds (see the design notes, "The list widget"). The papers screen uses one list; the
+board uses one per column (`compact=True`).
+
+Every piece of paper or user text is cleaned with `reader.tui.safe.plain` and drawn as
+segment text, never parsed as markup.
+
+Keys:
+
+| Key | Action |
+| :- | :- |
+| `j` / `down` | cursor down |
+| `k` / `up` | cursor up |
+| `g` / `home` | first paper |
+| `G` / `end` | last paper |
+| `pageup` / `pagedown` | cursor up / down one page |
+| `enter` | select the paper under the cursor (posts `PaperList.Selected`) |
+
+Mouse: a click moves the cursor to the row (posting `Highlighted`); a double click, or a
+click on the row already under the cursor, posts `Selected`; the wheel scrolls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.library import Library
+from reader.models import Status
+from reader.tui.safe import plain
+
+__all__ = ["STATUS_MARKS", "PaperList"]
+
+STATUS_MARKS: dict[Status, str] = {
+    Status.INBOX: "·",
+    Status.TO_READ: "○",
+    Status.READING: "◐",
+    Status.DONE: "●",
+    Status.SKIPPED: "×",
+}
+"""The one-cell mark drawn at the start of a row for each status."""
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY_WIDTH = 6
+"""Cells of the day column (`Jul 31`)."""
+_VOTES_WIDTH = 5
+"""Cells of the upvotes column (`▲1234`); bigger counts widen it for their row."""
+_MIN_TITLE = 16
+"""Metadata is dropped (tags first, then upvotes, then the day) before the title gets narrower."""
+_MAX_TAGS = 32
+"""At most this many cells of tags in a row."""
+_ELLIPSIS = "…"
+
+# The roles of the pieces of a row; each maps to a component class (see `_ROLE_CLASSES`).
+_TITLE = "title"
+_MATCH = "match"
+_META = "meta"
+_TAGS = "tags"
+_EMPTY = "empty"
+
+
+def _format_day(day: str | None, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate memo
+    """`2025-07-31` as `Jul 31` (locale independent); anything unparsable is cleaned and shown."""
+    if not day:
+        return ""
+    if (text := cache.get(day)) is None:
+        try:
+            month = int(day[5:7])
+            text = f"{_MONTHS[month - 1]} {int(day[8:10]):>2}"
+        except (ValueError, IndexError):
+            text = plain(day)[:_DAY_WIDTH]
+        cache[day] = text
+    return text
+
+
+def _cut(text: str, cells: int) -> tuple[int, int]:
+    """How many leading characters of `text` fit in `cells` cells, and the cells they take."""
+    used = 0
+    for index, char in enumerate(text):
+        size = get_character_cell_size(char)
+        if used + size > cells:
+            return index, used
+        used += size
+    return len(text), used
+
+
+def _fit(text: str, cells: int) -> tuple[int, bool, int]:
+    """Fit `text` into `cells` cells: (characters kept, whether `…` follows, padding cells).
+
+    Widths are terminal cells (CJK and most emoji take two), so a row never overflows.
+    """
+    if cells <= 0:
+        return 0, False, 0
+    keep, used = _cut(text, cells)
+    if keep == len(text):
+        return keep, False, cells - used
+    keep, used = _cut(text, cells - 1)
+    return keep, True, cells - 1 - used
+
+
+def _truncate(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` cells, with `…` when cut."""
+    keep, ellipsis, _pad = _fit(text, cells)
+    return text[:keep] + (_ELLIPSIS if ellipsis else "")
+
+
+def _merge(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Spans clamped to `[0, length)`, sorted, overlaps joined, empty ones dropped."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, s), min(length, e)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class PaperList(ScrollView, can_focus=True):
+    """A keyboard-first virtual list of papers, one line each, drawn from a `Library`.
+
+    The parent gives it ids with `set_ids` (and calls `refresh_ids` when papers changed);
+    the list reports the cursor with `Highlighted` and the user's choice with `Selected`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False, tooltip="Go to the first paper"),
+        Binding("G,end", "last", "Last", show=False, tooltip="Go to the last paper"),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("enter", "select", "Open", tooltip="Open the paper under the cursor"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | j, down | Move the cursor down. |
+    | k, up | Move the cursor up. |
+    | g, home | Move the cursor to the first paper. |
+    | G, end | Move the cursor to the last paper. |
+    | pageup | Move the cursor up one page. |
+    | pagedown | Move the cursor down one page. |
+    | enter | Select the paper under the cursor. |
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paper-list--cursor",
+        "paper-list--title",
+        "paper-list--match",
+        "paper-list--meta",
+        "paper-list--tags",
+        "paper-list--empty",
+        *(f"paper-list--status-{status.value}" for status in Status),
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `paper-list--cursor` | The row under the cursor (style `PaperList:focus > .paper-list--cursor` for focus). |
+    | `paper-list--title` | The title. |
+    | `paper-list--match` | The parts of the title that match the filter. |
+    | `paper-list--meta` | The featured day and the upvotes. |
+    | `paper-list--tags` | The tags. |
+    | `paper-list--empty` | The message shown when the list has no rows. |
+    | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`, `reading`, `done`, `skipped`). |
+    """
+
+    DEFAULT_CSS = """
+    PaperList {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .paper-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .paper-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .paper-list--match { text-style: bold underline; }
+        & > .paper-list--meta { color: $text-muted; }
+        & > .paper-list--tags { color: $text-secondary; }
+        & > .paper-list--empty { color: $text-muted; text-style: italic; }
+        & > .paper-list--status-inbox { color: $text-muted; }
+        & > .paper-list--status-to-read { color: $text-accent; }
+        & > .paper-list--status-reading { color: $text-warning; }
+        & > .paper-list--status-done { color: $text-success; }
+        & > .paper-list--status-skipped { color: $text-disabled; }
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another paper (posted only when the paper id changes)."""
+
+        def __init__(self, paper_list: PaperList, paper_id: str | None) -> None:
+            super().__init__()
+            self.list = paper_list
+            """The list whose cursor moved."""
+            self.paper_id = paper_id
+            """The paper under the cursor, or None when the list is empty."""
+
+        @property
+        def control(self) -> PaperList:
+            """The list (so `@on(PaperList.Highlighted, "#papers")` works)."""
+            return self.list
+
+    class Selected(Message):
+        """The user chose a paper: enter, a double click, or a click on the cursor row."""
+
+        def __init__(self, paper_list: PaperList, paper_id: str) -> None:
+            super().__init__()
+            self.list = paper_list
+            """The list the paper was chosen in."""
+            self.paper_id = paper_id
+            """The chosen paper."""
+
+        @property
+        def control(self) -> PaperList:
+            """The list (so `@on(PaperList.Selected, "#papers")` works)."""
+            return self.list
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+    """The row under the cursor (0 when the list is empty); setting it is clamped."""
+
+    empty_message: reactive[str] = reactive("No papers")
+    """Shown (literally, cleaned) when the list has no rows."""
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        compact: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """A list over `library`; `compact` rows (board columns) show mark, title and tags only."""
+        super().__init__(name=name, id=id, classes=classes)
+        self.library = library
+        """Where the rows' papers and states come from."""
+        self.compact = compact
+        """Show only the status mark, the title and tags."""
+        self._ids: list[str] = []
+        self._spans: dict[str, list[tuple[int, int]]] = {}
+        self._posted_id: str | None = None
+        self._generation = 0
+        """Bumped when every row must be drawn again (new ids, all rows changed)."""
+        self._versions: dict[str, int] = {}
+        """Bumped per paper by `refresh_ids`, so only its cached strips go stale."""
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._palette: dict[tuple[bool, str], RichStyle] = {}
+
+    # -- the public interface ----------------------------------------------------------------
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids of the rows, in order (a copy: change rows with `set_ids`)."""
+        return list(self._ids)
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the list has."""
+        return len(self._ids)
+
+    @property
+    def current_id(self) -> str | None:
+        """The id of the paper under the cursor, or None when the list is empty."""
+        if not self._ids:
+            return None
+        return self._ids[min(self.cursor, len(self._ids) - 1)]
+
+    def set_ids(
+        self,
+        ids: Sequence[str],
+        *,
+        keep: str | None = None,
+        spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    ) -> None:
+        """Replace the rows.
+
+        The cursor goes to `keep` when it is among the new ids, else stays at the same index
+        (clamped). `spans` gives the title ranges to highlight per id (character offsets into
+        the title). Posts `Highlighted` if the paper under the cursor changed.
+        """
+        self._ids = list(ids)
+        self._spans = {pid: list(ranges) for pid, ranges in spans.items()} if spans else {}
+        self._generation += 1
+        self.virtual_size = Size(0, len(self._ids))
+        index = self.cursor
+        if keep is not None:
+            with contextlib.suppress(ValueError):
+                index = self._ids.index(keep)
+        index = self.validate_cursor(index)
+        if index != self.cursor:
+            self.cursor = index  # the watcher scrolls and posts
+        else:
+            self._cursor_moved()
+        self.refresh()
+
+    def move_cursor(self, index: int) -> None:
+        """Move the cursor to row `index` (clamped) and keep it visible."""
+        self.cursor = index
+
+    def select_id(self, paper_id: str) -> bool:
+        """Move the cursor to the paper; False (and no move) if it is not in the list."""
+        try:
+            index = self._ids.index(paper_id)
+        except ValueError:
+            return False
+        self.cursor = index
+        return True
+
+    def refresh_ids(self, ids: Iterable[str] | None = None) -> None:
+        """The state of these papers changed (status, tags, metadata): draw their rows again.
+
+        With no ids, every row is drawn again.
+        """
+        if ids is None:
+            self._generation += 1
+            self.refresh()
+            return
+        changed = set(ids)
+        for pid in changed:
+            self._versions[pid] = self._versions.get(pid, 0) + 1
+        top = self.scroll_offset.y
+        for y in range(top, min(len(self._ids), top + self.scrollable_content_region.height)):
+            if self._ids[y] in changed:
+                self.refresh_line(y)
+
+    # -- the cursor ---------------------------------------------------------------------------
+
+    def validate_cursor(self, index: int) -> int:
+        """Clamp the cursor to the rows."""
+        return max(0, min(index, len(self._ids) - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._cursor_moved()
+
+    def _cursor_moved(self) -> None:
+        """Keep the cursor visible and say so if the paper under it changed."""
+        self._scroll_to_cursor()
+        current = self.current_id
+        if current != self._posted_id:
+            self._posted_id = current
+            self.post_message(self.Highlighted(self, current))
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll the least distance that shows the cursor row."""
+        height = self.scrollable_content_region.height
+        if not self._ids or height <= 0:
+            return
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            target = self.cursor
+        elif self.cursor >= top + height:
+            target = self.cursor - height + 1
+        else:
+            return
+        self.scroll_to(y=target, animate=False, force=True, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor down one row."""
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor up one row."""
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        """Move the cursor to the first row."""
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        """Move the cursor to the last row."""
+        self.cursor = len(self._ids) - 1
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_page_down(self) -> None:
+        """Move the cursor down one page."""
+        self.cursor += self._page()
+
+    def action_page_up(self) -> None:
+        """Move the cursor up one page."""
+        self.cursor -= self._page()
+
+    def action_select(self) -> None:
+        """Post `Selected` for the paper under the cursor."""
+        if (current := self.current_id) is not None:
+            self.post_message(self.Selected(self, current))
+
+    # -- mouse --------------------------------------------------------------------------------
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = self.scroll_offset.y + offset.y
+        if not 0 <= row < len(self._ids):
+            return
+        event.stop()
+        if row == self.cursor or event.chain > 1:
+            self.cursor = row
+            self.action_select()
+        else:
+            self.cursor = row
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()
+        super().notify_style_update()
+
+    def _style(self, cursor: bool, role: str) -> RichStyle:
+        """The Rich style of a piece of a row (its component class over the row's class)."""
+        key = (cursor, role)
+        if (style := self._palette.get(key)) is None:
+            classes = ["paper-list--cursor"] if cursor else []
+            if role:
+                classes.append(f"paper-list--{role}")
+            style = self._palette[key] = self.get_visual_style(*classes).rich_style
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per paint: focus and theme changes land here.
+        self._palette = {}
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if not self._ids:
+            if y == 0 and (message := plain(self.empty_message)):
+                text = " " + _truncate(message, width - 2)
+                return Strip([Segment(text, self._style(False, _EMPTY))], cell_len(text)).adjust_cell_length(
+                    width, self._style(False, "")
+                )
+            return Strip.blank(width, self._style(False, ""))
+        if row >= len(self._ids):
+            return Strip.blank(width, self._style(False, ""))
+        pid = self._ids[row]
+        cursor = row == self.cursor
+        base = self._style(cursor, "")
+        key = (pid, width, cursor, hash(base), self._generation, self._versions.get(pid, 0))
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._render_row(pid, width, cursor)
+        return strip
+
+    def _render_row(self, pid: str, width: int, cursor: bool) -> Strip:
+        """Draw one paper as one line of exactly `width` cells."""
+        base = self._style(cursor, "")
+        if width <= 0:
+            return Strip.blank(0, base)
+        paper = self.library.papers.get(pid)
+        state = self.library.state(pid)
+        status = state.status
+        title = plain(paper.title) if paper is not None else f"(unknown paper {plain(pid)})"
+        segments: list[Segment] = [
+            Segment(" ", base),
+            Segment(STATUS_MARKS.get(status, "?"), self._style(cursor, f"status-{status.value}")),
+            Segment(" ", base),
+        ]
+        room = width - 3 - 1  # mark and the margin on the right
+
+        # Metadata on the right, dropped in this order until the title keeps its minimum.
+        tags = " ".join(f"#{plain(tag)}" for tag in state.tags)
+        day = "" if self.compact or paper is None else _format_day(paper.latest_day)
+        votes = ""
+        if not self.compact and paper is not None and paper.upvotes is not None:
+            votes = f"▲{paper.upvotes}".rjust(_VOTES_WIDTH)
+        show_day = not self.compact
+        show_votes = not self.compact
+        title_cells = cell_len(title) if len(title) < 4 * width else 4 * width
+        want_title = min(_MIN_TITLE, title_cells)
+
+        def meta_width(tag_cells: int) -> int:
+            cells = 0
+            if show_day:
+                cells += _DAY_WIDTH
+            if show_votes:
+                cells += (1 if cells else 0) + max(_VOTES_WIDTH, len(votes))
+            if tag_cells:
+                cells += (2 if cells else 0) + tag_cells
+            return cells + (2 if cells else 0)  # the gap after the title
+
+        tag_cells = min(cell_len(tags), _MAX_TAGS) if tags else 0
+        if tag_cells and room - meta_width(tag_cells) < want_title:
+            tag_cells = max(0, room - meta_width(0) - want_title - 2)
+            if tag_cells < 4:
+                tag_cells = 0
+        if show_votes and room - meta_width(tag_cells) < want_title:
+            show_votes = False
+        if show_day and room - meta_width(tag_cells) < want_title:
+            show_day = False
+
+        title_room = max(0, room - meta_width(tag_cells))
+        segments.extend(self._title_segments(pid, title, title_room, cursor))
+        if tag_cells or show_day or show_votes:
+            segments.append(Segment("  ", base))
+        if tag_cells:
+            segments.append(Segment(_truncate(tags, tag_cells).rjust(tag_cells), self._style(cursor, _TAGS)))
+            if show_day or show_votes:
+                segments.append(Segment("  ", base))
+        if show_day:
+            segments.append(Segment(day.rjust(_DAY_WIDTH), self._style(cursor, _META)))
+        if show_votes:
+            if show_day:
+                segments.append(Segment(" ", base))
+            segments.append(Segment(votes.rjust(_VOTES_WIDTH), self._style(cursor, _META)))
+        segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _title_segments(self, pid: str, title: str, cells: int, cursor: bool) -> list[Segment]:
+        """The title in `cells` cells: cut with `…`, matches highlighted, padded to fill."""
+        keep, ellipsis, pad = _fit(title, cells)
+        normal = self._style(cursor, _TITLE)
+        match = self._style(cursor, _MATCH)
+        segments: list[Segment] = []
+        position = 0
+        for start, end in _merge(self._spans.get(pid, ()), keep):
+            if start > position:
+                segments.append(Segment(title[position:start], normal))
+            segments.append(Segment(title[start:end], match))
+            position = end
+        if position < keep:
+            segments.append(Segment(title[position:keep], normal))
+        if ellipsis:
+            segments.append(Segment(_ELLIPSIS, normal))
+        if pad:
+            segments.append(Segment(" " * pad, self._style(cursor, "")))
+        return segments
