@@ -1,0 +1,172 @@
+"""`reader fetch` and `reader add`: papers from the Hugging Face daily list and from arXiv.
+
+Everything is fetched and checked first; the library is opened (and locked) only afterwards,
+for one all-or-nothing import. Network and server failures end in one line and exit code 3;
+wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import click
+
+from reader.cli import EXIT_INPUT, Context, UserError, parse_date, pass_context, user_errors
+from reader.fetch import (
+    DEFAULT_ARXIV_URL,
+    DEFAULT_HF_URL,
+    Fetched,
+    FetchError,
+    Settings,
+    apply_fetched,
+    check_category,
+    collect_arxiv_category,
+    collect_arxiv_ids,
+    collect_days,
+    collect_latest,
+)
+from reader.models import parse_arxiv_id
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FETCH = 3
+"""Could not fetch: no network, a timeout, a server error or an answer reader cannot use."""
+
+
+def fetch_errors(func: F) -> F:
+    """Turn a `FetchError` into a one-line error: exit 2 for the user's input, else 3."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FetchError as exc:
+            raise UserError(str(exc), EXIT_INPUT if exc.kind == "input" else EXIT_FETCH) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress() -> Callable[[str], None] | None:
+    """Progress lines on standard error, only when someone is watching it."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(f"{message}…", err=True)
+
+
+def _merge(obj: Context, fetched: Fetched) -> None:
+    """Import what was fetched (if anything) and print one line per day."""
+    if not fetched.papers:
+        for part in fetched.parts:
+            click.echo(f"{part.label}: {part.note or 'no papers'}")
+        if fetched.note:
+            click.echo(fetched.note)
+        return
+    with obj.library() as library:
+        report = apply_fetched(library, fetched)
+    for line in report.lines():
+        click.echo(line)
+
+
+_hf_url_option = click.option(
+    "--hf-url",
+    envvar="READER_HF_URL",
+    default=DEFAULT_HF_URL,
+    show_default=True,
+    metavar="URL",
+    help="Base URL of the Hugging Face API (env READER_HF_URL).",
+)
+_arxiv_url_option = click.option(
+    "--arxiv-url",
+    envvar="READER_ARXIV_URL",
+    default=DEFAULT_ARXIV_URL,
+    show_default=True,
+    metavar="URL",
+    help="Base URL of the arXiv API (env READER_ARXIV_URL).",
+)
+
+
+@click.command("fetch")
+@click.option(
+    "--date", "day", metavar="YYYY-MM-DD", help="Fetch this day's list (default: the latest day with papers)."
+)
+@click.option("--days", type=click.IntRange(1, 60), metavar="N", help="Fetch the last N days' lists.")
+@click.option("--arxiv", "category", metavar="CATEGORY", help="Fetch the newest papers of an arXiv category instead.")
+@click.option(
+    "--max",
+    "max_results",
+    type=click.IntRange(1, 30000),
+    default=100,
+    show_default=True,
+    help="With --arxiv: how many papers.",
+)
+@_hf_url_option
+@_arxiv_url_option
+@pass_context
+@user_errors
+@fetch_errors
+def fetch_cmd(
+    obj: Context,
+    day: str | None,
+    days: int | None,
+    category: str | None,
+    max_results: int,
+    hf_url: str,
+    arxiv_url: str,
+) -> None:
+    """Fetch the day's papers from Hugging Face (or an arXiv category).
+
+    With no option: the latest day that has papers (today, else the day before, up to a
+    week back). All pages of every day are fetched and checked before anything is imported.
+    Re-fetching a day updates upvotes and metadata; notes, tags and status are never touched.
+    """
+    if day is not None and days is not None:
+        raise UserError("give either --date or --days, not both")
+    if category is not None and (day is not None or days is not None):
+        raise UserError("--arxiv fetches the newest papers of a category; it does not go with --date or --days")
+    settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url)
+    progress = _progress()
+    today = date.today()
+    if category is not None:
+        fetched = collect_arxiv_category(
+            check_category(category), max_results, settings=settings, progress=progress, today=today
+        )
+    elif day is not None:
+        featured = parse_date(day)
+        assert featured is not None
+        fetched = collect_days([featured], settings=settings, progress=progress, today=today)
+    elif days is not None:
+        wanted = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+        fetched = collect_days(wanted, settings=settings, progress=progress, today=today, strict=False)
+    else:
+        fetched = collect_latest(settings=settings, progress=progress, today=today)
+    _merge(obj, fetched)
+
+
+@click.command("add")
+@click.argument("refs", nargs=-1, required=True, metavar="ARXIV_ID_OR_URL...")
+@_arxiv_url_option
+@pass_context
+@user_errors
+@fetch_errors
+def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
+    """Add papers from arXiv by id or abs/pdf URL.
+
+    For example `reader add 2507.12345 https://arxiv.org/abs/2507.12346v2`.
+    All ids go to arXiv in one request; if any is unknown, nothing is imported.
+    """
+    ids: list[str] = []
+    for ref in refs:
+        arxiv_id = parse_arxiv_id(ref)
+        if arxiv_id is None:
+            raise UserError(f"not an arXiv id or URL: {ref!r} (e.g. 2507.12345 or https://arxiv.org/abs/2507.12345)")
+        ids.append(arxiv_id)
+    settings = Settings.from_env(arxiv_url=arxiv_url)
+    fetched = collect_arxiv_ids(ids, settings=settings, progress=_progress(), today=date.today())
+    _merge(obj, fetched)
+
+
+fetch_commands = [fetch_cmd, add_cmd]

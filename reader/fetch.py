@@ -1,0 +1,840 @@
+"""Fetching papers over HTTP: the Hugging Face daily papers API and the arXiv API.
+
+No Textual and no click here: the command line (`reader.cli_fetch`) and the app both call
+these functions. Everything is fetched and parsed before the library is touched, so a failure
+on page three of a day imports nothing. Every failure is a `FetchError` whose text is one line
+worded for the user (`cannot reach huggingface.co: connection refused`).
+
+Politeness: a User-Agent naming reader, connect/read timeouts, retries with backoff on 429 and
+5xx (a short `Retry-After` is honoured, the total wait is capped), and at most one arXiv
+request every 3 seconds (`RateLimiter`; tests inject a fake clock and sleep).
+
+For the app: run `collect_latest()` in a thread worker (network only, no library access), then
+`apply_fetched(library, fetched)` on the UI thread; or `fetch_latest(library)` does both.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+import orjson
+
+from reader import __version__
+from reader.importers import BadInput, ImportContext, arxiv_atom, dedupe
+from reader.importers.hf_api import parse_items
+from reader.library import ImportResult, Library
+from reader.models import Paper
+from reader.text import clean_line
+
+DEFAULT_HF_URL = "https://huggingface.co"
+DEFAULT_ARXIV_URL = "https://export.arxiv.org"
+PROJECT_URL = "https://github.com/reader-papers/reader"
+"""Where the User-Agent points server operators (placeholder until the repository is public)."""
+USER_AGENT = f"reader/{__version__} (+{PROJECT_URL})"
+
+HF_PAGE_SIZE = 50
+HF_MAX_PAGES = 60
+"""A safety stop: 3000 papers in one day is far beyond any real day."""
+LATEST_LOOKBACK = 7
+"""How many days `collect_latest` steps back looking for a day with papers."""
+ARXIV_INTERVAL = 3.0
+"""arXiv's terms of use: no more than one request every three seconds."""
+ARXIV_PER_CALL = 2000
+ARXIV_MAX_RESULTS = 30000
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+Progress = Callable[[str], None]
+ErrorKind = Literal["network", "server", "input"]
+
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+
+
+class FetchError(Exception):
+    """A fetch that failed. `str()` is one line for the user; `kind` says whose fault it is.
+
+    `network`: could not reach the server or it timed out; `server`: the server answered with
+    an error or with data reader cannot use; `input`: the request itself was wrong (a bad
+    setting, an unknown category, an arXiv id that does not exist).
+    """
+
+    def __init__(self, message: str, kind: ErrorKind = "server") -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+
+
+class HttpStatusError(FetchError):
+    """The server answered with an HTTP error status (after any retries)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message, "server")
+        self.status = status
+
+
+class FetchCancelled(FetchError):
+    """The caller set the cancel event; nothing was imported."""
+
+    def __init__(self) -> None:
+        super().__init__("fetch cancelled", "network")
+
+
+# -- settings, rate limiting -----------------------------------------------------------------
+
+
+def default_sleep(seconds: float) -> None:
+    """How retries wait by default (tests replace `reader.fetch.default_sleep`)."""
+    time.sleep(seconds)
+
+
+class RateLimiter:
+    """At most one call every `interval` seconds, across threads.
+
+    `wait()` blocks (through the injected `sleep`) until the next call may go out.
+    """
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.sleep = sleep
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Wait until a call is allowed, mark it as made, and return how long it waited."""
+        with self._lock:
+            now = self.clock()
+            waited = 0.0
+            if self._last is not None:
+                gap = self.interval - (now - self._last)
+                if gap > 0:
+                    (self.sleep or default_sleep)(gap)
+                    waited = gap
+                    now = max(self.clock(), self._last + self.interval)
+            self._last = now
+            return waited
+
+    def reset(self) -> None:
+        with self._lock:
+            self._last = None
+
+
+ARXIV_LIMITER = RateLimiter(ARXIV_INTERVAL)
+"""Shared by every arXiv request in this process."""
+
+
+@dataclass(slots=True)
+class Settings:
+    """Where to fetch from and how patiently."""
+
+    hf_url: str = DEFAULT_HF_URL
+    arxiv_url: str = DEFAULT_ARXIV_URL
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    retries: int = 3
+    """Extra attempts after a 429/5xx answer or a dropped connection."""
+    backoff: float = 1.0
+    """The first wait between attempts; it doubles each time."""
+    max_retry_after: float = 30.0
+    """A longer `Retry-After` than this is not waited for: the fetch fails with the advice."""
+    max_total_wait: float = 60.0
+    """The most time spent waiting between retries of one request."""
+    max_bytes: int = 64 * 1024 * 1024
+    sleep: Callable[[float], None] | None = None
+    """How to wait between retries (default: `default_sleep`)."""
+    arxiv_limiter: RateLimiter | None = None
+    """The arXiv rate limiter (default: the process-wide `ARXIV_LIMITER`)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `READER_HF_URL`, `READER_ARXIV_URL`, `READER_CONNECT_TIMEOUT`,
+        `READER_READ_TIMEOUT`, then `overrides` (a `None` override is ignored)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if env.get("READER_HF_URL"):
+            values["hf_url"] = env["READER_HF_URL"]
+        if env.get("READER_ARXIV_URL"):
+            values["arxiv_url"] = env["READER_ARXIV_URL"]
+        for name, key in (("connect_timeout", "READER_CONNECT_TIMEOUT"), ("read_timeout", "READER_READ_TIMEOUT")):
+            if env.get(key):
+                values[name] = _seconds(env[key], key)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.hf_url = check_base_url(settings.hf_url, "--hf-url")
+        settings.arxiv_url = check_base_url(settings.arxiv_url, "--arxiv-url")
+        return settings
+
+    def pause(self, seconds: float) -> None:
+        (self.sleep or default_sleep)(seconds)
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self.arxiv_limiter or ARXIV_LIMITER
+
+
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise FetchError(f"{name}: {value!r} is not a number of seconds", "input")
+    return seconds
+
+
+def check_base_url(value: str, option: str) -> str:
+    """A base URL as given by the user, checked: http(s) with a host; no trailing slash."""
+    text = value.strip()
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise FetchError(f"{option}: {value!r} is not a URL", "input") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise FetchError(f"{option}: {value!r} is not an http:// or https:// URL", "input")
+    return text.rstrip("/")
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    """An HTTP client with reader's User-Agent and timeouts (gzip is on by default)."""
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT},
+        timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+        follow_redirects=True,
+        max_redirects=5,
+    )
+
+
+@contextmanager
+def _using(client: httpx.Client | None, settings: Settings) -> Iterator[httpx.Client]:
+    if client is not None:
+        yield client
+        return
+    with make_client(settings) as own:
+        yield own
+
+
+# -- one request, with retries -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Answer:
+    """A successful response, read completely."""
+
+    body: bytes
+    content_type: str
+    url: str
+
+
+def _where(url: httpx.URL) -> str:
+    return url.host + (f":{url.port}" if url.port else "")
+
+
+def _reason(status: int) -> str:
+    phrase = httpx.codes.get_reason_phrase(status)
+    return f"{status} {phrase}".strip()
+
+
+def _server_says(body: bytes) -> str:
+    """A short message from an error body (`{"error": "..."}` or short plain text), or ''."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body[:300].decode("utf-8", "replace")
+        return clean_line(text)[:160] if text.strip() and "<" not in text[:50] else ""
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail"):
+            if isinstance(data.get(key), str):
+                return clean_line(data[key])[:160]
+    return ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _transport_error(exc: httpx.TransportError, url: httpx.URL, service: str, settings: Settings) -> FetchError:
+    where = _where(url)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchError(f"cannot reach {where}: no answer within {settings.connect_timeout:g} s", "network")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(
+            f"{service} ({where}) did not answer within {settings.read_timeout:g} s; try again later", "network"
+        )
+    if isinstance(exc, httpx.ConnectError):
+        cause = _root_cause(exc)
+        if isinstance(cause, socket.gaierror) or ("name" in str(exc).lower() and "resol" in str(exc).lower()):
+            return FetchError(
+                f"cannot reach {url.host}: the name does not resolve (no internet connection, or a DNS problem)",
+                "network",
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError(f"cannot reach {where}: connection refused", "network")
+        if isinstance(cause, ssl.SSLError):
+            return FetchError(f"cannot reach {where}: the secure connection failed ({cause.reason})", "network")
+        detail = clean_line(str(cause or exc)) or type(exc).__name__
+        return FetchError(f"cannot reach {where}: {detail}", "network")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return FetchError(f"cannot fetch {url}: only http:// and https:// URLs work", "input")
+    detail = clean_line(str(exc)) or type(exc).__name__
+    return FetchError(f"{service} ({where}) dropped the connection: {detail}", "network")
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    last: BaseException | None = None
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            return current
+        last = current
+        current = current.__cause__ or current.__context__
+    return last if last is not exc else None
+
+
+def get(
+    client: httpx.Client,
+    url: str,
+    params: Mapping[str, str | int],
+    *,
+    service: str,
+    settings: Settings,
+    limiter: RateLimiter | None = None,
+    cancel: threading.Event | None = None,
+) -> Answer:
+    """GET a URL and read the body, retrying 429/5xx and dropped connections with backoff."""
+    attempts = settings.retries + 1
+    waited = 0.0
+    for attempt in range(attempts):
+        if cancel is not None and cancel.is_set():
+            raise FetchCancelled()
+        if limiter is not None:
+            limiter.wait()
+        request = client.build_request("GET", url, params=params)
+        last_try = attempt + 1 >= attempts
+        try:
+            status, headers, body = _send(client, request, service, settings)
+        except httpx.TooManyRedirects:
+            raise FetchError(f"{service} ({_where(request.url)}) redirected too many times", "server") from None
+        except httpx.DecodingError:
+            raise FetchError(f"{service} ({_where(request.url)}) sent a corrupt compressed answer", "server") from None
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
+            delay = settings.backoff * 2**attempt
+            if last_try or waited + delay > settings.max_total_wait:
+                raise _transport_error(exc, request.url, service, settings) from None
+            settings.pause(delay)
+            waited += delay
+            continue
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, request.url, service, settings) from None
+        if 200 <= status < 300:
+            return Answer(body, headers.get("content-type", ""), str(request.url))
+        reason = _reason(status)
+        says = _server_says(body)
+        detail = f" ({says})" if says else ""
+        if status in RETRY_STATUSES or status >= 500:
+            asked = _retry_after(headers.get("retry-after"))
+            if asked is not None and asked > settings.max_retry_after:
+                raise HttpStatusError(
+                    f"{service} is busy (HTTP {reason}) and asks to wait {asked:.0f} s; try again later", status
+                )
+            delay = asked if asked is not None else settings.backoff * 2**attempt
+            if not last_try and waited + delay <= settings.max_total_wait:
+                settings.pause(delay)
+                waited += delay
+                continue
+            tries = f" after {attempt + 1} tries" if attempt else ""
+            raise HttpStatusError(f"{service} answered HTTP {reason}{tries}{detail}; try again later", status)
+        path = request.url.raw_path.decode("ascii", "replace")
+        raise HttpStatusError(f"{service} answered HTTP {reason} for {path}{detail}", status)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _send(
+    client: httpx.Client, request: httpx.Request, service: str, settings: Settings
+) -> tuple[int, httpx.Headers, bytes]:
+    """Send a request and read at most `settings.max_bytes` of (decompressed) body."""
+    response = client.send(request, stream=True)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        limit = settings.max_bytes if response.is_success else 64 * 1024
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if not response.is_success:
+                    break
+                raise FetchError(
+                    f"{service} sent more than {settings.max_bytes // (1024 * 1024)} MB; refusing it", "server"
+                )
+            chunks.append(chunk)
+        return response.status_code, response.headers, b"".join(chunks)
+    finally:
+        response.close()
+
+
+# -- Hugging Face daily papers -------------------------------------------------------------------
+
+
+HF = "Hugging Face"
+
+
+class DayNotPublished(HttpStatusError):
+    """Hugging Face answered 400 for a day: for it, the day is in the future."""
+
+
+def hf_api_url(settings: Settings) -> str:
+    return f"{settings.hf_url}/api/daily_papers"
+
+
+def fetch_hf_day(
+    client: httpx.Client,
+    day: date,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> list[Paper]:
+    """Every paper featured on `day` (all pages); `[]` for a day without papers.
+
+    Raises `DayNotPublished` when the server refuses the date (HTTP 400: in its future),
+    `FetchError` for anything else. Each paper's featured day is the day asked for.
+    """
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    url = hf_api_url(settings)
+    papers: list[Paper] = []
+    seen: set[str] = set()
+    for page in range(HF_MAX_PAGES):
+        if progress is not None:
+            progress(f"{HF}: {day.isoformat()}" + (f", page {page + 1}" if page else ""))
+        params = {"date": day.isoformat(), "limit": HF_PAGE_SIZE, "p": page}
+        try:
+            answer = get(client, url, params, service=HF, settings=settings, cancel=cancel)
+        except HttpStatusError as exc:
+            if exc.status == 400 and page == 0:
+                raise DayNotPublished(
+                    f"{HF} has no list for {day.isoformat()} yet (HTTP 400: the date is in its future)", 400
+                ) from None
+            raise
+        name = f"{HF} {day.isoformat()}" + (f" page {page + 1}" if page else "")
+        batch = _hf_page(answer, name, day, today)
+        fresh = [p for p in batch if p.id not in seen]
+        seen.update(p.id for p in fresh)
+        papers.extend(fresh)
+        if len(batch) < HF_PAGE_SIZE or not fresh:
+            break
+    for paper in papers:
+        paper.days = [day.isoformat()]
+    return dedupe(papers)
+
+
+def _hf_page(answer: Answer, name: str, day: date, today: date) -> list[Paper]:
+    if not answer.body.strip():
+        raise FetchError(f"{name}: the server sent an empty answer instead of JSON", "server")
+    try:
+        data = orjson.loads(answer.body)
+    except orjson.JSONDecodeError as exc:
+        if "html" in answer.content_type.lower():
+            raise FetchError(
+                f"{name}: the server sent a web page instead of JSON (is --hf-url right?)", "server"
+            ) from None
+        raise FetchError(f"{name}: the server sent invalid JSON ({exc})", "server") from None
+    try:
+        return parse_items(data, ImportContext(name=name, day=day, today=today))
+    except BadInput as exc:
+        raise FetchError(f"{exc} (unexpected answer from the server)", "server") from None
+
+
+# -- arXiv -------------------------------------------------------------------------------------
+
+
+ARXIV = "arXiv"
+
+
+def arxiv_api_url(settings: Settings) -> str:
+    return f"{settings.arxiv_url}/api/query"
+
+
+def check_category(category: str) -> str:
+    """An arXiv category as typed (`cs.CL`, `hep-th`, `astro-ph.CO`), checked."""
+    value = category.strip()
+    if not _CATEGORY.match(value):
+        raise FetchError(f"{category!r} is not an arXiv category (e.g. cs.CL, math.PR, hep-th)", "input")
+    return value
+
+
+def _arxiv_query(
+    client: httpx.Client,
+    params: Mapping[str, str | int],
+    name: str,
+    *,
+    settings: Settings,
+    today: date,
+    cancel: threading.Event | None,
+) -> list[Paper]:
+    answer = get(
+        client,
+        arxiv_api_url(settings),
+        params,
+        service=ARXIV,
+        settings=settings,
+        limiter=settings.limiter,
+        cancel=cancel,
+    )
+    try:
+        text = answer.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FetchError(f"{name}: the server's answer is not UTF-8 text", "server") from None
+    if not text.strip():
+        raise FetchError(f"{name}: the server sent an empty answer instead of a feed", "server")
+    ctx = ImportContext(name=name, day=None, today=today)
+    try:
+        return arxiv_atom.parse(text.removeprefix("\ufeff"), ctx)
+    except arxiv_atom.ArxivQueryError as exc:
+        raise FetchError(f"arXiv refused the query: {exc.arxiv_message}", "input") from None
+    except BadInput as exc:
+        raise FetchError(f"{exc} (unexpected answer from the server)", "server") from None
+
+
+def fetch_arxiv_ids(
+    client: httpx.Client,
+    ids: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> list[Paper]:
+    """The papers with these arXiv ids (no versions), in one request per 2000 ids.
+
+    An id arXiv does not know is a `FetchError` (kind `input`): nothing is returned.
+    """
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    wanted = list(dict.fromkeys(ids))
+    papers: list[Paper] = []
+    for start in range(0, len(wanted), ARXIV_PER_CALL):
+        chunk = wanted[start : start + ARXIV_PER_CALL]
+        if progress is not None:
+            progress(f"{ARXIV}: {len(chunk)} paper{'s' if len(chunk) != 1 else ''}")
+        params = {"id_list": ",".join(chunk), "max_results": len(chunk)}
+        papers.extend(_arxiv_query(client, params, "arXiv", settings=settings, today=today, cancel=cancel))
+    found = {p.arxiv_id for p in papers}
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise FetchError(f"arXiv has no paper {missing[0]}{more}; nothing imported", "input")
+    return dedupe(papers)
+
+
+def fetch_arxiv_category(
+    client: httpx.Client,
+    category: str,
+    max_results: int = 100,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> list[Paper]:
+    """The newest `max_results` papers of an arXiv category, newest first (paged by 2000)."""
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    category = check_category(category)
+    max_results = max(1, min(max_results, ARXIV_MAX_RESULTS))
+    papers: list[Paper] = []
+    start = 0
+    while start < max_results:
+        size = min(ARXIV_PER_CALL, max_results - start)
+        if progress is not None:
+            progress(f"{ARXIV}: {category}, papers {start + 1}-{start + size}")
+        params = {
+            "search_query": f"cat:{category}",
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+            "start": start,
+            "max_results": size,
+        }
+        batch = _arxiv_query(client, params, f"arXiv {category}", settings=settings, today=today, cancel=cancel)
+        papers.extend(batch)
+        if len(batch) < size:
+            break
+        start += size
+    if not papers:
+        raise FetchError(f"arXiv has no papers in the category {category!r} (check the name, e.g. cs.CL)", "input")
+    return dedupe(papers)
+
+
+# -- what was fetched, and merging it into the library ---------------------------------------------
+
+
+@dataclass(slots=True)
+class DayFetch:
+    """The papers of one featured day (or one arXiv query)."""
+
+    label: str
+    """How the day or query is shown: `Jul 31`, `arXiv cs.CL`."""
+    papers: list[Paper]
+    day: date | None = None
+    note: str = ""
+    """Why there are no papers: `no papers on that day`, `not published yet`."""
+
+
+@dataclass(slots=True)
+class Fetched:
+    """Everything one fetch brought back, parsed and checked, not yet in the library."""
+
+    parts: list[DayFetch] = field(default_factory=list)
+    note: str = ""
+    """Said when nothing at all was found (`no papers in the last 7 days`)."""
+
+    @property
+    def papers(self) -> list[Paper]:
+        return [p for part in self.parts for p in part.papers]
+
+
+@dataclass(slots=True)
+class PartCount:
+    """What merging one day's papers did."""
+
+    label: str
+    papers: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    note: str = ""
+
+    def line(self) -> str:
+        if not self.papers:
+            return f"{self.label}: {self.note or 'no papers'}"
+        counts = f"{self.new} new, {self.updated} updated" + (f", {self.unchanged} unchanged" if self.unchanged else "")
+        return f"{self.label}: {self.papers} paper{'s' if self.papers != 1 else ''}, {counts}"
+
+
+@dataclass(slots=True)
+class FetchReport:
+    """What a fetch did to the library: one line per day, and the import result."""
+
+    parts: list[PartCount] = field(default_factory=list)
+    result: ImportResult | None = None
+    """None when nothing was imported (an empty day)."""
+    note: str = ""
+
+    @property
+    def new(self) -> int:
+        return self.result.new if self.result else 0
+
+    @property
+    def updated(self) -> int:
+        return self.result.updated if self.result else 0
+
+    @property
+    def papers(self) -> int:
+        return len(self.result.ids) if self.result else 0
+
+    def lines(self) -> list[str]:
+        out = [part.line() for part in self.parts]
+        if self.note:
+            out.append(self.note)
+        if len([p for p in self.parts if p.papers]) > 1 and self.result is not None:
+            out.append(f"in all: {self.papers} papers, {self.result.summary()}")
+        return out
+
+    def summary(self) -> str:
+        """One line, for a notification in the app."""
+        if self.result is None:
+            return self.note or (self.parts[0].line() if self.parts else "nothing fetched")
+        if len(self.parts) == 1:
+            return self.parts[0].line()
+        return f"{self.papers} papers, {self.result.new} new, {self.result.updated} updated"
+
+
+def day_label(day: date, today: date | None = None) -> str:
+    """`Jul 31`, or `Jul 31 2024` for a day not in this year."""
+    today = today or date.today()
+    label = f"{day:%b} {day.day}"
+    return label if day.year == today.year else f"{label} {day.year}"
+
+
+def apply_fetched(library: Library, fetched: Fetched) -> FetchReport:
+    """Merge what was fetched into the library in one write (all or nothing); count per day."""
+    report = FetchReport(note=fetched.note)
+    papers = fetched.papers
+    counts = _simulate(library, fetched.parts)
+    if papers:
+        report.result = library.import_papers(papers)
+        if len(fetched.parts) == 1:
+            result = report.result
+            only = counts[0]
+            only.new, only.updated, only.unchanged = result.new, result.updated, result.unchanged
+    report.parts = counts
+    return report
+
+
+def _simulate(library: Library, parts: Sequence[DayFetch]) -> list[PartCount]:
+    """Per-day new/updated/unchanged counts, computed before the one import that does it all."""
+    merged: dict[str, Paper] = {}
+    counts = []
+    for part in parts:
+        count = PartCount(part.label, len(part.papers), note=part.note)
+        for paper in part.papers:
+            pid = library.find(paper)
+            key = pid if pid is not None else "new:" + paper.id
+            base = merged.get(key)
+            if base is None and pid is not None:
+                base = Paper.from_dict(library.paper(pid).to_dict())
+            if base is None:
+                count.new += 1
+                merged[key] = Paper.from_dict(paper.to_dict())
+            elif base.merge(paper):
+                count.updated += 1
+                merged[key] = base
+            else:
+                count.unchanged += 1
+        counts.append(count)
+    return counts
+
+
+# -- the fetches the command line and the app run ------------------------------------------------------
+
+
+def collect_days(
+    days: Sequence[date],
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+    strict: bool = True,
+) -> Fetched:
+    """Fetch these featured days from Hugging Face (all pages of each) before importing any.
+
+    With `strict`, a day the server refuses (HTTP 400, in its future) is an error; otherwise
+    it counts as `not published yet`.
+    """
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    fetched = Fetched()
+    with _using(client, settings) as http:
+        for day in days:
+            label = day_label(day, today)
+            try:
+                papers = fetch_hf_day(http, day, settings=settings, progress=progress, cancel=cancel, today=today)
+            except DayNotPublished:
+                if strict:
+                    raise
+                fetched.parts.append(DayFetch(label, [], day, "not published yet"))
+                continue
+            fetched.parts.append(DayFetch(label, papers, day, "" if papers else "no papers on that day"))
+    return fetched
+
+
+def collect_latest(
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+    lookback: int = LATEST_LOOKBACK,
+) -> Fetched:
+    """The latest day with papers: today, else yesterday, ... up to `lookback` days back."""
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    with _using(client, settings) as http:
+        for offset in range(lookback):
+            day = today - timedelta(days=offset)
+            try:
+                papers = fetch_hf_day(http, day, settings=settings, progress=progress, cancel=cancel, today=today)
+            except DayNotPublished:
+                continue
+            if papers:
+                return Fetched([DayFetch(day_label(day, today), papers, day)])
+    since = day_label(today - timedelta(days=lookback - 1), today)
+    return Fetched(note=f"no papers in the last {lookback} days (since {since})")
+
+
+def collect_arxiv_ids(
+    ids: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> Fetched:
+    settings = settings or Settings.from_env()
+    with _using(client, settings) as http:
+        papers = fetch_arxiv_ids(http, ids, settings=settings, progress=progress, cancel=cancel, today=today)
+    return Fetched([DayFetch(ARXIV, papers)])
+
+
+def collect_arxiv_category(
+    category: str,
+    max_results: int = 100,
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> Fetched:
+    settings = settings or Settings.from_env()
+    with _using(client, settings) as http:
+        papers = fetch_arxiv_category(
+            http, category, max_results, settings=settings, progress=progress, cancel=cancel, today=today
+        )
+    return Fetched([DayFetch(f"{ARXIV} {check_category(category)}", papers)])
+
+
+def fetch_latest(
+    library: Library,
+    *,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> FetchReport:
+    """Fetch the latest day with papers from Hugging Face and merge it into `library`.
+
+    Safe to run in a worker thread as long as nothing else writes to the library meanwhile;
+    `progress` is called from that thread. Raises `FetchError` (one-line message); on any
+    error the library is unchanged.
+    """
+    fetched = collect_latest(settings=settings, progress=progress, cancel=cancel, today=today)
+    if cancel is not None and cancel.is_set():
+        raise FetchCancelled()
+    return apply_fetched(library, fetched)
