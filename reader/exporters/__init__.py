@@ -1,0 +1,284 @@
+"""Exporting papers: choose a selection, render it in a format, write it safely.
+
+The command line (`reader export`) and the app's export dialog both use this small API:
+
+- `FORMATS` and `parse_format()`: the formats by name (`markdown`, `bibtex`, `csv`, `json`);
+- `select()`: the ids of the papers to export, newest status change first;
+- `render()`: the text of a document for those ids;
+- `default_filename()`, `format_for_path()`: file names and the format a name suggests;
+- `write()`: an atomic write that refuses to replace a file unless forced.
+
+Nothing here imports Textual. Each format lives in its own module and sees the papers as
+`Entry` records (paper, user state, and the date the paper entered its status).
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reader.models import Paper, Status, UserState
+from reader.store import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from reader.library import Library
+
+__all__ = [
+    "FORMATS",
+    "BadDestination",
+    "DestinationExists",
+    "Entry",
+    "ExportError",
+    "Format",
+    "WriteFailed",
+    "default_filename",
+    "entries",
+    "format_for_path",
+    "parse_format",
+    "period_text",
+    "render",
+    "select",
+    "stamp_day",
+    "write",
+]
+
+
+class ExportError(Exception):
+    """An export that cannot be done, worded for the user (one line)."""
+
+
+class DestinationExists(ExportError):
+    """The destination file exists and overwriting was not asked for."""
+
+
+class BadDestination(ExportError):
+    """The destination cannot be a file: a folder, or inside a folder that does not exist."""
+
+
+class WriteFailed(ExportError):
+    """Writing failed (disk full, permissions); any previous file is left as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One paper as the exporters see it."""
+
+    paper: Paper
+    state: UserState
+
+    @property
+    def changed_at(self) -> str | None:
+        """When the paper entered its status (finished, for done papers), an ISO UTC stamp."""
+        return self.state.status_changed_at
+
+    @property
+    def day(self) -> str | None:
+        """The UTC date (`YYYY-MM-DD`) the paper entered its status, or None if unknown."""
+        return stamp_day(self.changed_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """An export format: its name, how to show it, its file extension, its renderer."""
+
+    name: str
+    label: str
+    extension: str
+    empty: str
+    """How an export without papers is described: `wrote {empty}`."""
+    render: Callable[[Sequence[Entry], str, str | None], str]
+    """`render(entries, title, period)` -> the document text."""
+
+
+_STAMP_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+def stamp_day(stamp: str | None) -> str | None:
+    """The `YYYY-MM-DD` date of an ISO timestamp such as `2026-11-25T22:09:56Z`."""
+    if not stamp:
+        return None
+    match = _STAMP_DAY.match(stamp)
+    return match.group(1) if match else None
+
+
+def _render_markdown(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.markdown import render_markdown
+
+    return render_markdown(items, title=title, period=period)
+
+
+def _render_bibtex(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.bibtex import render_bibtex
+
+    return render_bibtex(items)
+
+
+def _render_csv(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.csv_export import render_csv
+
+    return render_csv(items)
+
+
+def _render_json(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.json_export import render_json
+
+    return render_json(items)
+
+
+FORMATS: dict[str, Format] = {
+    "markdown": Format("markdown", "Markdown", ".md", "an empty Markdown log", _render_markdown),
+    "bibtex": Format("bibtex", "BibTeX", ".bib", "an empty BibTeX file", _render_bibtex),
+    "csv": Format("csv", "CSV", ".csv", "a CSV file with only the header row", _render_csv),
+    "json": Format("json", "JSON", ".json", "an empty JSON array", _render_json),
+}
+"""The export formats by name, in the order they are offered."""
+
+_ALIASES = {"md": "markdown", "bib": "bibtex", "tex": "bibtex"}
+
+
+def parse_format(text: str) -> str:
+    """The format name for what a user typed (`markdown`, `md`, `BibTeX`, `bib`...)."""
+    key = text.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in FORMATS:
+        raise ValueError(f"unknown format {text!r} (choose from {', '.join(FORMATS)})")
+    return key
+
+
+def format_for_path(path: Path | str) -> str | None:
+    """The format a file name suggests by its extension (`log.bib` -> `bibtex`), or None."""
+    suffix = Path(path).suffix.lower()
+    for fmt in FORMATS.values():
+        if suffix == fmt.extension:
+            return fmt.name
+    return {".markdown": "markdown"}.get(suffix)
+
+
+def default_filename(fmt: str, day: str | date | None = None) -> str:
+    """A file name for an export, e.g. `reading-log-2025-07-31.md` (today when no day)."""
+    when = day.isoformat() if isinstance(day, date) else (day or date.today().isoformat())
+    return f"reading-log-{when}{FORMATS[parse_format(fmt)].extension}"
+
+
+# -- selection -----------------------------------------------------------------------------
+
+
+def select(
+    library: Library,
+    status: Status | None = Status.DONE,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    tag: str | Iterable[str] | None = None,
+    day: str | None = None,
+) -> list[str]:
+    """The ids of the papers to export, newest status change first (ties by id).
+
+    `status` None means every status. `since`/`until` compare the UTC date the paper entered
+    its status (finished, for done papers), both inclusive; a paper without that date is left
+    out when either is given. `tag` keeps papers carrying the tag (every tag, if several);
+    `day` keeps papers featured on that day.
+    """
+    from reader.models import normalise_tag
+
+    low = since.isoformat() if isinstance(since, date) else since
+    high = until.isoformat() if isinstance(until, date) else until
+    tags = [tag] if isinstance(tag, str) else list(tag or [])
+    wanted = {normalise_tag(t) for t in tags if normalise_tag(t)}
+    found: list[tuple[str, str]] = []
+    for pid in library.ids(status=status, day=day):
+        state = library.state(pid)
+        if wanted and not wanted.issubset(state.tags):
+            continue
+        stamp = state.status_changed_at or ""
+        when = stamp_day(stamp)
+        if (low or high) and when is None:
+            continue
+        if low and when is not None and when < low:
+            continue
+        if high and when is not None and when > high:
+            continue
+        found.append((stamp, pid))
+    # Newest first; equal stamps by id so the order never depends on the library's order.
+    found.sort(key=lambda item: item[1])
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [pid for _, pid in found]
+
+
+def entries(library: Library, ids: Iterable[str]) -> list[Entry]:
+    """The export records for these ids, in that order."""
+    return [Entry(library.paper(pid), library.state(pid)) for pid in ids]
+
+
+def period_text(items: Sequence[Entry], since: date | str | None = None, until: date | str | None = None) -> str | None:
+    """The period a document covers: the dates asked for, else the span of the papers' dates."""
+    low = since.isoformat() if isinstance(since, date) else since
+    high = until.isoformat() if isinstance(until, date) else until
+    if low and high:
+        return low if low == high else f"{low} to {high}"
+    days = sorted(d for d in (e.day for e in items) if d)
+    if low:
+        return f"{low} to {days[-1]}" if days and days[-1] > low else f"since {low}"
+    if high:
+        return f"{days[0]} to {high}" if days and days[0] < high else f"until {high}"
+    if not days:
+        return None
+    return days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+
+
+def document_title(status: Status | None) -> str:
+    """The heading of a Markdown export for a status (`Reading log` for the done list)."""
+    if status is Status.DONE:
+        return "Reading log"
+    if status is None:
+        return "Papers"
+    return f"Papers: {status.value}"
+
+
+def render(
+    library: Library,
+    ids: Sequence[str],
+    fmt: str,
+    *,
+    title_period: str | None = None,
+    title: str | None = None,
+) -> str:
+    """The document for these papers in a format; deterministic for the same library and ids.
+
+    `title_period` is shown in the Markdown heading (default: the span of the papers' dates);
+    `title` replaces the heading text (default: from the papers' statuses).
+    """
+    spec = FORMATS[parse_format(fmt)]
+    items = entries(library, ids)
+    if title is None:
+        statuses = {e.state.status for e in items}
+        title = document_title(statuses.pop() if len(statuses) == 1 else None) if items else "Reading log"
+    period = title_period if title_period is not None else period_text(items)
+    return spec.render(items, title, period)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def write(path: Path, text: str, force: bool = False) -> None:
+    """Write `text` as UTF-8 to `path` atomically; refuse to replace a file unless `force`.
+
+    Raises `DestinationExists`, `BadDestination` or `WriteFailed`; on any error a file that
+    was there is left byte for byte as it was.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise BadDestination(f"{path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise BadDestination(f"{path}: the folder {path.parent} does not exist")
+    if not force and (path.exists() or path.is_symlink()):
+        raise DestinationExists(f"{path} exists; use --force to replace it")
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise WriteFailed(f"could not write {path}: {reason}") from None

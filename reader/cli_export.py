@@ -1,0 +1,125 @@
+"""`reader export`: write the done list (or any selection) as Markdown, BibTeX, CSV or JSON.
+
+Registered by `reader.cli` when this module exists. It reads the library without locking it,
+so it works while the app is open, and never imports Textual. `reader.cli` is imported only
+when the command runs, so either module can be imported first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reader import exporters
+
+if TYPE_CHECKING:
+    from reader.cli import Context
+
+
+@click.command("export")
+@click.option("--status", "status_name", default="done", show_default=True, help="A status, or all.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Finished (entered the status) on or after this day (UTC).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Finished (entered the status) on or before this day (UTC).")
+@click.option("--tag", "tags", metavar="NAME", multiple=True, help="Only papers with this tag (repeat: all of them).")
+@click.option("--day", metavar="YYYY-MM-DD|latest", help="Only papers featured on that day.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    metavar="FORMAT",
+    help="markdown (default), bibtex, csv or json; with -o, taken from the extension when not given.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_obj
+def export_cmd(
+    obj: Context,
+    status_name: str,
+    since: str | None,
+    until: str | None,
+    tags: Sequence[str],
+    day: str | None,
+    fmt: str | None,
+    output: str | None,
+    force: bool,
+) -> None:
+    """Export papers: by default the done list, as a Markdown reading log, to standard output.
+
+    Select with --status (any status, or all), --since/--until (the UTC day the paper was
+    finished, or entered its status; both inclusive), --tag and --day (featured day). Formats:
+    markdown (grouped by day, newest first), bibtex (@misc with arXiv fields), csv (one row per
+    paper, spreadsheet-safe) and json (the records of `reader list --json`). An existing file is
+    replaced only with --force. Reads without locking the library.
+    """
+    from reader.cli import user_errors
+
+    user_errors(_export)(obj, status_name, since, until, tags, day, fmt, output, force)
+
+
+def _export(
+    obj: Context,
+    status_name: str,
+    since: str | None,
+    until: str | None,
+    tags: Sequence[str],
+    day: str | None,
+    fmt: str | None,
+    output: str | None,
+    force: bool,
+) -> None:
+    from reader.cli import EXIT_INPUT, EXIT_LIBRARY, UserError, parse_date, parse_status, resolve_day
+
+    status = parse_status(status_name, allow_all=True)
+    low = parse_date(since, "--since")
+    high = parse_date(until, "--until")
+    if low and high and low > high:
+        raise UserError(f"--since {low} is after --until {high}: nothing could match")
+    to_stdout = output is None or output == "-"
+    name = _choose_format(fmt, None if to_stdout else output)
+    spec = exporters.FORMATS[name]
+
+    with obj.library(readonly=True) as library:
+        ids = exporters.select(library, status, low, high, list(tags), resolve_day(library, day))
+        period = exporters.period_text(exporters.entries(library, ids), low, high)
+        text = exporters.render(library, ids, name, title_period=period, title=exporters.document_title(status))
+
+    if to_stdout:
+        click.echo(text.encode("utf-8"), nl=False)
+        if not ids:
+            click.echo(f"reader: no papers match: wrote {spec.empty} to standard output", err=True)
+        return
+    assert output is not None
+    path = Path(output).expanduser()
+    if path.is_dir():
+        path = path / exporters.default_filename(name, high or (period if _is_day(period) else None))
+    try:
+        exporters.write(path, text, force=force)
+    except (exporters.DestinationExists, exporters.BadDestination) as exc:
+        raise UserError(str(exc), EXIT_INPUT) from None
+    except exporters.ExportError as exc:
+        raise UserError(str(exc), EXIT_LIBRARY) from None
+    if ids:
+        noun = "paper" if len(ids) == 1 else "papers"
+        click.echo(f"wrote {len(ids)} {noun} to {path} ({spec.label})")
+    else:
+        click.echo(f"reader: no papers match: wrote {spec.empty} to {path}", err=True)
+
+
+def _is_day(text: str | None) -> bool:
+    return bool(text) and len(text or "") == 10 and exporters.stamp_day(text) == text
+
+
+def _choose_format(fmt: str | None, output: str | None) -> str:
+    from reader.cli import UserError
+
+    if fmt is not None:
+        try:
+            return exporters.parse_format(fmt)
+        except ValueError as exc:
+            raise UserError(f"--format: {exc}") from None
+    if output is not None:
+        return exporters.format_for_path(output) or "markdown"
+    return "markdown"
