@@ -152,7 +152,7 @@ def run(lib_path: Path, *args: str) -> Result:
 
 _BIB_ESCAPES = re.compile(
     r"\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\textbraceleft\{\}"
-    r"|\\textbraceright\{\}|\\[{}%&#_$]|\{@\}"
+    r"|\\textbraceright\{\}|\\textless\{\}|\\textgreater\{\}|\\textbar\{\}|\\[{}%&#_$]|\{@\}"
 )
 _BIB_WORDS = {
     r"\textbackslash{}": "\\",
@@ -160,6 +160,9 @@ _BIB_WORDS = {
     r"\textasciicircum{}": "^",
     r"\textbraceleft{}": "{",
     r"\textbraceright{}": "}",
+    r"\textless{}": "<",
+    r"\textgreater{}": ">",
+    r"\textbar{}": "|",
     "{@}": "@",
 }
 

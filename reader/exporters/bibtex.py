@@ -16,7 +16,8 @@ An entry:
 
 Text encoding (every field except `url`), chosen so that BibTeX, LaTeX and bibtexparser agree:
 - `% & # _ $` become `\\% \\& \\# \\_ \\$`; `\\ ~ ^` become `\\textbackslash{}`,
-  `\\textasciitilde{}`, `\\textasciicircum{}`;
+  `\\textasciitilde{}`, `\\textasciicircum{}`; `< > |` become `\\textless{}`, `\\textgreater{}`,
+  `\\textbar{}` (LaTeX's default font would print other glyphs);
 - braces that pair up become `\\{` `\\}`; a brace without a partner becomes `\\textbraceleft{}`
   or `\\textbraceright{}`, so the entry's braces always balance (BibTeX counts `\\{` too);
 - an `@` that starts a line (notes are multi-line) becomes `{@}`, so no parser takes it for a
@@ -55,6 +56,10 @@ _SIMPLE = {
     "\\": r"\textbackslash{}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    # Not special to BibTeX, but LaTeX's default (OT1) font prints them as other glyphs.
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 _LINE_START_AT = re.compile(r"(^|\n)([ \t]*)@")
 _AND_WORD = re.compile(r"\sand\s", re.IGNORECASE)
