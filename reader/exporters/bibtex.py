@@ -61,10 +61,13 @@ _SIMPLE = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
 }
+_SIMPLE_CHARS = re.compile("[" + re.escape("".join(_SIMPLE)) + "]")
+_ANY_SPECIAL = re.compile("[" + re.escape("".join(_SIMPLE) + "{}@") + "]")
 _LINE_START_AT = re.compile(r"(^|\n)([ \t]*)@")
 _AND_WORD = re.compile(r"\sand\s", re.IGNORECASE)
 _URL_UNSAFE = re.compile(r"[{}\\\s]")
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _STOP_WORDS = frozenset(
     (  # noqa: SIM905 (a word list reads better as text)
         "a an the and or of on in into for to with without via by from at as is are be do does can how what when "
@@ -78,6 +81,16 @@ _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd"})
 
 def escape_text(text: str) -> str:
     """A text field's value for a braced BibTeX field (see the module docstring)."""
+    if not _ANY_SPECIAL.search(text):
+        return text
+    if "{" not in text and "}" not in text:
+        out = _SIMPLE_CHARS.sub(lambda m: _SIMPLE[m.group(0)], text)
+    else:
+        out = _escape_with_braces(text)
+    return _LINE_START_AT.sub(r"\1\2{@}", out) if "@" in out else out
+
+
+def _escape_with_braces(text: str) -> str:
     partner: dict[int, int] = {}
     stack: list[int] = []
     for i, char in enumerate(text):
@@ -94,7 +107,7 @@ def escape_text(text: str) -> str:
             out.append(r"\}" if i in closing else r"\textbraceright{}")
         else:
             out.append(_SIMPLE.get(char, char))
-    return _LINE_START_AT.sub(r"\1\2{@}", "".join(out))
+    return "".join(out)
 
 
 def escape_name(name: str) -> str:
@@ -114,9 +127,11 @@ def escape_url(url: str) -> str:
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters and digits only: `Łukasz Müller` -> `lukaszmuller`."""
+    if text.isascii():
+        return _NOT_ALNUM.sub("", text.lower())
     text = text.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("Ø", "O").replace("ß", "ss")
     decomposed = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode("ascii").lower())
+    return _NOT_ALNUM.sub("", decomposed.encode("ascii", "ignore").decode("ascii").lower())
 
 
 def surname(name: str) -> str:
@@ -172,10 +187,13 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
     counts = Counter(bases)
     keys = [base if counts[base] == 1 else "" for base in bases]
     taken = set(counts)
-    for base in sorted(b for b, n in counts.items() if n > 1):
-        members = sorted((i for i, b in enumerate(bases) if b == base), key=lambda i: papers[i].id)
+    groups: dict[str, list[int]] = {}
+    for i, base in enumerate(bases):
+        if counts[base] > 1:
+            groups.setdefault(base, []).append(i)
+    for base in sorted(groups):
         suffixes = _suffixes()
-        for i in members:
+        for i in sorted(groups[base], key=lambda i: papers[i].id):
             key = base + next(suffixes)
             while key in taken:
                 key = base + next(suffixes)
