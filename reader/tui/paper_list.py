@@ -220,9 +220,18 @@ class PaperList(ScrollView, can_focus=True):
             self.paper_id = paper_id
             """The paper under the cursor, or None when the list is empty."""
 
+        def can_replace(self, message: Message) -> bool:
+            """A newer cursor move of the same list supersedes this one (holding `j` stays cheap)."""
+            return isinstance(message, PaperList.Highlighted) and message.list is self.list
+
         @property
         def control(self) -> PaperList:
             """The list (so `@on(PaperList.Highlighted, "#papers")` works)."""
+            return self.list
+
+        @property
+        def paper_list(self) -> PaperList:
+            """The list (an alias of `list` that does not shadow the builtin in handlers)."""
             return self.list
 
     class Selected(Message):
@@ -238,6 +247,11 @@ class PaperList(ScrollView, can_focus=True):
         @property
         def control(self) -> PaperList:
             """The list (so `@on(PaperList.Selected, "#papers")` works)."""
+            return self.list
+
+        @property
+        def paper_list(self) -> PaperList:
+            """The list (an alias of `list` that does not shadow the builtin in handlers)."""
             return self.list
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
