@@ -2,20 +2,20 @@
 
 Everything is fetched and checked first; the library is opened (and locked) only afterwards,
 for one all-or-nothing import. Network and server failures end in one line and exit code 3;
-wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2.
+wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2. Registered by
+`reader.cli` when this module exists; `reader.cli` is imported only when a command runs, so
+either module can be imported first.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from reader.cli import EXIT_INPUT, Context, UserError, parse_date, pass_context, user_errors
 from reader.fetch import (
     DEFAULT_ARXIV_URL,
     DEFAULT_HF_URL,
@@ -31,23 +31,31 @@ from reader.fetch import (
 )
 from reader.models import parse_arxiv_id
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from reader.cli import Context
 
 EXIT_FETCH = 3
 """Could not fetch: no network, a timeout, a server error or an answer reader cannot use."""
 
 
-def fetch_errors(func: F) -> F:
-    """Turn a `FetchError` into a one-line error: exit 2 for the user's input, else 3."""
+def _usage(message: str) -> Exception:
+    from reader.cli import UserError
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    return UserError(message)
+
+
+def _guarded(run: Callable[[], None]) -> None:
+    """Run a command body; library and fetch errors become one line with their exit code."""
+    from reader.cli import EXIT_INPUT, UserError, user_errors
+
+    @user_errors
+    def body() -> None:
         try:
-            return func(*args, **kwargs)
+            run()
         except FetchError as exc:
             raise UserError(str(exc), EXIT_INPUT if exc.kind == "input" else EXIT_FETCH) from None
 
-    return wrapper  # type: ignore[return-value]
+    body()
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -105,9 +113,7 @@ _arxiv_url_option = click.option(
 )
 @_hf_url_option
 @_arxiv_url_option
-@pass_context
-@user_errors
-@fetch_errors
+@click.pass_obj
 def fetch_cmd(
     obj: Context,
     day: str | None,
@@ -123,10 +129,24 @@ def fetch_cmd(
     week back). All pages of every day are fetched and checked before anything is imported.
     Re-fetching a day updates upvotes and metadata; notes, tags and status are never touched.
     """
+    _guarded(lambda: _fetch(obj, day, days, category, max_results, hf_url, arxiv_url))
+
+
+def _fetch(
+    obj: Context,
+    day: str | None,
+    days: int | None,
+    category: str | None,
+    max_results: int,
+    hf_url: str,
+    arxiv_url: str,
+) -> None:
+    from reader.cli import parse_date
+
     if day is not None and days is not None:
-        raise UserError("give either --date or --days, not both")
+        raise _usage("give either --date or --days, not both")
     if category is not None and (day is not None or days is not None):
-        raise UserError("--arxiv fetches the newest papers of a category; it does not go with --date or --days")
+        raise _usage("--arxiv fetches the newest papers of a category; it does not go with --date or --days")
     settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url)
     progress = _progress()
     today = date.today()
@@ -149,20 +169,22 @@ def fetch_cmd(
 @click.command("add")
 @click.argument("refs", nargs=-1, required=True, metavar="ARXIV_ID_OR_URL...")
 @_arxiv_url_option
-@pass_context
-@user_errors
-@fetch_errors
+@click.pass_obj
 def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
     """Add papers from arXiv by id or abs/pdf URL.
 
     For example `reader add 2507.12345 https://arxiv.org/abs/2507.12346v2`.
     All ids go to arXiv in one request; if any is unknown, nothing is imported.
     """
+    _guarded(lambda: _add(obj, refs, arxiv_url))
+
+
+def _add(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
     ids: list[str] = []
     for ref in refs:
         arxiv_id = parse_arxiv_id(ref)
         if arxiv_id is None:
-            raise UserError(f"not an arXiv id or URL: {ref!r} (e.g. 2507.12345 or https://arxiv.org/abs/2507.12345)")
+            raise _usage(f"not an arXiv id or URL: {ref!r} (e.g. 2507.12345 or https://arxiv.org/abs/2507.12345)")
         ids.append(arxiv_id)
     settings = Settings.from_env(arxiv_url=arxiv_url)
     fetched = collect_arxiv_ids(ids, settings=settings, progress=_progress(), today=date.today())

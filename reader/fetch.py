@@ -77,8 +77,8 @@ class FetchError(Exception):
 class HttpStatusError(FetchError):
     """The server answered with an HTTP error status (after any retries)."""
 
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message, "server")
+    def __init__(self, message: str, status: int, kind: ErrorKind = "server") -> None:
+        super().__init__(message, kind)
         self.status = status
 
 
@@ -445,7 +445,7 @@ def fetch_hf_day(
         except HttpStatusError as exc:
             if exc.status == 400 and page == 0:
                 raise DayNotPublished(
-                    f"{HF} has no list for {day.isoformat()} yet (HTTP 400: the date is in its future)", 400
+                    f"{HF} has no list for {day.isoformat()} yet (HTTP 400: the date is in its future)", 400, "input"
                 ) from None
             raise
         name = f"{HF} {day.isoformat()}" + (f" page {page + 1}" if page else "")
@@ -682,10 +682,10 @@ class FetchReport:
 
 
 def day_label(day: date, today: date | None = None) -> str:
-    """`Jul 31`, or `Jul 31 2024` for a day not in this year."""
+    """`Jul 31`, or `Jul 31, 2024` for a day not in this year."""
     today = today or date.today()
     label = f"{day:%b} {day.day}"
-    return label if day.year == today.year else f"{label} {day.year}"
+    return label if day.year == today.year else f"{label}, {day.year}"
 
 
 def apply_fetched(library: Library, fetched: Fetched) -> FetchReport:
