@@ -34,6 +34,8 @@ from reader.models import parse_arxiv_id
 if TYPE_CHECKING:
     from reader.cli import Context
 
+DEFAULT_MAX = 100
+"""How many papers `reader fetch --arxiv` brings by default."""
 EXIT_FETCH = 3
 """Could not fetch: no network, a timeout, a server error or an answer reader cannot use."""
 
@@ -107,9 +109,8 @@ _arxiv_url_option = click.option(
     "--max",
     "max_results",
     type=click.IntRange(1, 30000),
-    default=100,
-    show_default=True,
-    help="With --arxiv: how many papers.",
+    metavar="N",
+    help="With --arxiv: how many papers (default 100).",
 )
 @_hf_url_option
 @_arxiv_url_option
@@ -119,7 +120,7 @@ def fetch_cmd(
     day: str | None,
     days: int | None,
     category: str | None,
-    max_results: int,
+    max_results: int | None,
     hf_url: str,
     arxiv_url: str,
 ) -> None:
@@ -137,7 +138,7 @@ def _fetch(
     day: str | None,
     days: int | None,
     category: str | None,
-    max_results: int,
+    max_results: int | None,
     hf_url: str,
     arxiv_url: str,
 ) -> None:
@@ -147,12 +148,14 @@ def _fetch(
         raise _usage("give either --date or --days, not both")
     if category is not None and (day is not None or days is not None):
         raise _usage("--arxiv fetches the newest papers of a category; it does not go with --date or --days")
+    if max_results is not None and category is None:
+        raise _usage("--max goes with --arxiv CATEGORY")
     settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url)
     progress = _progress()
     today = date.today()
     if category is not None:
         fetched = collect_arxiv_category(
-            check_category(category), max_results, settings=settings, progress=progress, today=today
+            check_category(category), max_results or DEFAULT_MAX, settings=settings, progress=progress, today=today
         )
     elif day is not None:
         featured = parse_date(day)

@@ -414,7 +414,7 @@ class DayNotPublished(HttpStatusError):
 
 
 def hf_api_url(settings: Settings) -> str:
-    return f"{settings.hf_url}/api/daily_papers"
+    return f"{settings.hf_url.rstrip('/')}/api/daily_papers"
 
 
 def fetch_hf_day(
@@ -439,7 +439,7 @@ def fetch_hf_day(
     for page in range(HF_MAX_PAGES):
         if progress is not None:
             progress(f"{HF}: {day.isoformat()}" + (f", page {page + 1}" if page else ""))
-        params = {"date": day.isoformat(), "limit": HF_PAGE_SIZE, "p": page}
+        params: dict[str, str | int] = {"date": day.isoformat(), "limit": HF_PAGE_SIZE, "p": page}
         try:
             answer = get(client, url, params, service=HF, settings=settings, cancel=cancel)
         except HttpStatusError as exc:
@@ -484,7 +484,7 @@ ARXIV = "arXiv"
 
 
 def arxiv_api_url(settings: Settings) -> str:
-    return f"{settings.arxiv_url}/api/query"
+    return f"{settings.arxiv_url.rstrip('/')}/api/query"
 
 
 def check_category(category: str) -> str:
@@ -549,7 +549,7 @@ def fetch_arxiv_ids(
         chunk = wanted[start : start + ARXIV_PER_CALL]
         if progress is not None:
             progress(f"{ARXIV}: {len(chunk)} paper{'s' if len(chunk) != 1 else ''}")
-        params = {"id_list": ",".join(chunk), "max_results": len(chunk)}
+        params: dict[str, str | int] = {"id_list": ",".join(chunk), "max_results": len(chunk)}
         papers.extend(_arxiv_query(client, params, "arXiv", settings=settings, today=today, cancel=cancel))
     found = {p.arxiv_id for p in papers}
     missing = [pid for pid in wanted if pid not in found]
@@ -580,7 +580,7 @@ def fetch_arxiv_category(
         size = min(ARXIV_PER_CALL, max_results - start)
         if progress is not None:
             progress(f"{ARXIV}: {category}, papers {start + 1}-{start + size}")
-        params = {
+        params: dict[str, str | int] = {
             "search_query": f"cat:{category}",
             "sortBy": "submittedDate",
             "sortOrder": "descending",

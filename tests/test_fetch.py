@@ -544,6 +544,7 @@ def test_dns_failure_is_fast_and_clear(cli: Cli, lib_path: Path) -> None:
         (["--date", "31/07/2025"], "not a date in the form YYYY-MM-DD"),
         (["--arxiv", "cs.CL", "--date", "2025-07-31"], "does not go with --date"),
         (["--arxiv", "cs CL; drop"], "is not an arXiv category"),
+        (["--max", "5"], "--max goes with --arxiv"),
     ],
 )
 def test_bad_arguments_exit_2_without_a_request(cli: Cli, server: Server, args: list[str], expected: str) -> None:
@@ -641,3 +642,30 @@ def test_rate_limiter_spaces_calls_on_a_fake_clock() -> None:
     clock.now += 10.0
     assert limiter.wait() == 0.0
     assert clock.sleeps == [2.0]
+
+
+def test_a_locked_library_is_one_line_and_exit_1(cli: Cli, server: Server, lib_path: Path) -> None:
+    """The app holds the library: the fetch succeeds, the import is refused cleanly."""
+    server.route(API, hf_day({DAY: day_items(2)}))
+    with Library.open(lib_path):
+        before = snapshot(lib_path)
+        result = fetch(cli, server, "--date", DAY)
+        assert result.exit_code == 1
+        one_error_line(result)
+        assert snapshot(lib_path) == before
+
+
+def test_collect_in_a_thread_then_apply(server: Server, library: Library) -> None:
+    """How the app runs it: network in a worker thread, the import on the UI thread."""
+    from reader.fetch import apply_fetched
+
+    server.route(API, hf_day({DAY: day_items(3)}))
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(fetched=collect_latest(settings=Settings(hf_url=server.url), today=date(2025, 7, 31)))
+    )
+    worker.start()
+    worker.join(5)
+    report = apply_fetched(library, box["fetched"])
+    assert report.summary().endswith("3 papers, 3 new, 0 updated")
+    assert len(library) == 3
