@@ -1,0 +1,147 @@
+"""The reader app: triage the day from the keyboard, read on a board, write notes.
+
+`run_app` opens the library (a locked or unreadable library raises before the app starts, so
+the command line prints one line and exits non-zero), runs `ReaderApp` and closes the library.
+Notes are saved on quit, on SIGTERM/SIGHUP and when the app's widgets go away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from reader.library import History, Library
+from reader.resources import bundled
+from reader.tui.board import Board
+from reader.tui.commands import ReaderCommands
+from reader.tui.help_screen import HelpScreen, HelpSection
+from reader.tui.notes import NotesEditor
+from reader.tui.paper_list import PaperList
+from reader.tui.papers_screen import FilterInput, PapersScreen
+
+DEMO_TITLE = "reader — demo (throwaway library)"
+
+
+class ReaderApp(App[None]):
+    """Triage, board, detail and notes over one open library."""
+
+    CSS_PATH = str(bundled("styles") / "app.tcss")
+    TITLE = "reader"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save the notes and quit", id="quit"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key, grouped", id="help"),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        demo: bool = False,
+        browser_open: Callable[[str], object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.history = History()
+        """Undo/redo of status, tag and note changes for this session."""
+        self.browser_open: Callable[[str], object] = browser_open or webbrowser.open
+        """Opens a URL; tests replace it so that no browser starts."""
+        self.demo = demo
+        if demo:
+            self.title = DEMO_TITLE
+        self.sub_title = str(library.root)
+        self._quit_armed = False
+
+    def get_default_screen(self) -> Screen[None]:
+        return PapersScreen(self.library, self.history)
+
+    @property
+    def papers_screen(self) -> PapersScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, PapersScreen)
+        return screen
+
+    # -- notes are never lost ------------------------------------------------------------------
+
+    def flush_notes(self) -> bool:
+        """Save unsaved notes; True when nothing is left unsaved."""
+        try:
+            screen = self.papers_screen
+        except (AssertionError, IndexError):
+            return True
+        return screen.flush_notes()
+
+    async def action_quit(self) -> None:
+        """Save the notes and quit; if saving fails, warn once (a second ctrl+q quits anyway)."""
+        if self.flush_notes() or self._quit_armed:
+            self.exit()
+            return
+        self._quit_armed = True
+        self.notify(
+            "The notes could not be saved. Copy them somewhere, or press ctrl+q again to quit without them.",
+            title="Notes not saved",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
+
+    def on_mount(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self._on_signal)
+
+    def on_unmount(self) -> None:
+        self.flush_notes()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+
+    def _on_signal(self) -> None:
+        """SIGTERM/SIGHUP: save what was typed, then leave."""
+        self.flush_notes()
+        self.exit()
+
+    # -- help ----------------------------------------------------------------------------------
+
+    def help_sections(self) -> list[HelpSection]:
+        """The bindings the help screen lists, grouped by where they work."""
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette", tooltip="Every action")
+        return [
+            ("Papers and board", PapersScreen.BINDINGS),
+            ("Moving in a list", PaperList.BINDINGS),
+            ("Board", Board.BINDINGS),
+            (
+                "Filter line",
+                [*FilterInput.BINDINGS, Binding("enter", "submit", "Back to the list, keeping the filter")],
+            ),
+            ("Notes editor", NotesEditor.BINDINGS),
+            ("Everywhere", [*self.BINDINGS, palette]),
+        ]
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+
+def run_app(db: Path | None, *, demo: bool = False) -> None:
+    """Open the library (errors raise before the app starts), run the app, close the library."""
+    library = Library.open(db)
+    try:
+        app = ReaderApp(library, demo=demo)
+        app.run()
+        app.flush_notes()
+    finally:
+        library.close()

@@ -1,0 +1,151 @@
+"""The notes editor: a TextArea that knows when it holds unsaved text and saves it soon after.
+
+Saving is the owner's job (it knows the library and the undo history): the editor calls the
+`save` callback it was given with the paper id and the text, and learns from the result whether
+the text is on disk. It saves ~1 s after the last keystroke, when it loses focus, when another
+paper is loaded and when the app asks it to `flush()` (quit, signals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.events import Blur
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import TextArea
+
+SaveNotes = Callable[[str, str], bool]
+"""`save(paper_id, text) -> saved`: write the notes; False when the write failed."""
+
+AUTOSAVE_DELAY = 1.0
+"""Seconds after the last keystroke before the notes are written."""
+
+
+class NotesEditor(TextArea):
+    """Markdown notes for one paper, autosaved, with a saved/unsaved marker in the border."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back to list", tooltip="Save the notes and return to the list"),
+        Binding("ctrl+s", "save", "Save notes", tooltip="Write the notes now"),
+    ]
+
+    dirty: reactive[bool] = reactive(False)
+    """True while the text in the editor differs from what is saved."""
+
+    def __init__(self, save: SaveNotes, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            "",
+            id=id,
+            classes=classes,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            placeholder="Notes (Markdown) — enter or n to write, escape to leave",
+        )
+        self._save = save
+        self.paper_id: str | None = None
+        """The paper whose notes are shown."""
+        self._timer: Timer | None = None
+        self.failed = False
+        """True when the last save attempt failed (the text is kept, dirty)."""
+
+    def on_mount(self) -> None:
+        self.border_title = Content("notes")
+        self._show_marker()
+
+    # -- loading and saving ------------------------------------------------------------------
+
+    def show_notes(self, paper_id: str | None, text: str) -> None:
+        """Show a paper's notes: the previous paper's unsaved text is saved first."""
+        if paper_id != self.paper_id:
+            self.flush()
+        self.paper_id = paper_id
+        self.disabled = paper_id is None
+        if self.text != text:
+            with self.prevent(TextArea.Changed):
+                self.load_text(text)
+        self.dirty = False
+        self.failed = False
+
+    def reload(self, text: str) -> None:
+        """Replace the text with what is saved (after undo/redo) without marking it dirty."""
+        self._cancel_timer()
+        with self.prevent(TextArea.Changed):
+            self.load_text(text)
+        self.dirty = False
+
+    def flush(self) -> bool:
+        """Save now if there is unsaved text; return True when nothing is left unsaved."""
+        self._cancel_timer()
+        if not self.dirty or self.paper_id is None:
+            return True
+        saved = self._save(self.paper_id, self.text)
+        self.failed = not saved
+        if saved:
+            self.dirty = False
+        else:
+            self._show_marker()
+        return saved
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def autosave(self) -> None:
+        """The debounce timer's callback (public so tests can fire it deterministically)."""
+        self._timer = None
+        self.flush()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area is not self or self.paper_id is None:
+            return
+        self.dirty = True
+        self._cancel_timer()
+        self._timer = self.set_timer(AUTOSAVE_DELAY, self.autosave)
+
+    def on_blur(self, event: Blur) -> None:
+        self.flush()
+
+    def on_unmount(self) -> None:
+        self.flush()
+
+    def watch_dirty(self, dirty: bool) -> None:
+        self.set_class(dirty, "-dirty")
+        self._show_marker()
+
+    def _show_marker(self) -> None:
+        if self.failed and self.dirty:
+            self.border_subtitle = Content("● not saved: write failed")
+        elif self.dirty:
+            self.border_subtitle = Content("● unsaved")
+        elif self.paper_id is not None:
+            self.border_subtitle = Content("saved")
+        else:
+            self.border_subtitle = None
+        self.set_class(self.failed and self.dirty, "-failed")
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Write the notes now."""
+        self.flush()
+
+    def action_leave(self) -> None:
+        """Save and hand the focus back to the list the user came from."""
+        self.flush()
+        self.post_message(self.Left(self))
+
+    class Left(Message):
+        """The user left the editor with escape."""
+
+        def __init__(self, editor: NotesEditor) -> None:
+            super().__init__()
+            self.editor = editor

@@ -1,0 +1,459 @@
+"""The app, driven from the keyboard through Pilot: triage, undo, filter, board, notes, tags, days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+from reader.library import Library
+from reader.models import Paper, Status
+from reader.resources import SAMPLE_DAY, sample_files
+from reader.store import LockedError, WriteError
+from reader.tui.app import DEMO_TITLE, ReaderApp, run_app
+from reader.tui.board import Board
+from reader.tui.help_screen import HelpScreen
+from reader.tui.notes import NotesEditor
+from reader.tui.paper_list import PaperList
+from reader.tui.papers_screen import PapersScreen
+from reader.tui.tags_dialog import TagsDialog, split_tags
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Library]:
+    library = Library.open(tmp_path / "lib")
+    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+class Recorder:
+    """Stands in for `webbrowser.open` and `notify`: remembers what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append((args, kwargs))
+
+
+def make_app(library: Library) -> tuple[ReaderApp, Recorder, Recorder]:
+    browser = Recorder()
+    app = ReaderApp(library, browser_open=browser)
+    notes = Recorder()
+    app.notify = notes  # type: ignore[method-assign]
+    return app, browser, notes
+
+
+def screen_of(app: ReaderApp) -> PapersScreen:
+    return app.papers_screen
+
+
+def screen_text(app: ReaderApp) -> str:
+    """Everything on the terminal right now, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def progress(app: ReaderApp) -> str:
+    return screen_of(app).query_one("#progress", Static).visual.plain  # type: ignore[union-attr]
+
+
+def inbox(library: Library) -> list[str]:
+    return library.ids(status=Status.INBOX, day=SAMPLE_DAY)
+
+
+async def test_triage_five_papers_with_auto_advance(lib: Library) -> None:
+    first = inbox(lib)[:6]
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen_of(app).paper_list.current_id == first[0]
+        await pilot.press("t", "r", "d", "x", "t")
+        await pilot.pause()
+        statuses = [lib.status(pid) for pid in first[:5]]
+        assert statuses == [Status.TO_READ, Status.READING, Status.DONE, Status.SKIPPED, Status.TO_READ]
+        assert screen_of(app).paper_list.current_id == first[5]
+        assert first[0] not in screen_of(app).paper_list.ids
+        assert "5/86 triaged · 2 to-read · 1 reading · 1 done" in progress(app)
+        assert "5/86 triaged" in screen_text(app)
+
+
+async def test_auto_advance_off_keeps_the_cursor_on_the_paper(lib: Library) -> None:
+    ids = lib.ids(day=SAMPLE_DAY)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "a", "j", "t")
+        await pilot.pause()
+        screen = screen_of(app)
+        assert not screen.auto_advance
+        assert "auto-advance off" in screen_text(app)
+        assert lib.status(ids[1]) is Status.TO_READ
+        assert screen.paper_list.current_id == ids[1]
+        await pilot.press("a", "d")
+        await pilot.pause()
+        assert lib.status(ids[1]) is Status.DONE
+        assert screen.paper_list.current_id == ids[2]
+
+
+async def test_in_the_inbox_a_triaged_paper_leaves_and_the_next_one_is_under_the_cursor(lib: Library) -> None:
+    ids = inbox(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "j", "j", "r")
+        await pilot.pause()
+        screen = screen_of(app)
+        assert ids[2] not in screen.paper_list.ids
+        assert screen.paper_list.current_id == ids[3]
+
+
+async def test_last_paper_triaged_lands_on_the_one_before(lib: Library) -> None:
+    ids = inbox(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("G", "x")
+        await pilot.pause()
+        assert lib.status(ids[-1]) is Status.SKIPPED
+        assert screen_of(app).paper_list.current_id == ids[-2]
+
+
+async def test_undo_and_redo_several_steps_of_status_tags_and_notes(lib: Library) -> None:
+    ids = inbox(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "r")
+        await pilot.pause()
+        # tags on the third paper
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsDialog)
+        await pilot.press(*"rl, later", "enter")
+        await pilot.pause()
+        assert lib.state(ids[2]).tags == ["rl", "later"]
+        # notes on the third paper
+        await pilot.press("n", *"hi", "escape")
+        await pilot.pause()
+        assert lib.state(ids[2]).notes == "hi"
+        await pilot.press("u")
+        await pilot.pause()
+        assert lib.state(ids[2]).notes == ""
+        assert screen_of(app).detail.editor.text == ""
+        await pilot.press("u")
+        await pilot.pause()
+        assert lib.state(ids[2]).tags == []
+        await pilot.press("u", "u")
+        await pilot.pause()
+        assert lib.status(ids[0]) is Status.INBOX
+        assert lib.status(ids[1]) is Status.INBOX
+        assert screen_of(app).paper_list.current_id == ids[0]
+        await pilot.press("U", "U", "U", "U")
+        await pilot.pause()
+        assert lib.status(ids[0]) is Status.TO_READ
+        assert lib.status(ids[1]) is Status.READING
+        assert lib.state(ids[2]).tags == ["rl", "later"]
+        assert lib.state(ids[2]).notes == "hi"
+
+
+async def test_filter_as_you_type_and_escape_restores_the_view(lib: Library) -> None:
+    target = next(pid for pid in lib.ids() if lib.paper(pid).title.startswith("RetFiner"))
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "slash", *"retfiner")
+        await pilot.pause()
+        screen = screen_of(app)
+        assert screen.paper_list.ids[0] == target
+        assert len(screen.paper_list.ids) < 86
+        assert "filter retfiner" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.filter_input.value == ""
+        assert screen.paper_list.ids == inbox(lib)
+        assert app.focused is screen.paper_list
+
+
+async def test_filter_enter_returns_to_the_list_keeping_the_filter_and_triage_applies(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"reasoning", "enter")
+        await pilot.pause()
+        screen = screen_of(app)
+        hits = screen.paper_list.ids
+        assert 1 < len(hits) < 86
+        assert app.focused is screen.paper_list
+        await pilot.press("t")
+        await pilot.pause()
+        assert lib.status(hits[0]) is Status.TO_READ
+        # not scoped by status: the paper stays in the filtered list, the cursor moved on
+        assert screen.paper_list.ids[0] == hits[0]
+        assert screen.paper_list.current_id == hits[1]
+
+
+async def test_filter_that_matches_nothing_says_so(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"zzqqxx")
+        await pilot.pause()
+        assert screen_of(app).paper_list.ids == []
+        assert "Nothing matches the filter “zzqqxx”" in screen_text(app)
+
+
+async def test_board_moves_cards_and_counts_columns(lib: Library) -> None:
+    ids = inbox(lib)
+    lib.set_status(ids[:3], Status.TO_READ)
+    lib.set_status(ids[3], Status.READING)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        board = screen_of(app).query_one(Board)
+        text = screen_text(app)
+        assert "to-read 3" in text and "reading 1" in text and "done 0" in text
+        first = board.column(Status.TO_READ).paper_list.current_id
+        await pilot.press("L")
+        await pilot.pause()
+        assert lib.status(first) is Status.READING
+        text = screen_text(app)
+        assert "to-read 2" in text and "reading 2" in text
+        await pilot.press("l", "shift+right")
+        await pilot.pause()
+        moved = board.column(Status.DONE).paper_list.ids
+        assert len(moved) == 1
+        assert "done 1" in screen_text(app)
+        await pilot.press("l", "H")
+        await pilot.pause()
+        assert lib.status(moved[0]) is Status.READING
+        # t/r/d work on the board too
+        await pilot.press("h", "h", "d")
+        await pilot.pause()
+        assert len(board.column(Status.DONE).paper_list.ids) == 1
+        assert len(board.column(Status.TO_READ).paper_list.ids) == 1
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.focused, PaperList) and app.focused.id == "papers"
+
+
+async def test_note_survives_quit_and_reopen(tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    library = Library.open(folder)
+    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    pid = inbox(library)[0]
+    app, _, _ = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", *"Read the ablations", "enter", *"second line")
+        await pilot.pause()
+        editor = screen_of(app).query_one(NotesEditor)
+        assert editor.dirty
+        assert "● unsaved" in screen_text(app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    library.close()
+    with Library.open(folder) as again:
+        assert again.state(pid).notes == "Read the ablations\nsecond line"
+
+
+async def test_notes_autosave_after_a_pause_and_on_leaving_the_paper(lib: Library) -> None:
+    ids = inbox(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"abc")
+        await pilot.pause()
+        editor = screen_of(app).query_one(NotesEditor)
+        assert editor._timer is not None  # the debounce is armed
+        editor.autosave()  # what the timer calls, fired deterministically
+        await pilot.pause()
+        assert lib.state(ids[0]).notes == "abc"
+        assert not editor.dirty and "saved" in screen_text(app)
+        await pilot.press(*"def")
+        await pilot.pause()
+        await pilot.press("escape", "j")
+        await pilot.pause()
+        assert lib.state(ids[0]).notes == "abcdef"
+        # showing another paper's notes does not mark them unsaved
+        assert editor.paper_id == ids[1] and not editor.dirty
+
+
+async def test_loading_notes_does_not_mark_them_dirty(lib: Library) -> None:
+    ids = inbox(lib)
+    lib.set_notes(ids[1], "old notes")
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        await pilot.pause()
+        editor = screen_of(app).query_one(NotesEditor)
+        assert editor.text == "old notes"
+        assert not editor.dirty
+        assert lib.state(ids[1]).updated_at is not None
+        before = lib.state(ids[1]).updated_at
+        await pilot.press("j", "k")
+        await pilot.pause()
+        assert lib.state(ids[1]).updated_at == before
+
+
+async def test_tags_dialog_prefills_and_cancels(lib: Library) -> None:
+    pid = inbox(lib)[0]
+    lib.set_tags(pid, ["keep"])
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("number_sign")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, TagsDialog)
+        assert dialog.query_one("#tags-input").value == "keep"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PapersScreen)
+        assert lib.state(pid).tags == ["keep"]
+        await pilot.press("number_sign", "end", *" #new,other", "enter")
+        await pilot.pause()
+        assert lib.state(pid).tags == ["keep", "new", "other"]
+        assert "#keep  #new  #other" in screen_text(app)
+
+
+def test_split_tags() -> None:
+    assert split_tags(" a, b  c,,#d ") == ["a", "b", "c", "#d"]
+    assert split_tags("  ") == []
+
+
+async def test_days_switch_with_brackets(lib: Library) -> None:
+    lib.import_papers([Paper(id="older-1", title="An older paper", days=["2025-07-30"])])
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        assert screen.day == SAMPLE_DAY
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert screen.day == "2025-07-30"
+        assert screen.paper_list.ids == ["older-1"]
+        assert "Jul 30 · 0/1 triaged" in progress(app)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert screen.day == "2025-07-30"
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert screen.day == SAMPLE_DAY
+        assert len(screen.paper_list.ids) == 86
+
+
+async def test_views_by_number_and_cycle(lib: Library) -> None:
+    ids = inbox(lib)
+    lib.set_status(ids[0], Status.DONE)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await pilot.press("5")
+        await pilot.pause()
+        assert screen.paper_list.ids == [ids[0]]
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.view.name == "all" and len(screen.paper_list.ids) == 86
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.view.name == "inbox" and len(screen.paper_list.ids) == 85
+
+
+async def test_help_lists_the_bindings(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help-text", Static).visual.plain  # type: ignore[union-attr]
+        for binding in PapersScreen.BINDINGS:
+            assert binding.description in text  # type: ignore[union-attr]
+        assert "Auto-advance" in text and "Previous day" in text and "Command palette" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PapersScreen)
+
+
+async def test_open_and_pdf_use_the_injected_browser(lib: Library) -> None:
+    lib.import_papers([Paper(id="no-links", title="A paper without any link", days=["2025-08-01"])])
+    app, browser, notes = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left_square_bracket")  # back to the sample day (the new paper is newer)
+        await pilot.pause()
+        pid = screen_of(app).paper_list.current_id
+        assert pid is not None
+        await pilot.press("o", "p")
+        await pilot.pause()
+        paper = lib.paper(pid)
+        assert [args[0] for args, _ in browser.calls] == [paper.url, paper.pdf_url]
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert screen_of(app).paper_list.current_id == "no-links"
+        screen_of(app).action_open()
+        await pilot.pause()
+        assert len(browser.calls) == 2
+        assert any("no page to open" in args[0] for args, _ in notes.calls)
+
+
+async def test_a_write_error_is_shown_and_the_app_keeps_running(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = inbox(lib)[0]
+    app, _, notes = make_app(lib)
+
+    def full_disk(docs: object) -> None:
+        raise WriteError("cannot write state.json: No space left on device")
+
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(lib.store, "put_states", full_disk)
+        await pilot.press("t")
+        await pilot.pause()
+        assert lib.status(pid) is Status.INBOX
+        assert screen_of(app).paper_list.current_id == pid
+        assert any("No space left" in args[0] for args, _ in notes.calls)
+        assert all(kwargs.get("markup") is False for _, kwargs in notes.calls)
+        # a note that cannot be written stays in the editor, marked
+        await pilot.press("n", *"keep me")
+        await pilot.press("escape")
+        await pilot.pause()
+        editor = screen_of(app).query_one(NotesEditor)
+        assert editor.dirty and editor.text == "keep me"
+        assert "write failed" in screen_text(app)
+        monkeypatch.undo()
+        await pilot.press("n", "escape")
+        await pilot.pause()
+        assert lib.state(pid).notes == "keep me"
+        assert app.is_running
+
+
+async def test_empty_library_says_how_to_get_papers(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "empty") as library:
+        app, _, _ = make_app(library)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t", "j", "b", "b", "u")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "reader import FILE" in text and "reader fetch" in text
+            assert "no papers yet" in text
+
+
+async def test_palette_offers_actions_and_papers(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"to-read")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Move to to-read" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lib.counts(SAMPLE_DAY)[Status.TO_READ] == 1
+
+
+def test_run_app_refuses_a_locked_library(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib"), pytest.raises(LockedError):
+        run_app(tmp_path / "lib")
+
+
+async def test_demo_title(lib: Library) -> None:
+    app = ReaderApp(lib, demo=True)
+    async with app.run_test(size=SIZE):
+        assert app.title == DEMO_TITLE
