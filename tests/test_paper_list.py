@@ -172,6 +172,20 @@ async def test_empty_list_shows_the_message_literally(library: Library) -> None:
         assert widget.ids == []
 
 
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [("2025-07-31", "Jul 31"), ("2025-08-01", "Aug  1"), ("2025-13-01", "2025-…"), ("\x1b[2J", ""), ("", "")],
+)
+async def test_featured_day_label(library: Library, day: str, label: str) -> None:
+    library.import_papers([paper("a", "Title")])
+    library.papers["a"].days = [day] if day else []
+    app = ListApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = the_list(app).render_line(0).text
+        assert row[-13:] == f"{label:>6}{' ' * 7}"  # the day column, then the (empty) upvotes column
+
+
 # -- keys and messages -------------------------------------------------------------------------
 
 
@@ -380,6 +394,10 @@ async def test_refresh_ids_redraws_changed_rows(ten: Library) -> None:
         await pilot.pause()
         assert widget.render_line(3).text.startswith(" ● ")
         assert "#new-tag" in screen_text(app)
+        ten.set_status("p2", Status.TO_READ)
+        widget.refresh_ids("p2")
+        await pilot.pause()
+        assert widget.render_line(2).text.startswith(" ○ ")
         ten.set_status(["p4", "p5"], Status.SKIPPED)
         widget.refresh_ids()
         await pilot.pause()

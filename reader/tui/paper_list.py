@@ -75,17 +75,23 @@ _TAGS = "tags"
 _EMPTY = "empty"
 
 
-def _format_day(day: str | None, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate memo
-    """`2025-07-31` as `Jul 31` (locale independent); anything unparsable is cleaned and shown."""
+_DAY_LABELS: dict[str, str] = {}
+"""`_format_day` results: a library has few distinct days."""
+
+
+def _format_day(day: str | None) -> str:
+    """`2025-07-31` as `Jul 31` (locale independent); anything unparsable is cleaned and cut."""
     if not day:
         return ""
-    if (text := cache.get(day)) is None:
+    if (text := _DAY_LABELS.get(day)) is None:
         try:
-            month = int(day[5:7])
-            text = f"{_MONTHS[month - 1]} {int(day[8:10]):>2}"
+            month, number = int(day[5:7]), int(day[8:10])
+            if not (1 <= month <= 12 and 1 <= number <= 31 and day[4] == day[7] == "-"):
+                raise ValueError(day)
+            text = f"{_MONTHS[month - 1]} {number:>2}"
         except (ValueError, IndexError):
-            text = plain(day)[:_DAY_WIDTH]
-        cache[day] = text
+            text = _truncate(plain(day), _DAY_WIDTH)
+        _DAY_LABELS[day] = text
     return text
 
 
@@ -142,13 +148,13 @@ class PaperList(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "first", "First", show=False, tooltip="Go to the first paper"),
-        Binding("G,end", "last", "Last", show=False, tooltip="Go to the last paper"),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("enter", "select", "Open", tooltip="Open the paper under the cursor"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="paper-list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="paper-list.up"),
+        Binding("g,home", "first", "First", show=False, tooltip="Go to the first paper", id="paper-list.first"),
+        Binding("G,end", "last", "Last", show=False, tooltip="Go to the last paper", id="paper-list.last"),
+        Binding("pageup", "page_up", "Page up", show=False, id="paper-list.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="paper-list.page-down"),
+        Binding("enter", "select", "Open", tooltip="Open the paper under the cursor", id="paper-list.select"),
     ]
     """
     | Key(s) | Description |
@@ -276,7 +282,7 @@ class PaperList(ScrollView, can_focus=True):
         self.compact = compact
         """Show only the status mark, the title and tags."""
         self._ids: list[str] = []
-        self._spans: dict[str, list[tuple[int, int]]] = {}
+        self._spans: dict[str, Sequence[tuple[int, int]]] = {}
         self._posted_id: str | None = None
         self._generation = 0
         """Bumped when every row must be drawn again (new ids, all rows changed)."""
@@ -318,7 +324,7 @@ class PaperList(ScrollView, can_focus=True):
         the title). Posts `Highlighted` if the paper under the cursor changed.
         """
         self._ids = list(ids)
-        self._spans = {pid: list(ranges) for pid, ranges in spans.items()} if spans else {}
+        self._spans = dict(spans) if spans else {}
         self._generation += 1
         self.virtual_size = Size(0, len(self._ids))
         index = self.cursor
@@ -348,8 +354,10 @@ class PaperList(ScrollView, can_focus=True):
     def refresh_ids(self, ids: Iterable[str] | None = None) -> None:
         """The state of these papers changed (status, tags, metadata): draw their rows again.
 
-        With no ids, every row is drawn again.
+        With no ids, every row is drawn again. A single id may be given as a string.
         """
+        if isinstance(ids, str):
+            ids = [ids]
         if ids is None:
             self._generation += 1
             self.refresh()
