@@ -457,3 +457,163 @@ async def test_demo_title(lib: Library) -> None:
     app = ReaderApp(lib, demo=True)
     async with app.run_test(size=SIZE):
         assert app.title == DEMO_TITLE
+
+
+HOSTILE = {
+    "h-click": "[@click=app.quit]Click[/]",
+    "h-close": "a [/] b",
+    "h-link": '[link="https://x"]y[/link]',
+    "h-esc": "Clear \x1b[2J the screen",
+    "h-var": "Costs $var and [b]$accent[/b]",
+}
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Iterator[Library]:
+    library = Library.open(tmp_path / "hostile")
+    library.import_papers(
+        [
+            Paper(
+                id=pid,
+                title=title,
+                abstract=f"Abstract {title} **bold [/]** see https://x.org/[@click=app.quit]",
+                authors=[title, "[red]Eve[/red]"],
+                arxiv_id=None,
+                days=["2025-07-31"],
+                ai_summary=title,
+                ai_keywords=["[/]", "[@click=app.quit]k[/]"],
+                upvotes=3,
+            )
+            for pid, title in HOSTILE.items()
+        ]
+    )
+    # What an importer would strip, put straight into memory: the renderer must clean it too.
+    library.papers["h-esc"].title = "Clear \x1b[2J the screen \x1b]52;c;aGVsbG8=\x07 osc"
+    for pid in HOSTILE:
+        library.set_tags(pid, ["[/]", "[@click=app.quit]"])
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def assert_literal(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text
+    assert "[@click=app.quit]Click[/]" in text or "[@click=app.quit]Cli" in text
+
+
+async def test_hostile_text_is_shown_literally_everywhere_and_clicks_run_nothing(hostile: Library) -> None:
+    app, _, _ = make_app(hostile)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await pilot.pause()
+        screen = screen_of(app)
+        text = screen_text(app)
+        assert_literal(text)
+        assert "a [/] b" in text and '[link="https://x"]y[/link]' in text
+        assert "Clear  the screen" in text or "Clear the screen" in text
+        # detail of the first paper: title, authors, tags, summary, keywords, abstract
+        body = screen.query_one("#detail-body", Static).visual.plain  # type: ignore[union-attr]
+        assert "[red]Eve[/red]" in body and "[@click=app.quit]k[/]" in body and "#[/]" in body
+        assert "bold [/]" in body and "https://x.org/[@click=app.quit]" in body
+        # notes typed with markup stay literal and are saved as typed
+        await pilot.press("n", *"[/] [b]x")
+        await pilot.press("escape")
+        await pilot.pause()
+        first = screen.paper_list.ids[0]
+        assert hostile.state(first).notes == "[/] [b]x"
+        # clicks on every hostile row, the detail and the notes run nothing
+        for row in range(len(HOSTILE)):
+            await pilot.click(PaperList, offset=(8, row))
+            await pilot.click("#detail-body", offset=(3, 0))
+            await pilot.click("#detail-body", offset=(10, 6))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        # a filter made of markup, in the mode line and the empty message
+        await pilot.press("slash", *"[/] [@click=app.quit]x")
+        await pilot.pause()
+        assert "[/] [@click=app.quit]x" in screen_text(app)
+        await pilot.press("escape")
+        # board
+        hostile.set_status(list(HOSTILE), Status.TO_READ)
+        await pilot.press("b")
+        await pilot.pause()
+        text = screen_text(app)
+        assert_literal(text)
+        assert "a [/] b" in text
+        await pilot.click(PaperList, offset=(5, 0))
+        # tags dialog shows the title literally
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsDialog)
+        dialog_text = screen_text(app)
+        assert "[/]" in dialog_text and "\x1b" not in dialog_text
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        # the palette lists papers by their literal titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"click")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "[@click=app.quit]Click[/]" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        # help opens over a hostile paper
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+
+
+async def test_hostile_write_error_message_is_a_literal_notification(
+    hostile: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = ReaderApp(hostile, browser_open=Recorder())
+
+    def broken(docs: object) -> None:
+        raise WriteError("cannot write [@click=app.quit]x[/] a [/] b \x1b[2J")
+
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        monkeypatch.setattr(hostile.store, "put_states", broken)
+        await pilot.press("t")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "cannot write [@click=app.quit]x[/] a [/] b" in text
+        assert "\x1b" not in text
+        assert app.is_running
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_small_and_large_terminals_render_list_board_and_help(lib: Library, size: tuple[int, int]) -> None:
+    lib.set_status(inbox(lib)[:4], Status.READING)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = screen_of(app)
+        assert screen.has_class("-narrow") is (size[0] < 110)
+        text = screen_text(app)
+        assert "triaged" in text and "To-read" in text
+        assert screen.paper_list.size.height >= 5
+        assert screen.detail.size.height >= 8
+        await pilot.press("b")
+        await pilot.pause()
+        assert "reading 4" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.query_one(NotesEditor).size.height >= 5
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        assert "Move the paper to done" in screen_text(app)
+
+
+async def test_signal_saves_the_notes_and_exits(lib: Library) -> None:
+    pid = inbox(lib)[0]
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"sig")
+        await pilot.pause()
+        app._on_signal()
+        await pilot.pause()
+    assert lib.state(pid).notes == "sig"

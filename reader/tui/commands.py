@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 MAX_PAPER_HITS = 500
 """Papers of the current list offered for jumping (fuzzy matching is per candidate)."""
+MAX_LIBRARY_HITS = 50
+"""Title matches from the whole library offered besides the current list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +101,29 @@ class ReaderCommands(Provider):
                 yield Hit(
                     score, _highlight(command.title, query, matcher), command.run, command.title, Content(command.help)
                 )
-        for pid in screen.active_list.ids[:MAX_PAPER_HITS]:
+        for pid in paper_candidates(screen, query):
             title = safe.plain(screen.library.paper(pid).title)
             score = matcher.match(title)
             if score > 0:
                 yield Hit(
                     score * 0.9,
                     _highlight(title, query, matcher),
-                    partial(screen.active_list.select_id, pid),
+                    partial(screen.go_to_paper, pid),
                     title,
-                    Content(f"Go to this paper · {pid}"),
+                    Content(f"Go to this paper · {pid}"),  # type: ignore[arg-type]
                 )
+
+
+def paper_candidates(screen: PapersScreen, query: str) -> list[str]:
+    """Papers worth offering: the list on screen first, then title matches in the library."""
+    seen = dict.fromkeys(screen.active_list.ids[:MAX_PAPER_HITS])
+    if len(query.strip()) >= 2:
+        try:
+            hits = screen.library.search_index().search(query, full_text=False)[:MAX_LIBRARY_HITS]
+        except Exception:  # a query the filter language rejects still fuzzy-matches the list
+            hits = []
+        seen.update(dict.fromkeys(hit.id for hit in hits))
+    return [pid for pid in seen if pid in screen.library]
 
 
 def _highlight(text: str, query: str, matcher: object) -> Content:

@@ -714,6 +714,13 @@ class PapersScreen(Screen[None]):
         self.refill(keep=self.current_id)
         self.app.notify(safe.plain(summary or "fetched"), title="Fetched", markup=False, timeout=5)
 
+    def go_to_paper(self, paper_id: str) -> None:
+        """Put the cursor on a paper, switching to all papers if the list does not hold it."""
+        if paper_id not in self.active_list.ids:
+            self.set_view(VIEWS[-1])
+        self.active_list.select_id(paper_id)
+        self.focus_list()
+
     def action_scroll_detail(self, pages: int) -> None:
         """Page the detail pane without leaving the list."""
         scroller = self.detail.scroller
