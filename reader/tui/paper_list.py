@@ -446,7 +446,7 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- mouse --------------------------------------------------------------------------------
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
