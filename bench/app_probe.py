@@ -1,0 +1,147 @@
+"""Child process of the benchmark: run the real app headless on a library and time it.
+
+    python bench/app_probe.py --db LIBRARY --out RESULT.json [--keys]
+
+It does what `reader` does when it opens the app (`Library.open`, then `ReaderApp(library)`
+run by Textual), only with Textual's headless driver at 120x40, and records:
+
+- `first_frame`: `time.monotonic()` when the first full frame is ready for the terminal, i.e.
+  when Textual hands its first compositor update to `App._display` *and* that update has been
+  turned into terminal bytes (the headless driver skips that step, so the probe does it). The
+  parent subtracts the `monotonic()` it read just before starting this process, so the figure
+  covers interpreter start-up, imports, opening the library, composing, mounting and the first
+  paint.
+- phase stamps: script start (interpreter up), imports done, library open, app built.
+- with `--keys`: keystroke-to-repaint. Each key is sent the way the terminal driver sends it
+  (`driver.send_message(events.Key(...))`), then the probe waits for the next frame. It
+  records the wall time from sending the key to that frame, the CPU time the UI thread spent in
+  between (the app's own work: key handling and rendering, without Textual's 60 fps frame
+  pacing, which alone adds 0-16.7 ms of waiting), and the time until frames stop (settled).
+  Keys: 30 x `j` (cursor down; `--repeats`), 15 x `t` (to-read, the cursor moves on), then `/` and a
+  6-letter filter typed key by key.
+- `maxrss_kb`: the peak resident set size of this process (`ru_maxrss`) at the end.
+"""
+
+from __future__ import annotations
+
+import time
+
+SCRIPT_START = time.monotonic()
+
+import argparse  # noqa: E402 - the stamp above must come first
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+FILTER_QUERY = "diffus"
+QUIET = 0.06
+"""A frame sequence has settled when no frame came for this long (seconds)."""
+PATIENCE = 5.0
+"""Give up waiting for a frame after this long (seconds)."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--keys", action="store_true", help="also time keystrokes")
+    parser.add_argument("--repeats", type=int, default=30, help="how many j presses (half as many t)")
+    args = parser.parse_args()
+
+    stamps: dict[str, float] = {"script": SCRIPT_START}
+    from textual import events
+    from textual._compositor import CompositorUpdate
+
+    from reader.library import Library
+    from reader.tui.app import ReaderApp
+
+    stamps["imports"] = time.monotonic()
+    library = Library.open(args.db)
+    stamps["open"] = time.monotonic()
+    frames: list[tuple[float, float]] = []
+    """(monotonic, UI-thread CPU time) of every frame."""
+
+    class ProbeApp(ReaderApp):
+        """The real app; `_display` also stamps each frame (and renders it, as a terminal needs)."""
+
+        def _display(self, screen: Any, renderable: Any) -> None:
+            if renderable is not None and not self._batch_count and self._running and not self._closed:
+                if isinstance(renderable, CompositorUpdate):
+                    renderable.render_segments(self.console)
+                frames.append((time.monotonic(), time.thread_time()))
+                if not args.keys and len(frames) == 1:
+                    self.exit()
+            super()._display(screen, renderable)
+
+    app = ProbeApp(library)
+    stamps["app"] = time.monotonic()
+    keys: dict[str, list[dict[str, float]]] = {}
+
+    async def wait_frames(seen_before: int) -> tuple[int, float]:
+        """Wait for frame number `seen_before`, then until frames stop; (its index, settled time)."""
+        deadline = time.monotonic() + PATIENCE
+        while len(frames) <= seen_before and time.monotonic() < deadline:
+            await asyncio.sleep(0.0002)
+        if len(frames) <= seen_before:
+            return -1, time.monotonic()
+        seen = len(frames)
+        quiet_until = time.monotonic() + QUIET
+        while time.monotonic() < quiet_until and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+            if len(frames) != seen:
+                seen = len(frames)
+                quiet_until = time.monotonic() + QUIET
+        return seen_before, frames[-1][0]
+
+    async def press(name: str, key: str, char: str | None) -> None:
+        driver = app._driver
+        assert driver is not None
+        before = len(frames)
+        start, cpu = time.monotonic(), time.thread_time()
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+        first, settled = await wait_frames(before)
+        if first < 0:
+            keys.setdefault(name, []).append({"wall_ms": float("nan"), "cpu_ms": float("nan"), "settled_ms": 0.0})
+            return
+        at, cpu_at = frames[first]
+        keys.setdefault(name, []).append(
+            {
+                "wall_ms": (at - start) * 1000,
+                "cpu_ms": (cpu_at - cpu) * 1000,
+                "settled_ms": (settled - start) * 1000,
+            }
+        )
+
+    async def script(pilot: Any) -> None:
+        await wait_frames(0)
+        await pilot.pause()
+        if args.keys:
+            for _ in range(args.repeats):
+                await press("j", "j", "j")
+            for _ in range(max(1, args.repeats // 2)):
+                await press("t", "t", "t")
+            await press("slash", "slash", "/")
+            for letter in FILTER_QUERY:
+                await press("filter", letter, letter)
+            await app.workers.wait_for_complete()
+        app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=script if args.keys else None)
+    library.close()
+    result = {
+        "stamps": stamps,
+        "first_frame": frames[0][0] if frames else None,
+        "frames": len(frames),
+        "keys": keys,
+        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "papers": len(library),
+    }
+    args.out.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""The measurements, each through the code the app and the command line really run.
+
+Every function returns plain numbers (milliseconds unless the name says otherwise) and the
+raw samples, so the report can show medians and worst cases and the JSON keeps everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import synth
+
+PROBE = Path(__file__).with_name("app_probe.py")
+FILTER_QUERY = "diffus"
+"""Typed letter by letter: a common research word, so early letters match many papers."""
+
+
+def median(values: Sequence[float]) -> float:
+    """The median, or NaN for no values."""
+    return statistics.median(values) if values else float("nan")
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of measured children: no animation, no stray library."""
+    env = dict(os.environ)
+    env.pop("READER_DB", None)
+    env["TEXTUAL_ANIMATION"] = "none"
+    return env
+
+
+def wall(command: Sequence[str], runs: int) -> list[float]:
+    """Wall times (ms) of running `command` to completion, `runs` times."""
+    times = []
+    for _ in range(runs):
+        start = time.monotonic()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_child_env())
+        times.append(_ms(time.monotonic() - start))
+    return times
+
+
+# -- floors ------------------------------------------------------------------------------------
+
+
+def floors(runs: int, folder: Path) -> dict[str, Any]:
+    """What no code of ours can beat on this machine: bare interpreter, Textual import, one fsync."""
+    python = sys.executable
+    result: dict[str, Any] = {
+        "python_pass_ms": wall([python, "-c", "pass"], runs),
+        "import_textual_ms": wall([python, "-c", "import textual"], runs),
+        "import_textual_app_ms": wall([python, "-c", "import textual.app"], runs),
+    }
+    path = folder / "fsync-probe"
+    syncs = []
+    with open(path, "wb") as handle:
+        for n in range(max(20, runs * 4)):
+            handle.write(b"x" * 100 + str(n).encode())
+            handle.flush()
+            start = time.perf_counter()
+            os.fsync(handle.fileno())
+            syncs.append(_ms(time.perf_counter() - start))
+    path.unlink()
+    result["fsync_small_ms"] = syncs
+    return result
+
+
+# -- start-up ----------------------------------------------------------------------------------
+
+
+def app_probe(db: Path, out: Path, *, keys: bool, repeats: int = 30) -> dict[str, Any]:
+    """Run the app probe on `db` once; its result, with `first_frame_ms` from process start."""
+    command = [sys.executable, str(PROBE), "--db", str(db), "--out", str(out)]
+    if keys:
+        command += ["--keys", "--repeats", str(repeats)]
+    start = time.monotonic()
+    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+    finished = time.monotonic()
+    if done.returncode != 0 or not out.exists():
+        raise RuntimeError(f"app probe failed ({done.returncode}): {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.read_text())
+    out.unlink()
+    stamps = result["stamps"]
+    result["first_frame_ms"] = _ms(result["first_frame"] - start) if result["first_frame"] else float("nan")
+    result["exit_ms"] = _ms(finished - start)
+    result["phases_ms"] = {
+        "interpreter": _ms(stamps["script"] - start),
+        "imports": _ms(stamps["imports"] - stamps["script"]),
+        "open_library": _ms(stamps["open"] - stamps["imports"]),
+        "build_app": _ms(stamps["app"] - stamps["open"]),
+        "compose_to_first_frame": _ms(result["first_frame"] - stamps["app"]) if result["first_frame"] else 0.0,
+    }
+    return result
+
+
+def app_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
+    """Cold start to the first frame, `runs` times (each a new process, page cache warm)."""
+    samples = [app_probe(db, scratch / "probe.json", keys=False) for _ in range(runs)]
+    phases = {name: median([s["phases_ms"][name] for s in samples]) for name in samples[0]["phases_ms"]}
+    return {
+        "first_frame_ms": [s["first_frame_ms"] for s in samples],
+        "phases_ms": phases,
+        "maxrss_mb": [s["maxrss_kb"] / 1024 for s in samples],
+    }
+
+
+def cli_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
+    """`reader list --status reading` and `reader export -o FILE` (the done list), wall time."""
+    python = sys.executable
+    out = scratch / "done.md"
+    return {
+        "list_ms": wall([python, "-m", "reader", "--db", str(db), "list", "--status", "reading"], runs),
+        "export_ms": wall([python, "-m", "reader", "--db", str(db), "export", "-o", str(out), "--force"], runs),
+    }
+
+
+# -- in-process: search, durable writes, import, export ------------------------------------------
+
+
+def filtering(db: Path, runs: int) -> dict[str, Any]:
+    """Per-keystroke cost of the search index while FILTER_QUERY is typed, as the app calls it.
+
+    The app calls `library.search_index().search(text, ids=None, full_text=...)` on every
+    change of the filter line; that call is timed for each prefix of the query. Before each
+    typing run the index forgets the previous query (so narrowing starts from nothing).
+    """
+    from reader.library import Library
+
+    with Library.open(db, readonly=True) as library:
+        start = time.perf_counter()
+        index = library.search_index()
+        index.search("x", ids=None, full_text=False)
+        build_titles = _ms(time.perf_counter() - start)
+        start = time.perf_counter()
+        index.search("x", ids=None, full_text=True)
+        build_full = _ms(time.perf_counter() - start)
+        result: dict[str, Any] = {"first_search_titles_ms": build_titles, "first_search_full_ms": build_full}
+        for name, full_text in (("titles", False), ("full", True)):
+            per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
+            hits: list[int] = []
+            for _ in range(runs):
+                index.refresh()
+                hits = []
+                for end in range(1, len(FILTER_QUERY) + 1):
+                    start = time.perf_counter()
+                    found = index.search(FILTER_QUERY[:end], ids=None, full_text=full_text)
+                    per_key[end - 1].append(_ms(time.perf_counter() - start))
+                    hits.append(len(found))
+            medians = [median(times) for times in per_key]
+            worst = max(range(len(medians)), key=medians.__getitem__)
+            result[name] = {
+                "per_key_ms": medians,
+                "hits": hits,
+                "worst_ms": medians[worst],
+                "worst_key": FILTER_QUERY[: worst + 1],
+                "samples_ms": per_key,
+            }
+    return result
+
+
+def durable_writes(source: Path, scratch: Path, count: int) -> dict[str, Any]:
+    """`Library.set_status` and `Library.set_notes` on a private copy: each returns after fsync."""
+    from reader.library import Library
+    from reader.models import Status
+
+    db = synth.copy_library(source, scratch / "writes")
+    with Library.open(db) as library:
+        pids = library.ids()[:: max(1, len(library) // count)][:count]
+        status_times = []
+        for n, pid in enumerate(pids):
+            wanted = Status.TO_READ if library.status(pid) is not Status.TO_READ else Status.DONE
+            start = time.perf_counter()
+            library.set_status(pid, wanted)
+            status_times.append(_ms(time.perf_counter() - start))
+            if n == 0:
+                status_times.pop()  # the first write of a session also makes the backup
+        note_times = []
+        for n, pid in enumerate(pids):
+            text = f"Note {n}: " + "the method scales; check the ablation in section 4. " * 10
+            start = time.perf_counter()
+            library.set_notes(pid, text)
+            note_times.append(_ms(time.perf_counter() - start))
+    return {"status_ms": status_times, "note_ms": note_times}
+
+
+def importing(source: Path, scratch: Path, file: Path, runs: int) -> dict[str, Any]:
+    """`Library.import_files` of a 1k-paper API file into a private copy, and a UI-stall proxy.
+
+    The stall proxy runs the import in a thread (as a fetch in the app does) while this
+    thread wakes every millisecond; the longest gap between wake-ups, less the millisecond,
+    is how long the UI thread could not run (the GIL was held by the import).
+    """
+    from reader.library import Library
+
+    times = []
+    count = 0
+    for _ in range(runs):
+        db = synth.copy_library(source, scratch / "import")
+        with Library.open(db) as library:
+            start = time.perf_counter()
+            result = library.import_files([file])
+            times.append(_ms(time.perf_counter() - start))
+            count = result.new + result.updated + result.unchanged
+    db = synth.copy_library(source, scratch / "import")
+    with Library.open(db) as library:
+        stall = _longest_stall(lambda: library.import_files([file]))
+    return {
+        "ms": times,
+        "papers": count,
+        "papers_per_s": [count / (t / 1000.0) for t in times],
+        "ui_stall_ms": stall,
+    }
+
+
+def _longest_stall(work: Callable[[], object]) -> float:
+    """The longest time (ms) this thread could not run while `work` ran in another thread."""
+    worker = threading.Thread(target=work)
+    longest = 0.0
+    worker.start()
+    last = time.perf_counter()
+    while worker.is_alive():
+        time.sleep(0.001)
+        now = time.perf_counter()
+        longest = max(longest, now - last - 0.001)
+        last = now
+    worker.join()
+    return _ms(longest)
+
+
+def exporting(db: Path, runs: int) -> dict[str, Any]:
+    """Selecting and rendering the done list as Markdown (what `reader export` does in-process)."""
+    from reader import exporters
+    from reader.library import Library
+    from reader.models import Status
+
+    times = []
+    count = 0
+    with Library.open(db, readonly=True) as library:
+        for _ in range(runs):
+            start = time.perf_counter()
+            ids = exporters.select(library, Status.DONE, None, None, [], None)
+            period = exporters.period_text(exporters.entries(library, ids), None, None)
+            exporters.render(library, ids, "markdown", title_period=period, title=exporters.document_title(Status.DONE))
+            times.append(_ms(time.perf_counter() - start))
+            count = len(ids)
+    return {"ms": times, "papers": count}
+
+
+def open_library(db: Path, runs: int) -> list[float]:
+    """`Library.open` (read and decode both files, build the papers), in this process."""
+    from reader.library import Library
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        library = Library.open(db, readonly=True)
+        times.append(_ms(time.perf_counter() - start))
+        library.close()
+    return times
+
+
+def app_keys(source: Path, scratch: Path, repeats: int) -> dict[str, Any]:
+    """Keystroke-to-repaint and peak memory: the app probe with `--keys` on a private copy."""
+    db = synth.copy_library(source, scratch / "keys")
+    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        result = app_probe(db, Path(folder) / "probe.json", keys=True, repeats=repeats)
+    return {"keys": result["keys"], "maxrss_mb": result["maxrss_kb"] / 1024, "first_frame_ms": result["first_frame_ms"]}

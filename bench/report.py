@@ -1,0 +1,189 @@
+"""Targets from the design notes, verdicts, and the printed table."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.measure import median
+
+DESIGN_POINT = 10_000
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of the table: a measured value against its target."""
+
+    size: int
+    name: str
+    value: float
+    unit: str
+    target: float | None = None
+    """None: reported for information, no target."""
+    higher_is_better: bool = False
+    note: str = ""
+    verdict: str = ""
+
+    def judge(self) -> Row:
+        """Fill in the verdict: `met`, `MISSED by N×`, or `-` when there is no target."""
+        if self.target is None:
+            self.verdict = "-"
+        elif math.isnan(self.value):
+            self.verdict = "not measured"
+        elif (self.value >= self.target) if self.higher_is_better else (self.value <= self.target):
+            self.verdict = "met"
+        else:
+            ratio = self.target / self.value if self.higher_is_better else self.value / self.target
+            self.verdict = f"MISSED by {ratio:.1f}×"
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _by_size(size: int, small: float, large: float) -> float:
+    """The target at the design point (and below) or at the stress point (above it)."""
+    return small if size <= DESIGN_POINT else large
+
+
+def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row]:
+    """The table rows for one library size from its measurements."""
+    rows: list[Row] = []
+    start = m["app_start"]
+    rows.append(
+        Row(size, "start to first frame (app)", median(start["first_frame_ms"]), "ms", _by_size(size, 250, 800))
+    )
+    phases = start["phases_ms"]
+    rows.append(
+        Row(
+            size,
+            "  of which: interpreter / imports / open / app / first paint",
+            sum(phases.values()),
+            "ms",
+            note=" / ".join(f"{v:.0f}" for v in phases.values()),
+        )
+    )
+    rows.append(Row(size, "Library.open (in process)", median(m["open_ms"]), "ms"))
+    rows.append(Row(size, "`reader list --status reading` (process)", median(m["cli"]["list_ms"]), "ms"))
+    rows.append(Row(size, "`reader export -o FILE` done list (process)", median(m["cli"]["export_ms"]), "ms"))
+    flt = m["filter"]
+    rows.append(
+        Row(
+            size,
+            "filter per key, titles (worst key)",
+            flt["titles"]["worst_ms"],
+            "ms",
+            _by_size(size, 2, 16),
+            note=f"worst {flt['titles']['worst_key']!r}; keys "
+            + " ".join(f"{v:.2f}" for v in flt["titles"]["per_key_ms"]),
+        )
+    )
+    full_note = f"worst {flt['full']['worst_key']!r}; keys " + " ".join(f"{v:.1f}" for v in flt["full"]["per_key_ms"])
+    if size <= DESIGN_POINT:
+        rows.append(
+            Row(size, "filter per key, full text (worst key)", flt["full"]["worst_ms"], "ms", 10, note=full_note)
+        )
+    else:
+        row = Row(size, "filter per key, full text (worst key)", flt["full"]["worst_ms"], "ms", note=full_note)
+        row.judge()
+        row.verdict = "met (in a worker)" if full_text_threaded else "MISSED: on the UI thread"
+        row.note = "target: off the UI thread; " + full_note
+        rows.append(row)
+    rows.append(Row(size, "first search (builds the index): titles", flt["first_search_titles_ms"], "ms"))
+    rows.append(Row(size, "first search (builds the index): full text", flt["first_search_full_ms"], "ms"))
+    keys = m["keys"]["keys"]
+    for key, label in (("j", "cursor down (j)"), ("t", "triage to-read (t)"), ("filter", "filter letter in the app")):
+        samples = keys.get(key, [])
+        cpu = [s["cpu_ms"] for s in samples]
+        wall = [s["wall_ms"] for s in samples]
+        settled = [s["settled_ms"] for s in samples]
+        note = (
+            f"wall key→frame p50 {median(wall):.1f}, max {max(wall, default=float('nan')):.1f} "
+            f"(incl. 60 fps pacing); work max {max(cpu, default=float('nan')):.1f}; settled p50 {median(settled):.0f}"
+        )
+        rows.append(Row(size, f"key→repaint work, {label}", median(cpu), "ms", 16, note=note))
+    writes = m["writes"]
+    rows.append(
+        Row(
+            size,
+            "status change, durable (set_status)",
+            median(writes["status_ms"]),
+            "ms",
+            2,
+            note=f"max {max(writes['status_ms']):.2f}",
+        )
+    )
+    rows.append(
+        Row(
+            size,
+            "note save, durable (set_notes)",
+            median(writes["note_ms"]),
+            "ms",
+            2,
+            note=f"max {max(writes['note_ms']):.2f}",
+        )
+    )
+    imp = m["import"]
+    rows.append(
+        Row(
+            size,
+            f"import {imp['papers']} papers (import_files)",
+            median(imp["papers_per_s"]),
+            "papers/s",
+            100_000,
+            higher_is_better=True,
+            note=f"{median(imp['ms']):.0f} ms",
+        )
+    )
+    rows.append(Row(size, "import: longest UI-thread stall (import in a thread)", imp["ui_stall_ms"], "ms", 16))
+    exp = m["export"]
+    rows.append(Row(size, f"export done list, Markdown ({exp['papers']} papers, in process)", median(exp["ms"]), "ms"))
+    rows.append(Row(size, "peak memory of the app (ru_maxrss)", m["keys"]["maxrss_mb"], "MB", _by_size(size, 120, 600)))
+    rows.append(Row(size, "  memory right after start (ru_maxrss)", median(start["maxrss_mb"]), "MB"))
+    return [row.judge() for row in rows]
+
+
+def _fmt(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if unit == "papers/s":
+        return f"{value:,.0f}/s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if value >= 100:
+        return f"{value:.0f} ms"
+    if value >= 10:
+        return f"{value:.1f} ms"
+    return f"{value:.2f} ms"
+
+
+def _target(row: Row) -> str:
+    if row.target is None:
+        return "-"
+    sign = "≥" if row.higher_is_better else "≤"
+    return f"{sign} {_fmt(row.target, row.unit)}"
+
+
+def table(title: str, rows: list[Row], *, notes: bool = True) -> str:
+    """A plain-text table (Markdown-compatible) of the rows."""
+    header = ["measure", "value", "target", "verdict"] + (["notes"] if notes else [])
+    lines = [[r.name, _fmt(r.value, r.unit), _target(r), r.verdict] + ([r.note] if notes else []) for r in rows]
+    widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
+
+    def render(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
+
+    out = [title, "", render(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [render(line) for line in lines]
+    return "\n".join(out)
+
+
+def floor_rows(floors: dict[str, Any]) -> list[Row]:
+    """The floors as rows (no targets)."""
+    return [
+        Row(0, "python -c pass", median(floors["python_pass_ms"]), "ms").judge(),
+        Row(0, 'python -c "import textual"', median(floors["import_textual_ms"]), "ms").judge(),
+        Row(0, 'python -c "import textual.app"', median(floors["import_textual_app_ms"]), "ms").judge(),
+        Row(0, "fsync of a small file", median(floors["fsync_small_ms"]), "ms").judge(),
+    ]
