@@ -1,16 +1,19 @@
-"""The only module that touches the library's files: TinyDB on atomic, durable storage.
+"""The only module that touches the library's files: TinyDB on journaled, atomic storage.
 
 A library is a folder:
 
-    papers.json   TinyDB file, table "papers": paper metadata (large; written on import)
-    state.json    TinyDB file, table "state": user state per paper (small; written per change)
-    .lock         held (flock) by the one process allowed to write
-    backups/      the previous versions of both files, a few of each, newest last
+    papers.json      TinyDB file, table "papers": paper metadata (large; changes on import)
+    papers.journal   changes to it since the file was last written, one JSON line each
+    state.json       TinyDB file, table "state": user state per paper (small)
+    state.journal    changes to it since, one line per status change, note save or tag edit
+    .lock            held (flock) by the one process allowed to write
+    backups/         the previous versions of both files, a few of each, newest last
 
-Both JSON files carry a `_meta` table with the schema version. Writes go to a temporary
-file in the same folder, are flushed and fsynced, renamed over the old file and the folder
-is fsynced, so a crash leaves either the old or the new file, never a torn one. The old
-file is kept as a hard link in `backups/` before it is replaced (no copy is made).
+A change is appended to the journal and fsynced before the call returns: one small write
+whatever the size of the library. The JSON files carry a `_meta` table with the schema
+version and are rewritten only when a journal is compacted: to a temporary file in the same
+folder, flushed, fsynced, renamed over the old file, and the folder fsynced, so a crash
+leaves the old or the new file, never a torn one.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import errno
 import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from tinydb.table import Table
 SCHEMA_VERSION = 1
 PAPERS_FILE = "papers.json"
 STATE_FILE = "state.json"
+JOURNAL_SUFFIX = ".journal"
 LOCK_FILE = ".lock"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 5
@@ -52,6 +56,14 @@ class LockedError(StoreError):
 
 class WriteError(StoreError):
     """A write failed; the file on disk and the data in memory are both the previous version."""
+
+
+class UnconfirmedWriteError(WriteError):
+    """The new version replaced the file, but the folder could not be synced afterwards.
+
+    Unlike other write errors, the change *was* made: the file on disk and the data in memory
+    are both the new version. Only its survival of a power cut is in doubt.
+    """
 
 
 class ReadOnlyError(StoreError):
@@ -76,8 +88,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _FolderSyncFailed(Exception):
+    """The rename happened but fsyncing the folder failed (carries the `OSError`)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically and durably; on error the old file is intact."""
+    """Replace `path` with `data` atomically and durably; on error the old file is intact.
+
+    If only the final fsync of the folder fails, the file has already been replaced:
+    `_FolderSyncFailed` says so, and the caller must treat the new version as current.
+    """
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
@@ -91,7 +115,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    try:
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise _FolderSyncFailed(exc) from exc
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -104,49 +131,213 @@ def _describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that keeps the data in memory and writes it atomically and durably.
+class JournaledStorage(Storage):
+    """A TinyDB storage: a snapshot file plus an append-only journal of changes since.
 
-    TinyDB mutates the dict returned by `read()` before it calls `write()`. If the write
-    fails, the cached dict no longer matches the disk, so it is dropped and the next read
-    loads the file again: memory never disagrees with disk.
+    A change is one JSON line appended to the journal and fsynced: one small write, whatever
+    the size of the library. Loading reads the snapshot and replays the journal. When the
+    journal grows past a quarter of the snapshot (or on close, when that is cheap) the data is
+    compacted: written whole to a new snapshot (atomically), then the journal is emptied.
+    Replaying a journal over a snapshot that already holds it gives the same data, so a crash
+    between those two steps loses nothing.
+
+    TinyDB's own API writes through `write()`, which compacts. If any write fails, the data in
+    memory is dropped and read again from disk, so memory never disagrees with disk.
     """
 
-    def __init__(self, path: Path, *, kind: str, indent: bool = False, backup: Callable[[], None]) -> None:
-        self.path = path
+    def __init__(self, snapshot: Path, journal: Path, *, kind: str, indent: bool = False, writable: bool) -> None:
+        self.path = snapshot
+        self.journal = journal
         self.kind = kind
+        self.table = kind_table(kind)
         self.indent = indent
-        self._backup = backup
+        self.writable = writable
         self._data: dict[str, dict[str, Any]] | None = None
+        self._journal_fd: int | None = None
+        self._journal_size = 0
+        self._snapshot_size = 0
+        self._poisoned = False
         self.writes = 0
+        """Durable writes made (appends and compactions), for tests and benchmarks."""
+
+    # -- reading ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Read the file (missing means empty); raise `LoadError` if it cannot be used."""
-        self._data = read_tinydb_file(self.path, self.kind)
+        """Read the snapshot and replay the journal; raise `LoadError` if either is unusable."""
+        data = read_tinydb_file(self.path, self.kind)
+        self._snapshot_size = self.path.stat().st_size if data else 0
+        table = data.setdefault(self.table, {})
+        self._journal_size = replay_journal(self.journal, table, truncate=self.writable)
+        self._data = data
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._data is None:
             self.load()
         return self._data
 
+    def docs(self) -> dict[str, Any]:
+        data = self.read()
+        assert data is not None
+        return data.setdefault(self.table, {})
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
+        """Record changes durably in the journal, then apply them in memory."""
+        if self._poisoned:
+            self.compact()
+        line = orjson.dumps({"put": docs}) + b"\n"
+        start = self._journal_size
+        try:
+            fd = self._open_journal()
+            _write_all(fd, line)
+            os.fsync(fd)
+        except OSError as exc:
+            self._undo_append(start)
+            raise WriteError(f"could not save {self.path}: {_describe_os_error(exc)}; nothing was changed") from exc
+        self._journal_size = start + len(line)
+        table = self.docs()
+        for doc_id, doc in docs.items():
+            if doc is None:
+                table.pop(doc_id, None)
+            else:
+                table[doc_id] = dict(doc)
+        self.writes += 1
+        if self._journal_size > max(COMPACT_MIN_BYTES, self._snapshot_size // 4):
+            with contextlib.suppress(WriteError):
+                self.compact()  # the change is already durable in the journal
+
+    def _undo_append(self, start: int) -> None:
+        """Cut a partly written line off the journal, so the next line starts clean."""
+        try:
+            if self._journal_fd is not None:
+                os.ftruncate(self._journal_fd, start)
+                os.fsync(self._journal_fd)
+        except OSError:
+            self._poisoned = True  # the next change compacts first, which replaces the journal
+
+    def _open_journal(self) -> int:
+        if self._journal_fd is None:
+            existed = self.journal.exists()
+            self._journal_fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            if not existed:
+                _fsync_dir(self.journal.parent)
+        return self._journal_fd
+
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Write all data as the new snapshot and empty the journal (TinyDB's write)."""
         data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "kind": self.kind}}
         try:
             option = orjson.OPT_INDENT_2 if self.indent else 0
             payload = orjson.dumps(data, option=option)
-            self._backup()
             atomic_write_bytes(self.path, payload)
+            if self._journal_size or self._poisoned or self.journal.exists():
+                self._close_journal()
+                atomic_write_bytes(self.journal, b"")
         except OSError as exc:
             self._data = None
+            self._close_journal()
             raise WriteError(f"could not save {self.path}: {_describe_os_error(exc)}; nothing was changed") from exc
         except BaseException:
             self._data = None
+            self._close_journal()
             raise
         self._data = data
+        self._snapshot_size = len(payload)
+        self._journal_size = 0
+        self._poisoned = False
         self.writes += 1
 
+    def compact(self) -> None:
+        data = self.read()
+        self.write(data if data is not None else {})
+
+    @property
+    def journal_size(self) -> int:
+        return self._journal_size
+
+    @property
+    def snapshot_size(self) -> int:
+        return self._snapshot_size
+
+    def _close_journal(self) -> None:
+        if self._journal_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+
     def close(self) -> None:
+        self._close_journal()
         self._data = None
+
+
+COMPACT_MIN_BYTES = 1 << 20
+"""A journal smaller than this is never compacted during a session."""
+COMPACT_ON_CLOSE_MAX_BYTES = 32 << 20
+"""On close, compact if the snapshot is at most this big (cheap); bigger ones wait."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def replay_journal(path: Path, table: dict[str, Any], *, truncate: bool) -> int:
+    """Apply a journal's changes to `table`; return the size of its intact part.
+
+    The last line may be torn (a write that never completed, so never acknowledged): it is
+    ignored, and cut off when `truncate`. A damaged line before the last is a `LoadError`.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
+    good = 0
+    offset = 0
+    chunks = raw.split(b"\n")
+    last = len(chunks) - 1
+    while last >= 0 and not chunks[last].strip():
+        last -= 1
+    for index, chunk in enumerate(chunks):
+        end = offset + len(chunk) + 1
+        if chunk.strip():
+            complete = end <= len(raw)
+            puts = _journal_entry(chunk) if complete else None
+            if puts is None:
+                if index == last:
+                    break  # torn tail
+                raise LoadError(f"cannot read {path}: line {index + 1} is damaged")
+            for doc_id, doc in puts.items():
+                if doc is None:
+                    table.pop(doc_id, None)
+                else:
+                    table[doc_id] = doc
+            good = end
+        offset = end
+    if truncate and good < len(raw):
+        try:
+            with open(path, "r+b") as handle:
+                handle.truncate(good)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise LoadError(f"cannot repair {path}: {_describe_os_error(exc)}") from exc
+    return good
+
+
+def _journal_entry(chunk: bytes) -> dict[str, Any] | None:
+    try:
+        entry = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        return None
+    puts = entry.get("put") if isinstance(entry, dict) else None
+    if not isinstance(puts, dict) or not all(isinstance(v, dict | None) for v in puts.values()):
+        return None
+    return puts
 
 
 def read_tinydb_file(path: Path, kind: str) -> dict[str, dict[str, Any]]:
@@ -189,21 +380,9 @@ def kind_table(kind: str) -> str:
 
 
 class KeyedTable(Table):
-    """A TinyDB table whose document ids are the paper ids (strings), with bulk writes."""
+    """A TinyDB table whose document ids are the paper ids (strings)."""
 
     document_id_class = str  # type: ignore[assignment]
-
-    def put_many(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        """Insert or replace (or, for `None`, remove) many documents in one write."""
-
-        def updater(table: dict[str, Any]) -> None:
-            for doc_id, doc in docs.items():
-                if doc is None:
-                    table.pop(doc_id, None)
-                else:
-                    table[doc_id] = dict(doc)
-
-        self._update_table(updater)
 
     def raw(self) -> dict[str, Any]:
         """The documents as stored (not copied): read-only use."""
@@ -215,7 +394,7 @@ class KeyedTinyDB(TinyDB):
 
 
 class Store:
-    """The library folder: two TinyDB files, the writer lock and the backups."""
+    """The library folder: two TinyDB files with their journals, the writer lock and the backups."""
 
     def __init__(self, root: Path, *, writable: bool = True) -> None:
         self.root = root
@@ -223,7 +402,7 @@ class Store:
         self._lock_fd: int | None = None
         self._backed_up: set[str] = set()
         self._dbs: dict[str, KeyedTinyDB] = {}
-        self._storages: dict[str, AtomicJSONStorage] = {}
+        self._storages: dict[str, JournaledStorage] = {}
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -234,25 +413,33 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create library folder {self.root}: {_describe_os_error(exc)}") from exc
             self._acquire_lock()
+            self._remove_stale_temp_files()
         try:
             for kind, name, indent in (("papers", PAPERS_FILE, False), ("state", STATE_FILE, True)):
-                path = self.root / name
-                storage = AtomicJSONStorage(path, kind=kind, indent=indent, backup=self._backup_once(path))
+                snapshot = self.root / name
+                journal = snapshot.with_suffix(JOURNAL_SUFFIX)
+                storage = JournaledStorage(snapshot, journal, kind=kind, indent=indent, writable=self.writable)
                 try:
                     storage.load()
                 except LoadError as exc:
                     raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint(name)}") from None
-                db = KeyedTinyDB(storage=_given(storage))
                 self._storages[kind] = storage
-                self._dbs[kind] = db
+                self._dbs[kind] = KeyedTinyDB(storage=_given(storage))
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
+        """Compact what is cheap to compact, release the lock."""
+        if self.writable and self._lock_fd is not None:
+            for storage in self._storages.values():
+                if storage.journal_size and storage.snapshot_size <= COMPACT_ON_CLOSE_MAX_BYTES:
+                    with contextlib.suppress(StoreError, OSError):
+                        storage.compact()
         for db in self._dbs.values():
             db.close()
         self._dbs.clear()
+        self._storages.clear()
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -280,14 +467,26 @@ class Store:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
 
+    def _remove_stale_temp_files(self) -> None:
+        """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
+        for stale in self.root.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        for stale in (self.root / BACKUP_DIR).glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
     # -- backups ---------------------------------------------------------------------------
 
-    def _backup_once(self, path: Path) -> Callable[[], None]:
-        """Before the first write of a session, keep the current file as a backup."""
-
-        def backup() -> None:
-            if path.name in self._backed_up or not path.exists():
-                return
+    def _backup_once(self, kind: str) -> None:
+        """Before the first write of a session, keep the current data as a backup file."""
+        if kind in self._backed_up:
+            return
+        storage = self._storages[kind]
+        if storage.journal_size:
+            storage.compact()  # the backup is then one self-contained file
+        path = storage.path
+        if path.exists():
             folder = self.root / BACKUP_DIR
             folder.mkdir(exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -295,11 +494,10 @@ class Store:
             try:
                 os.link(path, target)
             except OSError:
-                target.write_bytes(path.read_bytes())
-            self._backed_up.add(path.name)
+                with contextlib.suppress(OSError):
+                    atomic_write_bytes(target, path.read_bytes())
             self._rotate(path.stem)
-
-        return backup
+        self._backed_up.add(kind)
 
     def _rotate(self, stem: str) -> None:
         old = self.backups(stem)[:-BACKUPS_KEPT]
@@ -316,12 +514,14 @@ class Store:
 
     def restore_hint(self, name: str) -> str:
         stem = Path(name).stem
+        target = self.root / name
+        journal = target.with_suffix(JOURNAL_SUFFIX)
         for backup in reversed(self.backups(stem)):
             try:
                 read_tinydb_file(backup, stem)
             except LoadError:
                 continue
-            return f" Newest good backup: {backup} (to restore: cp '{backup}' '{self.root / name}')"
+            return f" Newest good backup: {backup} (to restore: cp '{backup}' '{target}' && rm -f '{journal}')"
         return " No backup of it exists."
 
     # -- data ------------------------------------------------------------------------------
@@ -336,21 +536,21 @@ class Store:
         return self.table("state").raw()
 
     def put_papers(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        self._check_writable()
-        self.table("papers").put_many(docs)
+        self._put("papers", docs)
 
     def put_states(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        self._check_writable()
-        self.table("state").put_many(docs)
+        self._put("state", docs)
 
-    def _check_writable(self) -> None:
+    def _put(self, kind: str, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
         if not self.writable:
             raise ReadOnlyError(f"library {self.root} is open read-only")
+        self._backup_once(kind)
+        self._storages[kind].append(docs)
 
-    def storage(self, kind: str) -> AtomicJSONStorage:
+    def storage(self, kind: str) -> JournaledStorage:
         return self._storages[kind]
 
 
-def _given(storage: AtomicJSONStorage) -> Any:
+def _given(storage: JournaledStorage) -> Any:
     """TinyDB instantiates the storage class it is given; hand it the one already built."""
     return lambda: storage

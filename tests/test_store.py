@@ -18,26 +18,49 @@ from reader.store import LoadError, LockedError, WriteError
 from tests.conftest import SEED, Cli, snapshot
 
 
-def test_status_change_and_note_rewrite_only_the_state_file(sample_library: Library, lib_path: Path) -> None:
-    papers = lib_path / "papers.json"
-    before = (papers.stat().st_ino, papers.stat().st_mtime_ns, papers.read_bytes())
+def test_status_change_and_note_touch_only_the_state_journal(sample_library: Library, lib_path: Path) -> None:
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in lib_path.glob("papers.*")}
     writes = sample_library.store.storage("papers").writes
     pid = sample_library.ids()[0]
     sample_library.set_status(pid, Status.READING)
     sample_library.set_notes(pid, "a note")
     sample_library.set_tags(pid, ["x"])
-    assert (papers.stat().st_ino, papers.stat().st_mtime_ns, papers.read_bytes()) == before
-    state = json.loads((lib_path / "state.json").read_text(encoding="utf-8"))
-    assert state["state"][pid]["status"] == "reading" and state["state"][pid]["notes"] == "a note"
-    assert "abstract" not in (lib_path / "state.json").read_text(encoding="utf-8")
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in lib_path.glob("papers.*")}
+    assert after == before and after, "papers files untouched"
     assert sample_library.store.storage("papers").writes == writes
+    journal = (lib_path / "state.journal").read_bytes()
+    assert journal.count(b"\n") == 3 and len(journal) < 1000, "three small appended lines"
+    assert b"abstract" not in journal
+    with Library.open(lib_path, readonly=True) as other:
+        state = other.state(pid)
+        assert (state.status, state.notes, state.tags) == (Status.READING, "a note", ["x"])
 
 
-def test_files_record_the_schema_version(sample_library: Library, lib_path: Path) -> None:
-    sample_library.set_status(sample_library.ids()[0], Status.DONE)
+def test_closing_compacts_the_state_journal_into_the_tinydb_file(lib_path: Path) -> None:
+    with Library.open(lib_path) as lib:
+        lib.import_files([SEED])
+        pid = lib.ids()[0]
+        lib.set_status(pid, Status.DONE)
+    assert (lib_path / "state.journal").read_bytes() == b""
+    data = json.loads((lib_path / "state.json").read_text(encoding="utf-8"))
+    assert data["state"][pid]["status"] == "done"
     for name, kind in (("papers.json", "papers"), ("state.json", "state")):
         meta = json.loads((lib_path / name).read_text(encoding="utf-8"))["_meta"]["schema"]
         assert meta == {"version": store.SCHEMA_VERSION, "kind": kind}
+
+
+def test_a_long_session_compacts_the_journal_as_it_grows(
+    sample_library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "COMPACT_MIN_BYTES", 2000)
+    storage = sample_library.store.storage("state")
+    ids = sample_library.ids()
+    for n, pid in enumerate(ids * 2):
+        sample_library.set_notes(pid, f"note {n}")
+        assert storage.journal_size <= max(2000, storage.snapshot_size // 4)
+    assert storage.snapshot_size > 0
+    with Library.open(lib_path, readonly=True) as other:
+        assert [other.state(pid).notes for pid in ids] == [f"note {n + len(ids)}" for n in range(len(ids))]
 
 
 def test_changes_are_durable_across_reopen(lib_path: Path) -> None:
@@ -53,73 +76,113 @@ def test_changes_are_durable_across_reopen(lib_path: Path) -> None:
     assert json.loads((lib_path / "state.json").read_text(encoding="utf-8"))["state"] == {}
 
 
-@pytest.mark.parametrize(
-    ("where", "error"),
-    [
-        ("write", OSError(errno.ENOSPC, "No space left on device")),
-        ("fsync", OSError(errno.EIO, "Input/output error")),
-        ("replace", OSError(errno.ENOSPC, "No space left on device")),
-        ("short", None),
-    ],
-)
+def _fail_with(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the storage's file operations fail: a write (whole or short), fsync, or rename."""
+    real_write = os.write
+
+    def failing_write(fd: int, data: bytes) -> int:
+        if where == "short":
+            real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def failing_replace(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where in ("write", "short"):
+        monkeypatch.setattr(store.os, "write", failing_write)
+    elif where == "fsync":
+        monkeypatch.setattr(store.os, "fsync", failing_fsync)
+    else:
+        monkeypatch.setattr(store.os, "replace", failing_replace)
+
+
+@pytest.mark.parametrize("where", ["write", "short", "fsync"])
 def test_failed_write_leaves_disk_and_memory_as_before(
-    where: str, error: OSError | None, sample_library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+    where: str, sample_library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid = sample_library.ids()[0]
     sample_library.set_notes(pid, "old note")
-    before_disk = snapshot(lib_path)
+    journal = lib_path / "state.journal"
+    before_journal = journal.read_bytes()
     before_state = sample_library.state(pid).to_dict()
 
-    real_fdopen = os.fdopen
-
-    class FailingFile:
-        def __init__(self, handle: object) -> None:
-            self.handle = handle
-
-        def __enter__(self) -> FailingFile:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.handle.close()  # type: ignore[attr-defined]
-
-        def write(self, data: bytes) -> int:
-            if where == "short":
-                self.handle.write(data[: len(data) // 2])  # type: ignore[attr-defined]
-                raise OSError(errno.ENOSPC, "No space left on device")
-            raise error  # type: ignore[misc]
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.handle, name)
-
-    if where in ("write", "short"):
-        monkeypatch.setattr(store.os, "fdopen", lambda fd, mode: FailingFile(real_fdopen(fd, mode)))
-    elif where == "fsync":
-
-        def failing_fsync(fd: int) -> None:
-            raise error  # type: ignore[misc]
-
-        monkeypatch.setattr(store.os, "fsync", failing_fsync)
-    else:
-
-        def failing_replace(src: object, dst: object) -> None:
-            raise error  # type: ignore[misc]
-
-        monkeypatch.setattr(store.os, "replace", failing_replace)
-
+    _fail_with(where, monkeypatch)
     with pytest.raises(WriteError, match=r"could not save .*state\.json"):
         sample_library.set_notes(pid, "new note that cannot be saved")
     with pytest.raises(WriteError):
         sample_library.set_status(pid, Status.DONE)
     assert sample_library.state(pid).to_dict() == before_state
-    after_disk = {k: v for k, v in snapshot(lib_path).items() if not k.startswith("backups/")}
-    assert after_disk == {k: v for k, v in before_disk.items() if not k.startswith("backups/")}
-    assert sorted(p.name for p in lib_path.iterdir()) == [".lock", "backups", "papers.json", "state.json"]
+    assert journal.read_bytes() == before_journal, "a partial line is cut off again"
+    assert not list(lib_path.glob(".*.tmp"))
+    with Library.open(lib_path, readonly=True) as other:
+        assert other.state(pid).to_dict() == before_state
 
     monkeypatch.undo()
     sample_library.set_status(pid, Status.DONE)
-    assert sample_library.store.state_raw()[pid]["notes"] == "old note"
     with Library.open(lib_path, readonly=True) as again:
         assert again.status(pid) is Status.DONE and again.state(pid).notes == "old note"
+
+
+@pytest.mark.parametrize("where", ["write", "replace", "fsync"])
+def test_failed_compaction_loses_nothing(
+    where: str, sample_library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = sample_library.ids()
+    sample_library.set_notes(ids[0], "in the journal")
+    storage = sample_library.store.storage("state")
+
+    def failing_fdopen(fd: int, mode: str) -> object:
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where == "write":
+        monkeypatch.setattr(store.os, "fdopen", failing_fdopen)
+    else:
+        _fail_with(where, monkeypatch)
+    with pytest.raises(WriteError):
+        storage.compact()
+    monkeypatch.undo()
+    assert not list(lib_path.glob(".*.tmp"))
+    assert sample_library.state(ids[0]).notes == "in the journal"
+    sample_library.set_status(ids[1], Status.DONE)
+    with Library.open(lib_path, readonly=True) as other:
+        assert other.state(ids[0]).notes == "in the journal" and other.status(ids[1]) is Status.DONE
+
+
+def test_torn_journal_tail_is_ignored_and_cut(lib_path: Path) -> None:
+    with Library.open(lib_path) as lib:
+        lib.import_files([SEED])
+        pid = lib.ids()[0]
+        lib.set_notes(pid, "acknowledged")
+        journal = lib_path / "state.journal"
+        good = journal.read_bytes()
+        lib.store._lock_fd, fd = None, lib.store._lock_fd  # simulate a crash: no compaction on close
+        lib.close()
+        os.close(fd)  # type: ignore[arg-type]
+    journal.write_bytes(good + b'{"put": {"' + pid.encode() + b'": {"status": "do')
+    with Library.open(lib_path, readonly=True) as reader_only:
+        assert reader_only.state(pid).notes == "acknowledged"
+    assert journal.read_bytes().startswith(good)
+    with Library.open(lib_path) as writer:
+        assert writer.state(pid).notes == "acknowledged"
+        assert journal.read_bytes() == good
+        writer.set_status(pid, Status.DONE)
+    with Library.open(lib_path, readonly=True) as after:
+        assert after.status(pid) is Status.DONE and after.state(pid).notes == "acknowledged"
+
+
+def test_damaged_journal_line_is_a_load_error(cli: Cli, lib_path: Path) -> None:
+    cli("import", str(SEED))
+    journal = lib_path / "state.journal"
+    journal.write_bytes(b'{"put": {}}\nnot json at all\n{"put": {}}\n')
+    before = snapshot(lib_path)
+    result = cli("list")
+    assert result.exit_code == 1
+    assert f"cannot read {journal}: line 2 is damaged" in result.stderr
+    assert snapshot(lib_path) == before
 
 
 def test_failed_import_write_leaves_library_unchanged(
