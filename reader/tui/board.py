@@ -104,5 +104,5 @@ class Board(Horizontal):
         lists = self.lists()
         index = lists.index(self.active_list)
         target = lists[max(0, min(len(lists) - 1, index + step))]
-        target.focus()
+        self.screen.set_focus(target)
         self.remember(target)

@@ -55,7 +55,6 @@ class NotesEditor(TextArea):
         """True when the last save attempt failed (the text is kept, dirty)."""
 
     def on_mount(self) -> None:
-        self.border_title = Content("notes")
         self._show_marker()
 
     # -- loading and saving ------------------------------------------------------------------
@@ -69,8 +68,9 @@ class NotesEditor(TextArea):
         if self.text != text:
             with self.prevent(TextArea.Changed):
                 self.load_text(text)
-        self.dirty = False
         self.failed = False
+        self.dirty = False
+        self._show_marker()
 
     def reload(self, text: str) -> None:
         """Replace the text with what is saved (after undo/redo) without marking it dirty."""
@@ -122,14 +122,16 @@ class NotesEditor(TextArea):
         self._show_marker()
 
     def _show_marker(self) -> None:
-        if self.failed and self.dirty:
-            self.border_subtitle = Content("● not saved: write failed")
+        """The border title says whether the notes are on disk: `notes · saved` / `● unsaved`."""
+        if self.paper_id is None:
+            marker = ""
+        elif self.failed and self.dirty:
+            marker = " · ● NOT SAVED (write failed)"
         elif self.dirty:
-            self.border_subtitle = Content("● unsaved")
-        elif self.paper_id is not None:
-            self.border_subtitle = Content("saved")
+            marker = " · ● unsaved"
         else:
-            self.border_subtitle = None
+            marker = " · saved"
+        self.border_title = Content("notes" + marker)
         self.set_class(self.failed and self.dirty, "-failed")
 
     # -- actions -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from reader.library import Change, History, Library
@@ -198,12 +198,17 @@ class PapersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refill()
-        self.paper_list.focus()
+        self.set_focus(self.paper_list)
         self.detail.show(self.paper_list.current_id)
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        narrow = event.size.width < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")
         self.set_class(event.size.height < 30, "-short")
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow
+        self.update_status_line()
 
     # -- what the lists show -----------------------------------------------------------------
 
@@ -355,8 +360,10 @@ class PapersScreen(Screen[None]):
             scope = "" if self.scoped else " in all papers"
             mode += [("filter ", "$text-muted"), safe.literal(self.query_text, "bold"), f" {count}{scope}"]
         else:
-            mode += [("board" if self.board else self.view.label, "bold")]
-        mode += [" · ", ("auto-advance " + ("on" if self.auto_advance else "off"), "$text-muted")]
+            label = self.view.name if self.has_class("-narrow") else self.view.label
+            mode += [("board" if self.board else label, "bold")]
+        auto = "auto-advance " if not self.has_class("-narrow") else "auto "
+        mode += [" · ", (auto + ("on" if self.auto_advance else "off"), "$text-muted")]
         self.query_one("#mode", Static).update(safe.assemble(*mode))
 
     # -- events ------------------------------------------------------------------------------
@@ -372,8 +379,15 @@ class PapersScreen(Screen[None]):
         if event.paper_id is not None:
             self.action_notes()
 
+    def on_descendant_blur(self, event: object) -> None:
+        self.call_after_refresh(self._check_editing)
+
+    def _check_editing(self) -> None:
+        self.set_class(isinstance(self.focused, NotesEditor), "-editing")
+
     def on_descendant_focus(self, event: object) -> None:
         focused = self.focused
+        self.set_class(isinstance(focused, NotesEditor), "-editing")
         if self.board and isinstance(focused, PaperList) and focused in self.board_widget.lists():
             self.board_widget.remember(focused)
             self.detail.show(focused.current_id)
@@ -398,7 +412,8 @@ class PapersScreen(Screen[None]):
         self.focus_list()
 
     def focus_list(self) -> None:
-        self.active_list.focus()
+        """Give the list the keys now (not after a refresh: typed-ahead keys go where meant)."""
+        self.set_focus(self.active_list)
 
     # -- writing, with errors shown and the app kept alive ---------------------------------
 
@@ -454,6 +469,8 @@ class PapersScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what cannot work here, dim what cannot work now."""
+        if isinstance(self.focused, Input | TextArea):
+            return False  # letters go to the text; the footer shows the editor's own keys
         if action == "move":
             return bool(self.board)
         if action in ("view", "cycle_view", "day") and self.board:
@@ -560,7 +577,7 @@ class PapersScreen(Screen[None]):
         if self.current_id is None:
             return
         self.detail.show(self.current_id)
-        self.detail.editor.focus()
+        self.set_focus(self.detail.editor)
 
     def action_tags(self) -> None:
         """Edit the highlighted paper's tags in a small dialog."""
@@ -604,7 +621,7 @@ class PapersScreen(Screen[None]):
 
     def action_filter(self) -> None:
         """Focus the filter line."""
-        self.filter_input.focus()
+        self.set_focus(self.filter_input)
 
     def action_toggle_board(self) -> None:
         """Switch between the list and the board."""
@@ -617,6 +634,10 @@ class PapersScreen(Screen[None]):
         self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
         self.set_class(board, "-board")
         self.refill(keep=self.paper_list.current_id)
+        if board and not self.board_widget.active_list.ids:
+            filled = [lst for lst in self.board_widget.lists() if lst.ids]
+            if filled:
+                self.board_widget.remember(filled[0])
         self.focus_list()
         self.detail.show(self.current_id)
 
