@@ -282,7 +282,7 @@ class PaperList(ScrollView, can_focus=True):
         self.compact = compact
         """Show only the status mark, the title and tags."""
         self._ids: list[str] = []
-        self._spans: dict[str, Sequence[tuple[int, int]]] = {}
+        self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
         self._posted_id: str | None = None
         self._generation = 0
         """Bumped when every row must be drawn again (new ids, all rows changed)."""
@@ -321,10 +321,11 @@ class PaperList(ScrollView, can_focus=True):
 
         The cursor goes to `keep` when it is among the new ids, else stays at the same index
         (clamped). `spans` gives the title ranges to highlight per id (character offsets into
-        the title). Posts `Highlighted` if the paper under the cursor changed.
+        the title); it is kept, not copied, so hand over a fresh mapping rather than mutating
+        it later. Posts `Highlighted` if the paper under the cursor changed.
         """
         self._ids = list(ids)
-        self._spans = dict(spans) if spans else {}
+        self._spans = spans if spans is not None else {}
         self._generation += 1
         self.virtual_size = Size(0, len(self._ids))
         index = self.cursor
