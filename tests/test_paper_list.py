@@ -308,9 +308,25 @@ async def test_click_moves_the_cursor_and_click_on_it_selects(ten: Library) -> N
         assert widget.current_id == "p4"
 
 
+async def test_a_click_that_focuses_the_list_does_not_select(ten: Library) -> None:
+    app = ListApp(ten)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = the_list(app)
+        app.query_one(Input).focus()
+        await pilot.pause()
+        await pilot.click(PaperList, offset=(10, 0))  # the row under the cursor, list unfocused
+        await pilot.pause()
+        assert widget.has_focus
+        assert messages(app, "selected") == []
+        await pilot.click(PaperList, offset=(10, 0))
+        await pilot.pause()
+        assert messages(app, "selected") == ["p0"]
+
+
 async def test_double_click_selects(ten: Library) -> None:
     app = ListApp(ten)
     async with app.run_test(size=SIZE) as pilot:
+        app.query_one(Input).focus()  # also when the list did not have focus
         await pilot.pause()
         await pilot.double_click(PaperList, offset=(10, 2))
         await pilot.pause()

@@ -20,7 +20,8 @@ Keys:
 | `enter` | select the paper under the cursor (posts `PaperList.Selected`) |
 
 Mouse: a click moves the cursor to the row (posting `Highlighted`); a double click, or a
-click on the row already under the cursor, posts `Selected`; the wheel scrolls.
+click on the row already under the cursor of a focused list, posts `Selected` (a click that
+only focuses the list does not); the wheel scrolls.
 """
 
 from __future__ import annotations
@@ -290,6 +291,7 @@ class PaperList(ScrollView, can_focus=True):
         """Bumped per paper by `refresh_ids`, so only its cached strips go stale."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
+        self._focused_at_press = False
 
     # -- the public interface ----------------------------------------------------------------
 
@@ -447,6 +449,12 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- mouse --------------------------------------------------------------------------------
 
+    def focus_on_click(self) -> bool:
+        # Textual asks this on mouse down, before it moves the focus: remember whether the
+        # list had it, so that a click that only focuses the list (a board column) never opens.
+        self._focused_at_press = self.has_focus
+        return super().focus_on_click()
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -455,11 +463,10 @@ class PaperList(ScrollView, can_focus=True):
         if not 0 <= row < len(self._ids):
             return
         event.stop()
-        if row == self.cursor or event.chain > 1:
-            self.cursor = row
+        on_cursor = row == self.cursor
+        self.cursor = row
+        if event.chain > 1 or (on_cursor and self._focused_at_press):
             self.action_select()
-        else:
-            self.cursor = row
 
     # -- drawing ------------------------------------------------------------------------------
 
