@@ -25,8 +25,8 @@ from reader.tui.board import Board
 from reader.tui.commands import ReaderCommands
 from reader.tui.help_screen import HelpScreen, HelpSection
 from reader.tui.notes import NotesEditor
-from reader.tui.paper_list import PaperList
 from reader.tui.papers_screen import FilterInput, PapersScreen
+from reader.tui.triage_list import list_bindings
 
 DEMO_TITLE = "reader — demo (throwaway library)"
 
@@ -120,7 +120,7 @@ class ReaderApp(App[None]):
         palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette", tooltip="Every action")
         return [
             ("Papers and board", PapersScreen.BINDINGS),
-            ("Moving in a list", PaperList.BINDINGS),
+            ("Moving in a list", list_bindings()),
             ("Board", Board.BINDINGS),
             (
                 "Filter line",

@@ -13,6 +13,7 @@ from textual.content import Content
 from reader.library import Library
 from reader.models import Status
 from reader.tui.paper_list import PaperList
+from reader.tui.triage_list import TriageList
 
 BOARD_STATUSES: tuple[Status, ...] = (Status.TO_READ, Status.READING, Status.DONE)
 """The board's columns, left to right."""
@@ -27,7 +28,7 @@ class BoardColumn(Vertical):
         self.status = status
 
     def compose(self) -> ComposeResult:
-        yield PaperList(self.library, compact=True, id=f"list-{self.status.value}", classes="board-list")
+        yield TriageList(self.library, compact=True, id=f"list-{self.status.value}", classes="board-list")
 
     @property
     def paper_list(self) -> PaperList:

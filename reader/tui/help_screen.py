@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -32,17 +32,15 @@ def _bindings(entries: Iterable[BindingType]) -> list[Binding]:
     return found
 
 
-def key_label(display: object, binding: Binding) -> str:
+def key_label(app: App[object], binding: Binding) -> str:
     """All keys of a binding (`j,down` → `j / ↓`), formatted the way the footer shows them."""
-    app = display
-    labels = []
-    for key in binding.key.split(","):
-        single = Binding(key.strip(), binding.action, binding.description)
-        labels.append(app.get_key_display(single) if hasattr(app, "get_key_display") else key.strip())
-    return " / ".join(labels)
+    if binding.key_display:
+        return binding.key_display
+    keys = [Binding(key.strip(), binding.action, binding.description) for key in binding.key.split(",")]
+    return " / ".join(app.get_key_display(key) for key in keys)
 
 
-def help_content(sections: Sequence[HelpSection], app: object) -> Content:
+def help_content(sections: Sequence[HelpSection], app: App[object]) -> Content:
     """The help text: one block per section, a key column and its description and tooltip."""
     lines: list[Content] = [Content(INTRO), Content("")]
     for title, entries in sections:
@@ -52,7 +50,7 @@ def help_content(sections: Sequence[HelpSection], app: object) -> Content:
         lines.append(Content.styled(title, "bold $text-primary"))
         for binding in bindings:
             keys = key_label(app, binding)
-            parts: list[str | tuple[str, str]] = [(f"  {keys:<22}", "bold $accent"), binding.description]
+            parts: list[str | tuple[str, str]] = [(f"  {keys:<15} ", "bold $accent"), binding.description]
             if binding.tooltip and binding.tooltip != binding.description:
                 parts.append((f" — {binding.tooltip}", "$text-muted"))
             lines.append(Content.assemble(*parts))

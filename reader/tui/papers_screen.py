@@ -32,6 +32,7 @@ from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
 from reader.tui.tags_dialog import TagsDialog
+from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
     from reader.tui.app import ReaderApp
@@ -166,7 +167,7 @@ class PapersScreen(Screen[None]):
         with Horizontal(id="body"):
             with ContentSwitcher(initial="list-pane", id="views"):
                 with Vertical(id="list-pane"):
-                    yield PaperList(self.library, id="papers")
+                    yield TriageList(self.library, id="papers")
                 yield Board(self.library, id="board")
             yield DetailPane(self.library, self.save_notes, id="detail")
         yield Footer(id="footer")
@@ -358,7 +359,10 @@ class PapersScreen(Screen[None]):
         if self.query_text:
             count = len(self._hits or [])
             scope = "" if self.scoped else " in all papers"
-            mode += [("filter ", "$text-muted"), safe.literal(self.query_text, "bold"), f" {count}{scope}"]
+            if self.has_class("-narrow"):
+                mode += [(f"{count} match" + ("" if count == 1 else "es"), "bold")]
+            else:
+                mode += [("filter ", "$text-muted"), safe.literal(self.query_text, "bold"), f" {count}{scope}"]
         else:
             label = self.view.name if self.has_class("-narrow") else self.view.label
             mode += [("board" if self.board else label, "bold")]
