@@ -137,6 +137,18 @@ async def test_compact_rows_show_mark_title_and_tags_only(library: Library) -> N
         assert "Jul" not in row and "▲" not in row
 
 
+async def test_wide_tags_keep_the_day_column_aligned(library: Library) -> None:
+    library.import_papers([paper("a", "First"), paper("b", "Second")])
+    library.set_tags("a", ["注意力", "機械学習"])
+    library.set_tags("b", ["rl"])
+    app = ListApp(library, ["a", "b"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first, second = lines(the_list(app))[:2]
+        assert "#注意力 #機械学習" in first
+        assert cell_len(first[: first.index("Jul 31")]) == cell_len(second[: second.index("Jul 31")])
+
+
 async def test_long_and_wide_titles_are_cut_to_the_width_in_cells(library: Library) -> None:
     titles = {
         "long": "x" * 10_000,
@@ -144,7 +156,9 @@ async def test_long_and_wide_titles_are_cut_to_the_width_in_cells(library: Libra
         "emoji": "🚀🧠 models " * 200,
         "mixed": "a注" * 500,
     }
-    library.import_papers([paper(pid, title) for pid, title in titles.items()])
+    library.import_papers([paper(pid, title, upvotes=123_456) for pid, title in titles.items()])
+    library.set_tags("long", [f"tag{i}" for i in range(20)])
+    library.set_tags("cjk", ["注意力", "機械学習"])
     app = ListApp(library, list(titles))
     async with app.run_test(size=SIZE) as pilot:
         for width in (100, 41, 17, 6):

@@ -562,7 +562,9 @@ class PaperList(ScrollView, can_focus=True):
         if tag_cells or show_day or show_votes:
             segments.append(Segment("  ", base))
         if tag_cells:
-            segments.append(Segment(_truncate(tags, tag_cells).rjust(tag_cells), self._style(cursor, _TAGS)))
+            shown = _truncate(tags, tag_cells)
+            shown = " " * (tag_cells - cell_len(shown)) + shown  # right-aligned in cells, not characters
+            segments.append(Segment(shown, self._style(cursor, _TAGS)))
             if show_day or show_votes:
                 segments.append(Segment("  ", base))
         if show_day:
