@@ -40,9 +40,8 @@ from reader.text import clean_line
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://export.arxiv.org"
-PROJECT_URL = "https://github.com/reader-papers/reader"
-"""Where the User-Agent points server operators (placeholder until the repository is public)."""
-USER_AGENT = f"reader/{__version__} (+{PROJECT_URL})"
+USER_AGENT = f"reader/{__version__} (research paper triage from the terminal)"
+"""Names reader and its version to server operators."""
 
 HF_PAGE_SIZE = 50
 HF_MAX_PAGES = 60

@@ -268,7 +268,7 @@ def test_fetch_sends_user_agent_and_accepts_gzip(cli: Cli, server: Server, lib_p
     result = fetch(cli, server, "--date", DAY)
     assert result.exit_code == 0, result.output
     headers = server.seen[0].headers
-    assert headers["user-agent"].startswith(f"reader/{reader.__version__} (+https://")
+    assert headers["user-agent"].startswith(f"reader/{reader.__version__} (")
     assert "gzip" in headers["accept-encoding"]
     assert len(lib_ids(lib_path)) == 3
 
