@@ -125,6 +125,19 @@ async def test_upvotes_left_out_when_unknown_and_columns_align(library: Library)
         assert first.index("Jul 31") == second.index("Aug  1")
 
 
+async def test_day_column_lines_up_at_every_width(library: Library) -> None:
+    library.import_papers([paper("a", "A title long enough to be cut when narrow", upvotes=12), paper("b", "Short")])
+    library.set_tags("a", ["rl", "transformers"])
+    app = ListApp(library, ["a", "b"])
+    async with app.run_test(size=SIZE) as pilot:
+        for width in (100, 60, 40, 28):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause()
+            first, second = lines(the_list(app))[:2]
+            assert first.index("Jul 31") == second.index("Jul 31"), width
+            assert ("▲12" in first) is (width >= 40), width  # columns go by the width, not the row
+
+
 async def test_compact_rows_show_mark_title_and_tags_only(library: Library) -> None:
     library.import_papers([paper("a", "Compact title", upvotes=42)])
     library.set_tags("a", ["rl"])

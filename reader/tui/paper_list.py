@@ -526,38 +526,41 @@ class PaperList(ScrollView, can_focus=True):
         ]
         room = width - 3 - 1  # mark and the margin on the right
 
-        # Metadata on the right, dropped in this order until the title keeps its minimum.
+        # Metadata on the right: tags, the day, the upvotes (columns dropped when the width is short).
         tags = " ".join(f"#{plain(tag)}" for tag in state.tags)
         day = "" if self.compact or paper is None else _format_day(paper.latest_day)
         votes = ""
         if not self.compact and paper is not None and paper.upvotes is not None:
-            votes = f"▲{paper.upvotes}".rjust(_VOTES_WIDTH)
-        show_day = not self.compact
-        show_votes = not self.compact
-        title_cells = cell_len(title) if len(title) < 4 * width else 4 * width
-        want_title = min(_MIN_TITLE, title_cells)
+            votes = f"▲{paper.upvotes}"
+        show_day = show_votes = not self.compact
 
-        def meta_width(tag_cells: int) -> int:
+        def meta_width(tag_cells: int, votes_cells: int = _VOTES_WIDTH) -> int:
             cells = 0
             if show_day:
                 cells += _DAY_WIDTH
             if show_votes:
-                cells += (1 if cells else 0) + max(_VOTES_WIDTH, len(votes))
+                cells += (1 if cells else 0) + votes_cells
             if tag_cells:
                 cells += (2 if cells else 0) + tag_cells
             return cells + (2 if cells else 0)  # the gap after the title
 
-        tag_cells = min(cell_len(tags), _MAX_TAGS) if tags else 0
-        if tag_cells and room - meta_width(tag_cells) < want_title:
-            tag_cells = max(0, room - meta_width(0) - want_title - 2)
-            if tag_cells < 4:
-                tag_cells = 0
-        if show_votes and room - meta_width(tag_cells) < want_title:
+        # The day and upvotes columns depend on the width only, so they line up on every row.
+        if show_votes and room - meta_width(0) < _MIN_TITLE:
             show_votes = False
-        if show_day and room - meta_width(tag_cells) < want_title:
+        if show_day and room - meta_width(0) < _MIN_TITLE:
             show_day = False
+        votes_cells = max(_VOTES_WIDTH, len(votes)) if show_votes else 0
+        # Tags share the rest with the title, which keeps two thirds of it (or what it needs).
+        tag_cells = 0
+        if tags:
+            shared = room - meta_width(0, votes_cells) - 2
+            title_cells = cell_len(title) if len(title) < 4 * width else 4 * width
+            cap = min(_MAX_TAGS, shared - min(title_cells, max(_MIN_TITLE, shared * 2 // 3)))
+            tag_cells = cell_len(tags)
+            if tag_cells > cap:
+                tag_cells = cap if cap >= 4 else 0
 
-        title_room = max(0, room - meta_width(tag_cells))
+        title_room = max(0, room - meta_width(tag_cells, votes_cells))
         segments.extend(self._title_segments(pid, title, title_room, cursor))
         if tag_cells or show_day or show_votes:
             segments.append(Segment("  ", base))
@@ -572,7 +575,7 @@ class PaperList(ScrollView, can_focus=True):
         if show_votes:
             if show_day:
                 segments.append(Segment(" ", base))
-            segments.append(Segment(votes.rjust(_VOTES_WIDTH), self._style(cursor, _META)))
+            segments.append(Segment(votes.rjust(votes_cells), self._style(cursor, _META)))
         segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
