@@ -14,9 +14,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from reader.importers import BadInput, ImportContext, dedupe, parse_file
+from reader.importers import BadInput, ImportContext, clean_field, dedupe, parse_file, valid_unicode
 from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
-from reader.store import Store, default_root
+from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root
 from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
@@ -134,18 +134,27 @@ class Library:
         try:
             library._load()
         except BaseException:
-            store.close()
+            store.close(compact=False)  # a file that failed to load is never rewritten
             raise
         return library
 
     def _load(self) -> None:
-        for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
-            paper = Paper.from_dict({**doc, "id": pid})
-            self.papers[pid] = paper
-            self._order[pid] = n
-            self._index(paper)
-        for pid, doc in self.store.state_raw().items():
-            self.states[pid] = UserState.from_dict(doc)
+        name, pid = PAPERS_FILE, ""
+        try:
+            for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
+                paper = Paper.from_dict({**doc, "id": pid})
+                self.papers[pid] = paper
+                self._order[pid] = n
+                self._index(paper)
+            name = STATE_FILE
+            for pid, doc in self.store.state_raw().items():
+                self.states[pid] = UserState.from_dict(doc)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # valid JSON of the right overall shape, but an entry that is not a paper or a state
+            raise LoadError(
+                f"cannot read {self.root / name}: not a reader library file (entry {pid!r}: {exc}). "
+                f"The file was left untouched.{self.store.restore_hint(name)}"
+            ) from None
 
     def _index(self, paper: Paper) -> None:
         if paper.arxiv_id:
@@ -353,7 +362,7 @@ class Library:
     def set_notes(self, pid: str, text: str) -> list[Change]:
         """Replace a paper's notes (control bytes removed); no write if nothing changed."""
         self.paper(pid)
-        text = clean_block(text)
+        text = clean_block(valid_unicode(text))
         before = self.state(pid)
         if before.notes == text:
             return []
@@ -366,7 +375,7 @@ class Library:
         self.paper(pid)
         clean: list[str] = []
         for tag in tags:
-            name = normalise_tag(clean_line(tag))
+            name = normalise_tag(clean_line(valid_unicode(tag)))
             if name and name not in clean:
                 clean.append(name)
         before = self.state(pid)
@@ -406,12 +415,15 @@ class Library:
 
 
 def _cleaned(paper: Paper) -> Paper:
-    """The paper with control bytes out of every text field (importers do this too)."""
-    paper.title = clean_line(paper.title)
-    paper.abstract = clean_line(paper.abstract)
-    paper.authors = [a for a in (clean_line(x) for x in paper.authors) if a]
-    paper.ai_summary = clean_line(paper.ai_summary) if paper.ai_summary else None
-    paper.ai_keywords = [k for k in (clean_line(x) for x in paper.ai_keywords) if k]
+    """The paper with control bytes (and lone surrogates) out of every text field.
+
+    Importers clean too; papers built elsewhere (fetchers, tests) may not have been.
+    """
+    paper.title = clean_field(paper.title)
+    paper.abstract = clean_field(paper.abstract)
+    paper.authors = [a for a in (clean_field(x) for x in paper.authors) if a]
+    paper.ai_summary = clean_field(paper.ai_summary) if paper.ai_summary else None
+    paper.ai_keywords = [k for k in (clean_field(x) for x in paper.ai_keywords) if k]
     return paper
 
 

@@ -58,14 +58,6 @@ class WriteError(StoreError):
     """A write failed; the file on disk and the data in memory are both the previous version."""
 
 
-class UnconfirmedWriteError(WriteError):
-    """The new version replaced the file, but the folder could not be synced afterwards.
-
-    Unlike other write errors, the change *was* made: the file on disk and the data in memory
-    are both the new version. Only its survival of a power cut is in doubt.
-    """
-
-
 class ReadOnlyError(StoreError):
     """A write was attempted on a library opened for reading only."""
 
@@ -99,8 +91,8 @@ class _FolderSyncFailed(Exception):
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically and durably; on error the old file is intact.
 
-    If only the final fsync of the folder fails, the file has already been replaced:
-    `_FolderSyncFailed` says so, and the caller must treat the new version as current.
+    If only the final fsync of the folder fails, the file has already been replaced but the
+    rename may not survive a crash: `_FolderSyncFailed` says so.
     """
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -186,7 +178,11 @@ class JournaledStorage(Storage):
         """Record changes durably in the journal, then apply them in memory."""
         if self._poisoned:
             self.compact()
-        line = orjson.dumps({"put": docs}) + b"\n"
+        try:
+            line = orjson.dumps({"put": docs}) + b"\n"
+        except orjson.JSONEncodeError as exc:
+            problem = f"the data cannot be stored ({exc})"
+            raise WriteError(f"could not save {self.path}: {problem}; nothing was changed") from exc
         start = self._journal_size
         try:
             fd = self._open_journal()
@@ -234,6 +230,16 @@ class JournaledStorage(Storage):
             if self._journal_size or self._poisoned or self.journal.exists():
                 self._close_journal()
                 atomic_write_bytes(self.journal, b"")
+        except _FolderSyncFailed as exc:
+            # A rename happened but may not survive a crash. The journal is emptied only after the
+            # new snapshot is durable, and replaying it over either snapshot gives the same data,
+            # so nothing is lost; memory is read again from what the disk shows now.
+            self._data = None
+            self._close_journal()
+            raise WriteError(
+                f"could not save {self.path}: {_describe_os_error(exc.error)} (while syncing the folder); "
+                "nothing was changed"
+            ) from exc.error
         except OSError as exc:
             self._data = None
             self._close_journal()
@@ -426,12 +432,12 @@ class Store:
                 self._storages[kind] = storage
                 self._dbs[kind] = KeyedTinyDB(storage=_given(storage))
         except BaseException:
-            self.close()
+            self.close(compact=False)  # a file that failed to load is never rewritten
             raise
 
-    def close(self) -> None:
-        """Compact what is cheap to compact, release the lock."""
-        if self.writable and self._lock_fd is not None:
+    def close(self, *, compact: bool = True) -> None:
+        """Compact what is cheap to compact (unless told not to), release the lock."""
+        if compact and self.writable and self._lock_fd is not None:
             for storage in self._storages.values():
                 if storage.journal_size and storage.snapshot_size <= COMPACT_ON_CLOSE_MAX_BYTES:
                     with contextlib.suppress(StoreError, OSError):
@@ -448,7 +454,10 @@ class Store:
 
     def _acquire_lock(self) -> None:
         path = self.root / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot lock {path}: {_describe_os_error(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -463,9 +472,10 @@ class Store:
                     "(read-only commands such as `reader list` and `reader export` still work)"
                 ) from None
             raise StoreError(f"cannot lock {path}: {_describe_os_error(exc)}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
+        with contextlib.suppress(OSError):  # the pid is only a hint for the message above
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
     def _remove_stale_temp_files(self) -> None:
         """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
@@ -488,14 +498,16 @@ class Store:
         path = storage.path
         if path.exists():
             folder = self.root / BACKUP_DIR
-            folder.mkdir(exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             target = folder / f"{path.stem}-{stamp}.json"
             try:
-                os.link(path, target)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    atomic_write_bytes(target, path.read_bytes())
+                folder.mkdir(exist_ok=True)
+                try:
+                    os.link(path, target)
+                except OSError:
+                    atomic_write_bytes(target, path.read_bytes())  # no hard links here: a copy
+            except (OSError, _FolderSyncFailed):
+                pass  # best effort: the change itself is still saved
             self._rotate(path.stem)
         self._backed_up.add(kind)
 

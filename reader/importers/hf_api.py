@@ -12,9 +12,8 @@ from typing import Any
 
 import orjson
 
-from reader.importers import BadInput, ImportContext
-from reader.models import Paper, parse_arxiv_id, title_id
-from reader.text import clean_line
+from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field
+from reader.models import Paper, normalise_title, parse_arxiv_id, title_id
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
@@ -66,7 +65,7 @@ class _Item:
 
     def text(self, field: str, *, outer_too: bool = False) -> str | None:
         value = self.get(field, str, outer_too=outer_too)
-        return clean_line(value) if value is not None else None
+        return clean_field(value) if value is not None else None
 
     def day(self, field: str) -> str | None:
         value = self.get(field, str)
@@ -101,6 +100,10 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
     title = it.text("title", outer_too=True) or ""
     if not title:
         raise it.fail("title", "is missing")
+    if len(title) > TITLE_MAX_CHARS:
+        raise it.fail("title", f"is {len(title)} characters long; a title has at most {TITLE_MAX_CHARS}")
+    if not normalise_title(title):
+        raise it.fail("title", f"has no letter or digit in it: {title[:40]!r}")
     arxiv_id = parse_arxiv_id(raw_id)
     authors: list[str] = []
     for n, author in enumerate(it.get("authors", list) or []):
@@ -110,15 +113,15 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
             name = author["name"]
         else:
             raise it.fail(f"authors[{n}]", "should be an object with a name")
-        name = clean_line(name)
+        name = clean_field(name)
         if name:
             authors.append(name)
     keywords: list[str] = []
     for n, keyword in enumerate(it.get("ai_keywords", list) or []):
         if not isinstance(keyword, str):
             raise it.fail(f"ai_keywords[{n}]", f"should be a string, found {_kind(keyword)}")
-        if clean_line(keyword):
-            keywords.append(clean_line(keyword))
+        if clean_field(keyword):
+            keywords.append(clean_field(keyword))
     upvotes = it.get("upvotes", int)
     comments = item.get("numComments")
     if comments is not None and (isinstance(comments, bool) or not isinstance(comments, int)):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from reader.importers import BadInput, ImportContext
-from reader.models import Paper, title_id
+from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field
+from reader.models import Paper, normalise_title, title_id
 from reader.text import clean_line
 
 _MONTHS = {
@@ -47,7 +47,6 @@ _CHROME_PATTERNS = re.compile(r"^(?:\d+|·|submitted by .*|upvote|\d+ comments?)
 
 ABSTRACT_MIN_CHARS = 200
 """A line this long is prose, not a title."""
-TITLE_MAX_CHARS = 400
 
 
 def _is_abstract(line: str) -> bool:
@@ -88,26 +87,30 @@ def parse_day(line: str, ctx: ImportContext) -> date | None:
 
 
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
-    lines = [clean_line(raw) for raw in text.splitlines()]
+    lines = [clean_field(raw) for raw in text.splitlines()]
     lines = [line for line in lines if line]
     current = ctx.day or None
     saw_day = False
     papers: list[Paper] = []
+    abstracts: list[list[str]] = []
+    """The abstract lines of each paper, joined at the end (joining as we go is quadratic)."""
     i = 0
     while i < len(lines):
         line = lines[i]
         i += 1
         if line.lower() in _CHROME or _CHROME_PATTERNS.match(line):
             continue
+        if len(line) < ABSTRACT_MIN_CHARS and not normalise_title(line):
+            continue  # no letter or digit in it (`***`, `—`, zero-width characters): decoration
         day = parse_day(line, ctx)
         if day is not None:
             current = day
             saw_day = True
             continue
         if _is_abstract(line):
-            if papers and papers[-1].abstract:
+            if abstracts and abstracts[-1]:
                 # a hard-wrapped or split abstract: the lines belong together
-                papers[-1].abstract += " " + line
+                abstracts[-1].append(line)
                 continue
             raise BadInput(f"{ctx.name}: line {_line_no(text, line)}: an abstract without a title before it")
         if len(line) > TITLE_MAX_CHARS:
@@ -117,7 +120,10 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
             abstract = lines[i]
             i += 1
         featured = current or ctx.today
-        papers.append(Paper(id=title_id(line), title=line, abstract=abstract, days=[featured.isoformat()]))
+        papers.append(Paper(id=title_id(line), title=line, days=[featured.isoformat()]))
+        abstracts.append([abstract] if abstract else [])
+    for paper, lines_of_abstract in zip(papers, abstracts, strict=True):
+        paper.abstract = " ".join(lines_of_abstract)
     if papers and not saw_day and not any(p.abstract for p in papers):
         raise BadInput(f"{ctx.name}: does not look like a Daily Papers page (no day line and no abstracts)")
     return papers

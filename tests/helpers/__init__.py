@@ -1,0 +1,1 @@
+"""Helper programs and utilities for the reliability tests (run as real subprocesses)."""

@@ -1,0 +1,63 @@
+"""Hammer a library with status changes, note saves and small imports until killed.
+
+Run as `python -m tests.helpers.hammer LIBRARY SEED`. The library must already hold papers.
+Before each call it prints `try <op> <id> <value>` and after the call returns it prints
+`ack <op> <id> <value>`, both flushed, so a parent that kills this process at any moment
+knows which changes were acknowledged and which one (at most) was in flight.
+Ops: `status` (value: a status), `note` (value: the notes), `import` (id: the new paper's id,
+value: its title). Values never contain spaces or newlines, so one line splits on spaces.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+from reader.library import Library
+from reader.models import Paper, Status, title_id
+
+STATUSES = list(Status)
+
+
+def say(*parts: str) -> None:
+    """One protocol line on stdout, flushed at once."""
+    sys.stdout.write(" ".join(parts) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str]) -> int:
+    """Open the library and change it forever (until killed or `limit` ops are done)."""
+    root, seed = Path(argv[0]), int(argv[1])
+    limit = int(argv[2]) if len(argv) > 2 else 1_000_000
+    rng = random.Random(seed)
+    library = Library.open(root)
+    ids = sorted(library.papers)
+    say("ready", str(len(ids)))
+    for seq in range(limit):
+        roll = rng.random()
+        if roll < 0.05:
+            title = f"Hammered-paper-{seed}-{seq}-ünïcode-✓"
+            pid = title_id(title)
+            say("try", "import", pid, title)
+            library.import_papers([Paper(id=pid, title=title, abstract="x" * 300, days=["2025-08-01"])])
+            say("ack", "import", pid, title)
+            continue
+        pid = rng.choice(ids)
+        if roll < 0.55:
+            status = rng.choice(STATUSES).value
+            say("try", "status", pid, status)
+            library.set_status(pid, Status(status))
+            say("ack", "status", pid, status)
+        else:
+            notes = f"note-{seed}-{seq}-{'é' * rng.randrange(0, 50)}"
+            say("try", "note", pid, notes)
+            library.set_notes(pid, notes)
+            say("ack", "note", pid, notes)
+    library.close()
+    say("done")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
