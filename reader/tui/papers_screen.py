@@ -286,6 +286,7 @@ class PapersScreen(Screen[None]):
                 target = self._landing(ids, *after)
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(ids, keep=target, spans=self._spans if self.query_text else None)
+            self.paper_list.border_title = self.list_title(len(ids))
         self.detail.empty_text = self.detail_hint()
         self.update_status_line()
         self.detail.show(self.current_id)
@@ -317,6 +318,16 @@ class PapersScreen(Screen[None]):
         if paper in ids and (not self.auto_advance or following is None):
             return paper
         return ids[min(index, len(ids) - 1)]
+
+    def list_title(self, count: int) -> Content:
+        """The list's border title: what it shows and how many."""
+        if self.query_text:
+            label = "filter" + ("" if self.scoped else " · all papers")
+        elif self.view.per_day and self.day:
+            label = f"{self.view.name} · {day_label(self.day, year=False)}"
+        else:
+            label = self.view.label
+        return Content.assemble((label, "bold"), f" · {count}")
 
     def empty_message(self) -> str:
         """What an empty list tells the user to do."""
@@ -477,8 +488,6 @@ class PapersScreen(Screen[None]):
             return False  # letters go to the text; the footer shows the editor's own keys
         if action == "move":
             return bool(self.board)
-        if action in ("view", "cycle_view", "day") and self.board:
-            return False
         if action == "undo":
             return True if self.history.can_undo else None
         if action == "redo":
@@ -679,6 +688,8 @@ class PapersScreen(Screen[None]):
         self.day = days[new]
         if not self.view.per_day:
             self.view = VIEWS[0]
+        if self.board:
+            self.board = False
         self.refill()
         self.paper_list.move_cursor(0)
 
