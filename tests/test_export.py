@@ -190,7 +190,23 @@ def bib_names(value: str) -> list[str]:
             continue
         i += 1
     names.append(value[start:])
-    return [bib_decode(n[1:-1] if n.startswith("{") and n.endswith("}") else n) for n in names]
+    return [bib_decode(n[1:-1] if _braced_whole(n) else n) for n in names]
+
+
+def _braced_whole(name: str) -> bool:
+    """True when the name is one brace group: `{A and B}`, not `{@}b{x}`."""
+    if not name.startswith("{"):
+        return False
+    depth, i = 0, 0
+    while i < len(name):
+        if name[i] == "\\" and name[i + 1 : i + 2] in ("{", "}"):
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(name[i], 0)
+        if depth == 0:
+            return i == len(name) - 1
+        i += 1
+    return False
 
 
 def parse_bib(text: str) -> list[tuple[str, str, dict[str, str]]]:

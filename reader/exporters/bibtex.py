@@ -20,7 +20,7 @@ Text encoding (every field except `url`), chosen so that BibTeX, LaTeX and bibte
   `\\textbar{}` (LaTeX's default font would print other glyphs);
 - braces that pair up become `\\{` `\\}`; a brace without a partner becomes `\\textbraceleft{}`
   or `\\textbraceright{}`, so the entry's braces always balance (BibTeX counts `\\{` too);
-- an `@` that starts a line (notes are multi-line) becomes `{@}`, so no parser takes it for a
+- an `@` that starts a line (after spaces of any kind; notes are multi-line) becomes `{@}`, so no parser takes it for a
   new entry;
 - the title is wrapped in a second pair of braces so styles keep its capitals (`LLM`);
 - an author name containing a comma or the word `and` is wrapped in braces, so it stays one
@@ -63,7 +63,8 @@ _SIMPLE = {
 }
 _SIMPLE_CHARS = re.compile("[" + re.escape("".join(_SIMPLE)) + "]")
 _ANY_SPECIAL = re.compile("[" + re.escape("".join(_SIMPLE) + "{}@") + "]")
-_LINE_START_AT = re.compile(r"(^|\n)([ \t]*)@")
+_LINE_START_AT = re.compile(r"(\n[^\S\n]*)@")
+"""An `@` that only (Unicode) spaces separate from the start of a line: parsers may take it for an entry."""
 _AND_WORD = re.compile(r"\sand\s", re.IGNORECASE)
 _URL_UNSAFE = re.compile(r"[{}\\\s]")
 
@@ -87,7 +88,7 @@ def escape_text(text: str) -> str:
         out = _SIMPLE_CHARS.sub(lambda m: _SIMPLE[m.group(0)], text)
     else:
         out = _escape_with_braces(text)
-    return _LINE_START_AT.sub(r"\1\2{@}", out) if "@" in out else out
+    return _LINE_START_AT.sub(r"\1{@}", out) if "@" in out else out
 
 
 def _escape_with_braces(text: str) -> str:
