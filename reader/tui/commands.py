@@ -88,7 +88,7 @@ class ReaderCommands(Provider):
         if screen is None:
             return
         for command in screen_commands(screen):
-            yield DiscoveryHit(Content(command.title), command.run, text=command.title, help=Content(command.help))
+            yield DiscoveryHit(Content(command.title), command.run, text=command.title, help=Content(command.help))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         screen = self._screen()
@@ -99,7 +99,11 @@ class ReaderCommands(Provider):
             score = matcher.match(command.title)
             if score > 0:
                 yield Hit(
-                    score, _highlight(command.title, query, matcher), command.run, command.title, Content(command.help)
+                    score,
+                    _highlight(command.title, query, matcher),
+                    command.run,
+                    command.title,
+                    Content(command.help),  # type: ignore[arg-type]
                 )
         for pid in paper_candidates(screen, query):
             title = safe.plain(screen.library.paper(pid).title)

@@ -250,11 +250,18 @@ class PapersScreen(Screen[None]):
             self.refill(keep=self.current_id)
             return
         large = len(self.library) > FULL_TEXT_IN_THREAD
-        ids, spans, scoped = self._guard(lambda: self.run_search(self.query_text, full_text=not large), ([], {}, False))
-        self._hits, self._spans, self.scoped = ids, spans, scoped
+        self.search_now(full_text=not large)
         self.refill(keep=self.current_id)
         if large:
             self.full_text_search(self.query_text)
+
+    def search_now(self, *, full_text: bool) -> None:
+        """Run the filter on the UI thread; a search that fails shows no hits, never a crash."""
+        try:
+            self._hits, self._spans, self.scoped = self.run_search(self.query_text, full_text=full_text)
+        except Exception as exc:  # the search module's bug must not end the session
+            self._hits, self._spans, self.scoped = [], {}, False
+            self.app.notify(f"Filter failed: {exc}", severity="error", markup=False, timeout=4)
 
     @work(thread=True, exclusive=True, group="filter")
     def full_text_search(self, query: str) -> None:
@@ -531,8 +538,7 @@ class PapersScreen(Screen[None]):
 
     def apply_filter_keep(self, after: tuple[str, int, str | None]) -> None:
         """Re-run the filter after a change (a status: filter may now exclude the paper)."""
-        ids, spans, scoped = self._guard(lambda: self.run_search(self.query_text, full_text=True), ([], {}, False))
-        self._hits, self._spans, self.scoped = ids, spans, scoped
+        self.search_now(full_text=True)
         self.refill(after=after)
 
     def action_move(self, step: int) -> None:
@@ -552,8 +558,7 @@ class PapersScreen(Screen[None]):
             self.app.notify(f"Nothing to {verb}", markup=False, timeout=2)
             return
         if self.query_text:
-            ids, spans, scoped = self._guard(lambda: self.run_search(self.query_text, full_text=True), ([], {}, False))
-            self._hits, self._spans, self.scoped = ids, spans, scoped
+            self.search_now(full_text=True)
         first = changes[0].paper_id
         self.refill(keep=first)
         if first in self.active_list.ids:
