@@ -451,11 +451,14 @@ async def test_refresh_ids_redraws_changed_rows(ten: Library) -> None:
 async def test_status_marks_use_their_component_classes(ten: Library) -> None:
     for status, pid in zip(Status, ("p1", "p2", "p3", "p4", "p5"), strict=True):
         ten.set_status(pid, status)
-    app = ListApp(ten)
-    app.CSS = "\n".join(
-        f"PaperList > .paper-list--status-{s.value} {{ color: rgb({10 * n},{20 + n},{30 + n}); }}"
-        for n, s in enumerate(Status)
-    )
+
+    class StyledApp(ListApp):
+        CSS = "\n".join(
+            f"PaperList > .paper-list--status-{s.value} {{ color: rgb({10 * n},{20 + n},{30 + n}); }}"
+            for n, s in enumerate(Status)
+        )
+
+    app = StyledApp(ten)
     async with app.run_test(size=SIZE) as pilot:
         widget = the_list(app)
         await pilot.pause()

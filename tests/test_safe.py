@@ -129,6 +129,13 @@ class WidgetsApp(App[None]):
         self.booms += 1
 
 
+def visible(widget: Static) -> str:
+    """The plain text a `Static` shows."""
+    visual = widget.visual
+    assert isinstance(visual, Content)
+    return visual.plain
+
+
 def screen_segments(app: App[None]) -> list[str]:
     return [segment.text for strip in app.screen._compositor.render_strips() for segment in strip]
 
@@ -139,9 +146,9 @@ async def test_hostile_text_through_widgets_is_literal_and_inert(text: str) -> N
     app = WidgetsApp(text)
     async with app.run_test(size=(100, 20)) as pilot:
         await pilot.pause()
-        assert app.query_one("#static", Static).visual.plain == shown  # type: ignore[union-attr]
-        assert app.query_one("#label", Label).visual.plain == f"Label: {shown}"  # type: ignore[union-attr]
-        assert app.query_one("#highlighted", Static).visual.plain == safe.plain(text)  # type: ignore[union-attr]
+        assert visible(app.query_one("#static", Static)) == shown
+        assert visible(app.query_one("#label", Label)) == f"Label: {shown}"
+        assert visible(app.query_one("#highlighted", Static)) == safe.plain(text)
         screen = "".join(screen_segments(app))
         assert screen.count(shown) >= 4  # the static, its border title, the label, the option
         assert safe.plain(text) in screen
