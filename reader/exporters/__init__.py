@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reader.models import Paper, Status, UserState
+from reader.models import Paper, Status, UserState, normalise_tag
 from reader.store import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "Format",
     "WriteFailed",
     "default_filename",
+    "document_title",
     "entries",
     "format_for_path",
     "parse_format",
@@ -183,8 +184,6 @@ def select(
     out when either is given. `tag` keeps papers carrying the tag (every tag, if several);
     `day` keeps papers featured on that day.
     """
-    from reader.models import normalise_tag
-
     low = since.isoformat() if isinstance(since, date) else since
     high = until.isoformat() if isinstance(until, date) else until
     tags = [tag] if isinstance(tag, str) else list(tag or [])
