@@ -134,7 +134,7 @@ def _render_json(items: Sequence[Entry], title: str, period: str | None) -> str:
 FORMATS: dict[str, Format] = {
     "markdown": Format("markdown", "Markdown", ".md", "an empty Markdown log", _render_markdown),
     "bibtex": Format("bibtex", "BibTeX", ".bib", "an empty BibTeX file", _render_bibtex),
-    "csv": Format("csv", "CSV", ".csv", "a CSV file with only the header row", _render_csv),
+    "csv": Format("csv", "CSV", ".csv", "an empty CSV file (header row only)", _render_csv),
     "json": Format("json", "JSON", ".json", "an empty JSON array", _render_json),
 }
 """The export formats by name, in the order they are offered."""
