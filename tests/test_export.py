@@ -541,7 +541,7 @@ def test_empty_selection_writes_a_valid_empty_document(lib_path: Path, tmp_path:
     result = run(lib_path, "--format", fmt, "--tag", "nothing-has-this")
     assert result.exit_code == 0
     assert check(result.stdout)  # type: ignore[operator]
-    assert result.stderr.startswith("reader: no papers match: wrote ")
+    assert result.stderr.startswith("reader: no papers match: wrote an empty ")
     target = tmp_path / f"empty.{fmt}"
     result = run(lib_path, "--format", fmt, "--since", "2030-01-01", "-o", str(target))
     assert result.exit_code == 0
