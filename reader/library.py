@@ -118,6 +118,11 @@ class Library:
         """Bumped on every change, so views and search indexes know to refresh."""
         self._search: SearchIndex | None = None
         self._search_version = -1
+        self._order_cache: list[str] | None = None
+        """Every id in display order; dropped when papers change (see `_index`)."""
+        self._days_cache: dict[str, list[str]] | None = None
+        """Featured day -> its ids in display order; dropped when papers change."""
+        self._days_size = -1
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -157,6 +162,7 @@ class Library:
             ) from None
 
     def _index(self, paper: Paper) -> None:
+        self._order_cache = self._days_cache = None  # a new or changed paper may move in the order
         if paper.arxiv_id:
             self._by_arxiv[paper.arxiv_id] = paper.id
         if self._by_title is not None:
@@ -239,35 +245,74 @@ class Library:
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""
-        found: set[str] = set()
-        for paper in self.papers.values():
-            found.update(paper.days)
-        return sorted(found)
+        return list(self._day_index())
 
     def sort_key(self, pid: str) -> tuple[str, int, int]:
         """Newest featured day first, then most upvoted, then the order of the source."""
         paper = self.papers[pid]
         latest = paper.days[-1] if paper.days else ""
-        inverted = "".join(chr(0x10FFFF - ord(c)) for c in latest)
-        return (inverted, -(paper.upvotes or 0), self._order.get(pid, 0))
+        return (_inverted(latest), -(paper.upvotes or 0), self._order.get(pid, 0))
 
     def ids(self, status: Status | None = None, day: str | None = None) -> list[str]:
-        """Paper ids, filtered by status and featured day, in display order."""
-        selected = [
-            pid
-            for pid, paper in self.papers.items()
-            if (status is None or self.status(pid) is status) and (day is None or day in paper.days)
-        ]
+        """Paper ids, filtered by status and featured day, in display order.
+
+        With a day: most upvoted first, then the order of the source; without: as `sort_key`.
+        """
         if day is not None:
-            return sorted(selected, key=lambda pid: (-(self.papers[pid].upvotes or 0), self._order[pid]))
-        return sorted(selected, key=self.sort_key)
+            selected: list[str] = self._day_index().get(day, [])
+        else:
+            selected = self._display_order()
+        if status is None:
+            return list(selected)
+        states = self.states
+        if status is Status.INBOX:
+            return [pid for pid in selected if (state := states.get(pid)) is None or state.status is status]
+        return [pid for pid in selected if (state := states.get(pid)) is not None and state.status is status]
 
     def counts(self, day: str | None = None) -> dict[Status, int]:
+        """How many papers (featured on `day`, if given) have each status."""
         counts = dict.fromkeys(Status, 0)
-        for pid, paper in self.papers.items():
-            if day is None or day in paper.days:
-                counts[self.status(pid)] += 1
+        states = self.states
+        if day is None:
+            papers = self.papers
+            for pid, state in states.items():
+                if state.status is not Status.INBOX and pid in papers:
+                    counts[state.status] += 1
+            counts[Status.INBOX] = len(papers) - sum(counts.values())
+            return counts
+        for pid in self._day_index().get(day, ()):
+            state = states.get(pid)
+            counts[state.status if state is not None else Status.INBOX] += 1
         return counts
+
+    def _display_order(self) -> list[str]:
+        """Every id in `sort_key` order; cached until papers change (statuses do not move it)."""
+        if self._order_cache is None or len(self._order_cache) != len(self.papers):
+            papers, order = self.papers, self._order
+            groups: dict[str, list[str]] = {}
+            for pid, paper in papers.items():
+                groups.setdefault(paper.days[-1] if paper.days else "", []).append(pid)
+            result: list[str] = []
+            for latest in sorted(groups, key=_inverted):
+                members = groups[latest]
+                members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order.get(pid, 0)))
+                result += members
+            self._order_cache = result
+        return self._order_cache
+
+    def _day_index(self) -> dict[str, list[str]]:
+        """Featured day (oldest first) -> its ids, most upvoted first; cached until papers change."""
+        if self._days_cache is None or self._days_size != len(self.papers):
+            papers, order = self.papers, self._order
+            groups: dict[str, list[str]] = {}
+            for pid, paper in papers.items():
+                for day in dict.fromkeys(paper.days) if len(paper.days) > 1 else paper.days:
+                    groups.setdefault(day, []).append(pid)
+            for members in groups.values():
+                members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order[pid]))
+            self._days_cache = {day: groups[day] for day in sorted(groups)}
+            self._days_size = len(papers)
+        return self._days_cache
 
     def search_index(self) -> SearchIndex:
         """The search index over this library, refreshed when the library changed."""
@@ -412,6 +457,11 @@ class Library:
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+
+def _inverted(text: str) -> str:
+    """`text` with every character mirrored, so that an ascending sort puts the greatest first."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
 def _cleaned(paper: Paper) -> Paper:
