@@ -1,0 +1,874 @@
+"""The filter language and fuzzy ranking: pure functions over a library, no UI.
+
+A query is free words, `"quoted phrases"` and field terms, all ANDed, each negatable with `-`:
+
+    graph neural "message passing" status:reading tag:rl author:smith day:2025-07-31
+    has:notes -tag:skip -survey
+
+Free words match typo-tolerantly in the title (and, for full-text searches, in the abstract,
+authors, AI summary, keywords and notes); phrases are case-insensitive substrings; field
+terms filter on user state and metadata. `parse_query` never raises on any text.
+
+`SearchIndex` keeps every paper's searchable text lower-cased and accent-folded, built once
+and refreshed when the library changes, never per keystroke. A search first finds plain
+substrings; only a word with few substring hits is matched fuzzily, by looking its near
+spellings up in the index's vocabulary of title, author, summary, keyword and note words
+(rapidfuzz `partial_ratio` on pre-folded words) and finding those as substrings. While the
+user extends the last word of the previous query, the search narrows within the previous
+result instead of starting over.
+"""
+
+from __future__ import annotations
+
+import bisect
+import operator
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from reader.models import Paper, Status, normalise_tag
+from reader.text import clean_line
+
+if TYPE_CHECKING:
+    from reader.library import Library
+
+__all__ = [
+    "Hit",
+    "Query",
+    "SearchIndex",
+    "Term",
+    "fold",
+    "highlight_spans",
+    "parse_query",
+]
+
+# -- folding: how text is compared -----------------------------------------------------------
+
+# Combining marks (accents) dropped after NFKD decomposition, so `müller` matches `muller`.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Text as the search compares it: compatibility-decomposed, accents dropped, lower case."""
+    if text.isascii():
+        return text.lower()
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text.lower().replace("ς", "σ")
+
+
+def _fold_mapped(text: str) -> tuple[str, list[int] | None]:
+    """`fold(text)` and, when it differs in length, each folded character's index in `text`."""
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        if char.isascii():
+            out.append(char.lower())
+            where.append(index)
+            continue
+        for part in unicodedata.normalize("NFKD", char):
+            if _COMBINING.match(part):
+                continue
+            for low in part.lower().replace("ς", "σ"):
+                out.append(low)
+                where.append(index)
+    folded = "".join(out)
+    return folded, (None if len(folded) == len(text) and where == list(range(len(text))) else where)
+
+
+# -- the query language ---------------------------------------------------------------------
+
+WORD = "word"
+PHRASE = "phrase"
+STATUS = "status"
+TAG = "tag"
+AUTHOR = "author"
+DAY = "day"
+HAS = "has"
+
+_FIELDS = {
+    "status": STATUS,
+    "is": STATUS,
+    "tag": TAG,
+    "tags": TAG,
+    "author": AUTHOR,
+    "authors": AUTHOR,
+    "by": AUTHOR,
+    "day": DAY,
+    "date": DAY,
+    "has": HAS,
+}
+_HAS = {
+    "notes": "notes",
+    "note": "notes",
+    "tags": "tags",
+    "tag": "tags",
+    "code": "code",
+    "github": "code",
+    "summary": "summary",
+    "abstract": "abstract",
+    "project": "project",
+    "arxiv": "arxiv",
+    "pdf": "arxiv",
+    "keywords": "keywords",
+}
+_QUOTES = '"“”'
+MAX_TERMS = 64
+"""Terms beyond this many are ignored (repeats count once): a query is typed, not pasted."""
+_ANY = "*"
+"""The value of a field term that matches every paper (`status:all`)."""
+_NOTHING = ""
+"""The value of a field term that matches no paper (`status:nonsense`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term of a query."""
+
+    kind: str
+    """`word`, `phrase`, `status`, `tag`, `author`, `day` or `has`."""
+    value: str
+    """Folded text for words, phrases and authors; the canonical value for other fields
+    (`""` when the value is not understood: the term matches nothing)."""
+    negated: bool = False
+    raw: str = ""
+    """The term as the user typed it."""
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in (WORD, PHRASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: terms that all must hold."""
+
+    text: str
+    terms: tuple[Term, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        """True when the query names a status or day itself (so it may search beyond a view)."""
+        return any(term.kind in (STATUS, DAY) for term in self.terms)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The free words that must match (folded)."""
+        return tuple(t.value for t in self.terms if t.kind == WORD and not t.negated)
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The phrases that must match (folded)."""
+        return tuple(t.value for t in self.terms if t.kind == PHRASE and not t.negated)
+
+    @property
+    def ranked(self) -> bool:
+        """True when the query has free words or phrases, so hits are ordered by relevance."""
+        return any(t.is_text and not t.negated for t in self.terms)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms
+
+
+def _tokens(text: str) -> Iterable[tuple[bool, str | None, str, bool]]:
+    """(negated, field or None, value, quoted) for each term of `text`."""
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        negated = text[i] == "-"
+        if negated:
+            i += 1
+            if i >= n or text[i].isspace():
+                continue
+        if text[i] in _QUOTES:
+            end = _next_quote(text, i + 1)
+            yield negated, None, text[i + 1 : end], True
+            i = end + 1
+            continue
+        j = i
+        while j < n and not text[j].isspace() and text[j] not in _QUOTES:
+            j += 1
+        word = text[i:j]
+        if j < n and text[j] in _QUOTES and word.endswith(":") and len(word) > 1:
+            end = _next_quote(text, j + 1)
+            yield negated, word[:-1], text[j + 1 : end], True
+            i = end + 1
+            continue
+        i = j
+        name, colon, value = word.partition(":")
+        if colon and name:
+            yield negated, name, value, False
+        else:
+            yield negated, None, word, False
+
+
+def _next_quote(text: str, start: int) -> int:
+    """The index of the next quote at or after `start`, or the end of the text."""
+    for k in range(start, len(text)):
+        if text[k] in _QUOTES:
+            return k
+    return len(text)
+
+
+def parse_query(text: str) -> Query:
+    """Read a query as typed. Never raises: what is not understood is searched as text."""
+    text = clean_line(text if isinstance(text, str) else str(text))
+    terms: list[Term] = []
+    for negated, name, value, quoted in _tokens(text):
+        raw = ("-" if negated else "") + (f"{name}:" if name else "") + (f'"{value}"' if quoted else value)
+        kind = _FIELDS.get(name.lower()) if name else None
+        if name and kind is None:
+            value = f"{name}:{value}"  # an unknown `foo:bar` is plain text
+        if kind is None:
+            folded = _WS.sub(" ", fold(value)).strip()
+            if folded:
+                terms.append(Term(PHRASE if quoted or " " in folded else WORD, folded, negated, raw))
+            continue
+        value = value.strip()
+        if not value:
+            continue  # `status:` while the value is still being typed: no filter yet
+        terms.append(Term(kind, _field_value(kind, value), negated, raw))
+    return Query(text, tuple(dict.fromkeys(terms))[:MAX_TERMS])
+
+
+def _field_value(kind: str, value: str) -> str:
+    """The canonical value of a field term, `_ANY`, or `_NOTHING` when not understood."""
+    if kind == STATUS:
+        names = []
+        for part in value.split(","):
+            if part.strip().lower() in ("all", "any"):
+                return _ANY
+            try:
+                names.append(Status.parse(part).value)
+            except ValueError:
+                continue
+        return ",".join(names)
+    if kind == TAG:
+        return ",".join(t for t in (normalise_tag(p) for p in value.split(",")) if t)
+    if kind == AUTHOR:
+        return _WS.sub(" ", fold(value)).strip()
+    if kind == DAY:
+        value = value.lower()
+        if value in ("latest", "last", "newest"):
+            return "latest"
+        if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?|\d{2}-\d{2}", value):
+            return value
+        return _NOTHING
+    return _HAS.get(value.lower(), _NOTHING)
+
+
+# -- highlighting ---------------------------------------------------------------------------
+
+MIN_FUZZY = 5
+"""Words shorter than this match only as substrings (one typo in four letters is another word)."""
+
+
+def _cutoff(length: int) -> float:
+    """The least `partial_ratio` for a typo match: 1 edit up to 7 letters, 2 from 8 on."""
+    edits = 1 if length < 8 else 2
+    # Scores come in steps of at least 100 / (2 * length); half a point below the exact bound
+    # keeps rapidfuzz's own rounding of the cutoff from dropping a match that sits on it.
+    return 100.0 * (1.0 - edits / length) - 0.5
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _occurrences(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """Where `needle` occurs; for one or two letters only at word starts (else the first)."""
+    found = []
+    size = len(needle)
+    start = haystack.find(needle)
+    if size < 3:
+        first = start
+        while start >= 0:
+            if start == 0 or not haystack[start - 1].isalnum():
+                found.append((start, start + size))
+            start = haystack.find(needle, start + size)
+        return found or ([(first, first + size)] if first >= 0 else [])
+    while start >= 0:
+        found.append((start, start + size))
+        start = haystack.find(needle, start + size)
+    return found
+
+
+def _widen(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The span grown to whole word characters, so `reinforcment` lights up `reinforcement`."""
+    while start > 0 and folded[start - 1].isalnum() and folded[start].isalnum():
+        start -= 1
+    while end < len(folded) and folded[end].isalnum() and folded[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def _spans_in(
+    text: str,
+    folded: str,
+    where: list[int] | None,
+    words: Sequence[str],
+    phrases: Sequence[str],
+    alternatives: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[tuple[int, int], ...]:
+    """Spans of `text` where the words and phrases occur (found in its folded form `folded`).
+
+    A word with no exact occurrence lights up its near spellings from `alternatives`, or,
+    when no alternatives are given, its best typo-tolerant alignment.
+    """
+    spans: list[tuple[int, int]] = []
+    for needle in phrases:
+        spans += _occurrences(folded, needle)
+    for word in words:
+        found = _occurrences(folded, word)
+        if not found and alternatives is not None:
+            for alt in alternatives.get(word, ()):
+                found += [_widen(folded, s, e) for s, e in _occurrences(folded, alt)]
+        elif not found and len(word) >= MIN_FUZZY and folded:
+            match = fuzz.partial_ratio_alignment(word, folded, processor=None, score_cutoff=_cutoff(len(word)))
+            if match is not None and match.dest_end > match.dest_start:
+                found = [_widen(folded, match.dest_start, match.dest_end)]
+        spans += found
+    if not spans:
+        return ()
+    if where is None:
+        if len(folded) != len(text):  # cannot happen for text folded by `_fold_mapped`; stay safe
+            limit = len(text)
+            spans = [(min(s, limit), min(e, limit)) for s, e in spans if min(s, limit) < min(e, limit)]
+        return (spans[0],) if len(spans) == 1 else _merge(spans)
+    return _merge((where[s], where[e - 1] + 1) for s, e in spans if 0 <= s < e <= len(where))
+
+
+def highlight_spans(text: str, query: Query | str) -> tuple[tuple[int, int], ...]:
+    """The (start, end) ranges of `text` that the query's words and phrases match, merged.
+
+    Offsets index the original `text` (accents and case folding are mapped back). A word
+    with no exact occurrence lights up its closest typo-tolerant match, if any.
+    """
+    if isinstance(query, str):
+        query = parse_query(query)
+    words, phrases = query.words, query.phrases
+    if not text or not (words or phrases):
+        return ()
+    folded, where = _fold_mapped(text)
+    return _spans_in(text, folded, where, words, phrases)
+
+
+# -- the index ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One paper the query matched."""
+
+    id: str
+    score: float
+    """Relevance from 0 to 100 (0 for filter-only queries, which keep the scope's order)."""
+    title_spans: tuple[tuple[int, int], ...] = ()
+    """Ranges of `paper.title` to highlight."""
+
+
+FEW_HITS = 10
+"""A word with fewer substring hits than this is also matched fuzzily."""
+MAX_ALTERNATIVES = 8
+"""How many near spellings of a word are looked up at most."""
+
+# Relevance of one word or phrase in one paper; the hit's score is the mean over its text terms.
+TITLE_WORD_START = 100.0
+TITLE_INSIDE = 90.0
+BODY = 30.0
+
+
+def _title_fuzzy(ratio: float) -> float:
+    return 40.0 + 0.4 * ratio  # below TITLE_INSIDE, above BODY
+
+
+def _body_fuzzy(ratio: float) -> float:
+    return 10.0 + 0.15 * ratio  # below BODY
+
+
+def _title_tier(title: str, needle: str) -> float | None:
+    start = title.find(needle)
+    if start < 0:
+        return None
+    while start >= 0:
+        if start == 0 or not title[start - 1].isalnum():
+            return TITLE_WORD_START
+        start = title.find(needle, start + 1)
+    return TITLE_INSIDE
+
+
+_TOKEN = re.compile(r"[^\W_]{3,}")
+
+
+class _Vocabulary:
+    """The distinct words of some texts, ordered longest first, for typo lookups."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self._ordered: list[str] = []
+        self._lengths: list[int] = []
+        self._size = -1
+
+    def add(self, texts: Iterable[str]) -> None:
+        # Split on spaces first (fast, in C), then clean only the distinct pieces.
+        pieces = set(" ".join(texts).split())
+        words = self.words
+        for piece in pieces:
+            words.update(_TOKEN.findall(piece))
+
+    def at_least(self, length: int) -> list[str]:
+        """The words of at least `length` characters."""
+        if self._size != len(self.words):
+            self._ordered = sorted(self.words, key=lambda w: (-len(w), w))
+            self._lengths = [-len(w) for w in self._ordered]
+            self._size = len(self.words)
+        return self._ordered[: bisect.bisect_right(self._lengths, -length)]
+
+
+@dataclass(slots=True)
+class _Step:
+    """What the previous search left behind, for narrowing while the last word grows."""
+
+    key: tuple[object, ...]
+    head: tuple[Term, ...]
+    tail: Term | None
+    base: list[int]
+    """Papers passing the filters and every text term but the last, in scope order."""
+    base_scores: list[float]
+    matched: list[int] = field(default_factory=list)
+    """Positions in `base` where the last term occurs as a substring (ascending)."""
+    matched_tiers: list[float] = field(default_factory=list)
+    result: list[int] = field(default_factory=list)
+    result_scores: list[float] = field(default_factory=list)
+
+
+class SearchIndex:
+    """Searchable text of every paper in a library, folded once; searches over it."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._ids: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._papers: list[Paper] = []
+        self._titles: list[str] = []
+        self._authors: list[str] = []
+        self._title_maps: dict[int, tuple[str, list[int] | None]] = {}
+        self._bodies: list[str] | None = None
+        """Folded abstract, authors, AI summary and keywords; built on the first full-text search."""
+        self._notes: dict[int, str] = {}
+        self._notes_source: dict[int, str] = {}
+        self._latest_day = ""
+        self._title_vocab: _Vocabulary | None = None
+        self._full_vocab: _Vocabulary | None = None
+        self._all_order: list[int] | None = None
+        self._scope_ids: list[str] | None = None
+        self._scope_pos: list[int] = []
+        self._scope_serial = 0
+        self._last: _Step | None = None
+        self._plain_hits: list[Hit] = []
+        """One reusable hit per paper for filter-only queries (hits are immutable)."""
+        self._alternatives: dict[tuple[str, bool], list[tuple[str, float]]] = {}
+        """Near spellings looked up since the last refresh, by (word, full_text)."""
+        self._version = library.version
+        for pid, paper in library.papers.items():
+            self._add(pid, paper)
+        self._sync_notes()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _add(self, pid: str, paper: Paper) -> None:
+        self._pos[pid] = len(self._ids)
+        self._ids.append(pid)
+        self._papers.append(paper)
+        self._titles.append(fold(paper.title))
+        self._authors.append("\n".join(fold(a) for a in paper.authors))
+        if self._bodies is not None:
+            self._bodies.append(_body(paper))
+        self._note_paper(len(self._ids) - 1, paper)
+
+    def _replace(self, index: int, paper: Paper) -> None:
+        self._papers[index] = paper
+        self._title_maps.pop(index, None)
+        self._titles[index] = fold(paper.title)
+        self._authors[index] = "\n".join(fold(a) for a in paper.authors)
+        if self._bodies is not None:
+            self._bodies[index] = _body(paper)
+        self._note_paper(index, paper)
+
+    def _note_paper(self, index: int, paper: Paper) -> None:
+        if paper.days and paper.days[-1] > self._latest_day:
+            self._latest_day = paper.days[-1]
+        if self._title_vocab is not None:
+            self._title_vocab.add([self._titles[index]])
+        if self._full_vocab is not None:
+            self._full_vocab.add(self._short_texts(index))
+
+    def _sync_notes(self) -> None:
+        """Fold the notes that changed since the last look (user state is small)."""
+        states = self.library.states
+        seen: set[int] = set()
+        for pid, state in states.items():
+            index = self._pos.get(pid)
+            if index is None or not state.notes:
+                continue
+            seen.add(index)
+            if self._notes_source.get(index) is not state.notes:
+                self._notes_source[index] = state.notes
+                self._notes[index] = _WS.sub(" ", fold(state.notes))
+                if self._full_vocab is not None:
+                    self._full_vocab.add([self._notes[index]])
+        for index in [i for i in self._notes if i not in seen]:
+            del self._notes[index]
+            del self._notes_source[index]
+
+    def _ensure_bodies(self) -> list[str]:
+        if self._bodies is None:
+            self._bodies = [_body(paper) for paper in self._papers]
+        return self._bodies
+
+    def refresh(self) -> None:
+        """Take in new and changed papers and notes; statuses and tags are always read live."""
+        papers = self.library.papers
+        changed = len(papers) != len(self._papers) or not all(map(operator.is_, papers.values(), self._papers))
+        if changed:
+            for pid, paper in papers.items():
+                index = self._pos.get(pid)
+                if index is None:
+                    self._add(pid, paper)
+                elif self._papers[index] is not paper:
+                    self._replace(index, paper)
+            self._all_order = None
+            self._scope_ids = None
+        self._sync_notes()
+        self._alternatives.clear()
+        self._last = None
+        self._version = self.library.version
+
+    def _vocabulary(self, full_text: bool) -> _Vocabulary:
+        if not full_text:
+            if self._title_vocab is None:
+                self._title_vocab = _Vocabulary()
+                self._title_vocab.add(self._titles)
+            return self._title_vocab
+        if self._full_vocab is None:
+            self._full_vocab = _Vocabulary()
+            self._full_vocab.add(text for index in range(len(self._ids)) for text in self._short_texts(index))
+            self._full_vocab.add(self._notes.values())
+        return self._full_vocab
+
+    def _short_texts(self, index: int) -> list[str]:
+        """The short searchable fields of a paper, whose words make the full-text vocabulary.
+
+        Abstracts stay out: tokenising them all would stall the first typo for a second at
+        100k papers, and the words people search for are almost always in some title,
+        summary or keyword list too. A near spelling found here is then searched everywhere.
+        """
+        paper = self._papers[index]
+        texts = [self._titles[index], self._authors[index]]
+        if paper.ai_summary:
+            texts.append(fold(paper.ai_summary))
+        if paper.ai_keywords:
+            texts.append(fold(" ".join(paper.ai_keywords)))
+        return texts
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def search(self, query: str | Query, *, ids: Sequence[str] | None = None, full_text: bool = True) -> list[Hit]:
+        """The papers in `ids` (default: the whole library, in display order) that match.
+
+        Filter-only queries keep the scope's order; with free words or phrases the best
+        matches come first (title above the rest, exact above typo-tolerant), ties in scope
+        order. `full_text` extends words and phrases from titles to abstracts, authors,
+        summaries, keywords and notes.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
+        found, scores = self._run(parsed, ids, full_text)
+        if not parsed.ranked:
+            plain = self._plain_hits
+            if len(plain) < len(self._ids):
+                plain.extend(Hit(pid, 0.0, ()) for pid in self._ids[len(plain) :])
+            return [plain[i] for i in found]
+        order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
+        words, phrases = parsed.words, parsed.phrases
+        count = len(words) + len(phrases)
+        alternatives = {
+            w: [alt for alt, _ in self._alternatives[w, full_text]]
+            for w in words
+            if (w, full_text) in self._alternatives
+        }
+        hits = []
+        papers, titles = self._papers, self._titles
+        for k in order:
+            index = found[k]
+            title = papers[index].title
+            folded, where = (titles[index], None) if title.isascii() else self._mapped_title(index)
+            spans = _spans_in(title, folded, where, words, phrases, alternatives)
+            hits.append(Hit(self._ids[index], round(scores[k] / count, 3), spans))
+        return hits
+
+    def _mapped_title(self, index: int) -> tuple[str, list[int] | None]:
+        """A non-ASCII title folded with its offset map (kept: the same rows come back)."""
+        mapped = self._title_maps.get(index)
+        if mapped is None:
+            mapped = self._title_maps[index] = _fold_mapped(self._papers[index].title)
+        return mapped
+
+    def search_ids(self, query: str | Query, *, ids: Sequence[str] | None = None, full_text: bool = True) -> list[str]:
+        """The ids `search` would return, in the same order, without building hits."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        found, scores = self._run(parsed, ids, full_text)
+        if parsed.ranked:
+            order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
+            return [self._ids[found[k]] for k in order]
+        return [self._ids[i] for i in found]
+
+    def _run(self, query: Query, ids: Sequence[str] | None, full_text: bool) -> tuple[list[int], list[float]]:
+        """Matching papers (index positions, scope order) and their summed relevance."""
+        if self.library.version != self._version:
+            self.refresh()
+        scope = self._scope(ids)
+        filters = tuple(t for t in query.terms if not t.is_text or t.negated)
+        texts = tuple(t for t in query.terms if t.is_text and not t.negated)
+        key = (self._scope_serial, full_text, self._version, filters)
+        if not texts:
+            found = self._filtered(scope, filters, full_text)
+            self._last = None
+            return found, [0.0] * len(found)
+        head, tail = texts[:-1], texts[-1]
+        last = self._last
+        if (
+            last is not None
+            and last.key == key
+            and last.head == head
+            and last.tail is not None
+            and last.tail.kind == tail.kind
+            and tail.value.startswith(last.tail.value)
+        ):
+            # The last word grew: its substring hits are among the previous ones.
+            base, base_scores = last.base, last.base_scores
+            matched, tiers = self._narrow(base, last.matched, tail, full_text)
+        else:
+            if last is not None and last.key == key and last.tail is not None and (*last.head, last.tail) == head:
+                base, base_scores = last.result, last.result_scores  # a new word after the previous ones
+            else:
+                base = self._filtered(scope, filters, full_text)
+                base_scores = [0.0] * len(base)
+                for term in head:
+                    base, base_scores = self._apply(term, base, base_scores, full_text)
+            matched, tiers = self._narrow(base, range(len(base)), tail, full_text)
+        result, result_scores = self._complete(base, base_scores, matched, tiers, tail, full_text)
+        self._last = _Step(key, head, tail, base, base_scores, matched, tiers, result, result_scores)
+        return result, result_scores
+
+    def _scope(self, ids: Sequence[str] | None) -> list[int]:
+        """Index positions of the scope, reused while the caller passes the same ids."""
+        if ids is None:
+            if self._all_order is None:
+                pos = self._pos
+                self._all_order = [pos[pid] for pid in self.library.ids() if pid in pos]
+            if self._scope_ids is not None or self._scope_pos is not self._all_order:
+                self._scope_ids = None
+                self._scope_pos = self._all_order
+                self._scope_serial += 1
+            return self._scope_pos
+        if self._scope_ids is None or len(ids) != len(self._scope_ids) or list(ids) != self._scope_ids:
+            pos = self._pos
+            self._scope_ids = list(ids)
+            self._scope_pos = [pos[pid] for pid in self._scope_ids if pid in pos]
+            self._scope_serial += 1
+        return self._scope_pos
+
+    def _filtered(self, scope: list[int], filters: Sequence[Term], full_text: bool) -> list[int]:
+        found = scope
+        for term in filters:
+            test = self._predicate(term, full_text)
+            found = [i for i in found if not test(i)] if term.negated else [i for i in found if test(i)]
+        return found if found is not scope else list(scope)
+
+    def _predicate(self, term: Term, full_text: bool) -> Callable[[int], bool]:
+        """Whether the paper at an index position satisfies `term` (ignoring negation)."""
+        ids, papers, states = self._ids, self._papers, self.library.states
+        value = term.value
+        if term.kind == WORD or term.kind == PHRASE:
+            titles = self._titles
+            if not full_text:
+                return lambda i: value in titles[i]
+            bodies, notes = self._ensure_bodies(), self._notes
+            return lambda i: value in titles[i] or value in bodies[i] or (i in notes and value in notes[i])
+        if value == _ANY:
+            return lambda i: True
+        if value == _NOTHING:
+            return lambda i: False
+        if term.kind == STATUS:
+            wanted = set(value.split(","))
+
+            def status(i: int) -> bool:
+                state = states.get(ids[i])
+                return (state.status.value if state else Status.INBOX.value) in wanted
+
+            return status
+        if term.kind == TAG:
+            tags = set(value.split(","))
+
+            def tagged(i: int) -> bool:
+                state = states.get(ids[i])
+                return state is not None and not tags.isdisjoint(state.tags)
+
+            return tagged
+        if term.kind == AUTHOR:
+            authors = self._authors
+            return lambda i: value in authors[i]
+        if term.kind == DAY:
+            day = self._latest_day if value == "latest" else value
+            if not day:
+                return lambda i: False
+            if len(day) == 10:
+                return lambda i: day in papers[i].days
+            if len(day) == 5:  # MM-DD, any year
+                suffix = "-" + day
+                return lambda i: any(d.endswith(suffix) for d in papers[i].days)
+            return lambda i: any(d.startswith(day) for d in papers[i].days)
+        return self._has(value)
+
+    def _has(self, value: str) -> Callable[[int], bool]:
+        ids, papers, states = self._ids, self._papers, self.library.states
+        if value == "notes":
+            return lambda i: bool((s := states.get(ids[i])) and s.notes.strip())
+        if value == "tags":
+            return lambda i: bool((s := states.get(ids[i])) and s.tags)
+        attribute = {
+            "code": "github_url",
+            "summary": "ai_summary",
+            "abstract": "abstract",
+            "project": "project_url",
+            "arxiv": "arxiv_id",
+            "keywords": "ai_keywords",
+        }[value]
+        return lambda i: bool(getattr(papers[i], attribute))
+
+    def _apply(
+        self, term: Term, base: list[int], base_scores: list[float], full_text: bool
+    ) -> tuple[list[int], list[float]]:
+        matched, tiers = self._narrow(base, range(len(base)), term, full_text)
+        return self._complete(base, base_scores, matched, tiers, term, full_text)
+
+    def _narrow(
+        self, base: list[int], positions: Iterable[int], term: Term, full_text: bool
+    ) -> tuple[list[int], list[float]]:
+        """The positions of `base` (among `positions`) whose text holds `term`, with tiers."""
+        needle = term.value
+        titles = self._titles
+        matched: list[int] = []
+        tiers: list[float] = []
+        if not full_text:
+            for j in positions:
+                title = titles[base[j]]
+                if needle in title:
+                    matched.append(j)
+                    tiers.append(_title_tier(title, needle) or TITLE_INSIDE)
+            return matched, tiers
+        bodies, notes = self._ensure_bodies(), self._notes
+        for j in positions:
+            i = base[j]
+            title = titles[i]
+            if needle in title:
+                matched.append(j)
+                tiers.append(_title_tier(title, needle) or TITLE_INSIDE)
+            elif needle in bodies[i] or (i in notes and needle in notes[i]):
+                matched.append(j)
+                tiers.append(BODY)
+        return matched, tiers
+
+    def _complete(
+        self,
+        base: list[int],
+        base_scores: list[float],
+        matched: list[int],
+        tiers: list[float],
+        term: Term,
+        full_text: bool,
+    ) -> tuple[list[int], list[float]]:
+        """The papers of `base` that match `term`: substring hits, plus typo matches if few."""
+        if term.kind == WORD and len(matched) < FEW_HITS and len(term.value) >= MIN_FUZZY and base:
+            extra = self._fuzzy(base, set(matched), term.value, full_text)
+            if extra:
+                merged = dict(zip(matched, tiers, strict=True))
+                merged.update(extra)
+                matched = sorted(merged)
+                tiers = [merged[j] for j in matched]
+        return [base[j] for j in matched], [base_scores[j] + t for j, t in zip(matched, tiers, strict=True)]
+
+    def alternatives(self, word: str, *, full_text: bool = True) -> list[tuple[str, float]]:
+        """Near spellings of `word` in the library's vocabulary, best first, with their ratio.
+
+        Words that contain `word` are left out (they are substring matches), and so is any
+        spelling that contains a better-placed one (finding the shorter finds the longer).
+        """
+        word = fold(word)
+        if len(word) < MIN_FUZZY:
+            return []
+        known = self._alternatives.get((word, full_text))
+        if known is None:
+            known = self._alternatives[word, full_text] = self._find_alternatives(word, full_text)
+        return known
+
+    def _find_alternatives(self, word: str, full_text: bool) -> list[tuple[str, float]]:
+        edits = 1 if len(word) < 8 else 2
+        choices = self._vocabulary(full_text).at_least(max(len(word) - edits, MIN_FUZZY - 1))
+        found = process.extract(
+            word, choices, scorer=fuzz.partial_ratio, processor=None, score_cutoff=_cutoff(len(word)), limit=None
+        )
+        ranked = sorted(((alt, score) for alt, score, _ in found if word not in alt), key=lambda a: (-a[1], a[0]))
+        kept: list[tuple[str, float]] = []
+        for alt, score in ranked:
+            if not any(other in alt for other, _ in kept):
+                kept.append((alt, score))
+            if len(kept) >= MAX_ALTERNATIVES:
+                break
+        return kept
+
+    def _fuzzy(self, base: list[int], matched: set[int], word: str, full_text: bool) -> dict[int, float]:
+        """Typo matches of `word` among the positions of `base` not already matched."""
+        alternatives = self.alternatives(word, full_text=full_text)
+        if not alternatives:
+            return {}
+        titles = self._titles
+        bodies = self._ensure_bodies() if full_text else None
+        notes = self._notes
+        extra: dict[int, float] = {}
+        for j, i in enumerate(base):
+            if j in matched:
+                continue
+            title = titles[i]
+            best = max((score for alt, score in alternatives if alt in title), default=0.0)
+            if best:
+                extra[j] = _title_fuzzy(best)
+                continue
+            if bodies is not None:
+                body, note = bodies[i], notes.get(i, "")
+                best = max((score for alt, score in alternatives if alt in body or alt in note), default=0.0)
+                if best:
+                    extra[j] = _body_fuzzy(best)
+        return extra
+
+
+def _body(paper: Paper) -> str:
+    """The folded full text of a paper besides its title and notes."""
+    parts = [paper.abstract, "\n".join(paper.authors), paper.ai_summary or "", "\n".join(paper.ai_keywords)]
+    return fold("\n".join(p for p in parts if p))
