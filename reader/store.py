@@ -123,6 +123,15 @@ def _describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next (None: no file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
 class JournaledStorage(Storage):
     """A TinyDB storage: a snapshot file plus an append-only journal of changes since.
 
@@ -155,11 +164,22 @@ class JournaledStorage(Storage):
     # -- reading ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Read the snapshot and replay the journal; raise `LoadError` if either is unusable."""
-        data = read_tinydb_file(self.path, self.kind)
-        self._snapshot_size = self.path.stat().st_size if data else 0
-        table = data.setdefault(self.table, {})
-        self._journal_size = replay_journal(self.journal, table, truncate=self.writable)
+        """Read the snapshot and replay the journal; raise `LoadError` if either is unusable.
+
+        A reader (no lock) may meet a writer compacting: the old snapshot read, then the new,
+        empty journal, and the changes that were in the old journal are missed. So a reader
+        reads again until the snapshot it read is still in place after the journal.
+        """
+        for _attempt in range(100):
+            before = _identity(self.path)
+            data = read_tinydb_file(self.path, self.kind)
+            had_file = bool(data)
+            table = data.setdefault(self.table, {})
+            journal_size = replay_journal(self.journal, table, truncate=self.writable)
+            if self.writable or _identity(self.path) == before:
+                break
+        self._snapshot_size = self.path.stat().st_size if had_file else 0
+        self._journal_size = journal_size
         self._data = data
 
     def read(self) -> dict[str, dict[str, Any]] | None:

@@ -9,12 +9,8 @@ its last acknowledged value, or the value of the one call that was in flight.
 
 from __future__ import annotations
 
-import os
 import random
-import select
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,11 +21,10 @@ import pytest
 from reader.library import Library
 from reader.resources import SAMPLE_DAY, sample_files
 from reader.store import LockedError
+from tests.helpers.proc import Child
 
-ROOT = Path(__file__).resolve().parent.parent
 KILLS = 60
 SEED = 20250731
-LINE_TIMEOUT = 10.0
 
 
 @dataclass
@@ -39,63 +34,6 @@ class Expected:
     status: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     imported: set[str] = field(default_factory=set)
-
-
-class Child:
-    """The hammer process, with a line reader that never blocks past a deadline."""
-
-    def __init__(self, lib: Path, seed: int) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.helpers.hammer", str(lib), str(seed)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert self.proc.stdout is not None
-        self.fd = self.proc.stdout.fileno()
-        self.buffer = b""
-        self.lines: list[str] = []
-
-    def read_until(self, acks: int) -> None:
-        """Read protocol lines until `acks` acknowledgements have arrived (or the child ended)."""
-        deadline = time.monotonic() + LINE_TIMEOUT
-        while sum(1 for line in self.lines if line.startswith("ack ")) < acks:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"hammer stalled; stderr: {self.stderr()}"
-            ready, _, _ = select.select([self.fd], [], [], remaining)
-            if ready and not self._read_chunk():
-                raise AssertionError(f"hammer exited early; stderr: {self.stderr()}")
-
-    def _read_chunk(self) -> bool:
-        chunk = os.read(self.fd, 65536)
-        if not chunk:
-            return False
-        self.buffer += chunk
-        *complete, self.buffer = self.buffer.split(b"\n")
-        self.lines.extend(line.decode("utf-8") for line in complete)
-        return True
-
-    def kill(self) -> None:
-        """SIGKILL, reap, and collect every line the child wrote before it died."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=LINE_TIMEOUT)
-        while self._read_chunk():
-            pass
-        assert self.proc.returncode == -signal.SIGKILL, self.stderr()
-
-    def stderr(self) -> str:
-        assert self.proc.stderr is not None
-        if self.proc.poll() is None:
-            return "(still running)"
-        return self.proc.stderr.read().decode("utf-8", "replace")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def check_disk(lib: Path, expected: Expected, in_flight: list[str] | None) -> None:
@@ -153,16 +91,17 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(lib_path: Path) ->
     kills = acked = mid_call = 0
     started = time.monotonic()
     for n in range(KILLS):
-        child = Child(lib_path, SEED + n)
+        child = Child("hammer", str(lib_path), str(SEED + n))
         try:
             if rng.random() < 0.1:
-                child.read_until(0)  # killed while starting up or opening the library
+                pass  # killed while starting up or opening the library
             else:
-                child.read_until(rng.randrange(1, 40))
+                child.acks(rng.randrange(1, 40))
             delay = rng.choice([0.0, 0.0, rng.uniform(0, 0.004)])
             if delay:
                 time.sleep(delay)  # a real process is running: land the kill mid-write
             child.kill()
+            assert child.proc.returncode == -signal.SIGKILL, child.stderr()
             kills += 1
         finally:
             child.close()
@@ -181,9 +120,9 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(lib_path: Path) ->
 def test_lock_left_by_a_killed_holder_does_not_block(lib_path: Path) -> None:
     with Library.open(lib_path) as library:
         library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
-    child = Child(lib_path, SEED)
+    child = Child("hammer", str(lib_path), str(SEED))
     try:
-        child.read_until(1)
+        child.acks(1)
         with pytest.raises(LockedError, match=f"pid {child.proc.pid}"):
             Library.open(lib_path)
         child.kill()

@@ -6,10 +6,13 @@ Before each call it prints `try <op> <id> <value>` and after the call returns it
 knows which changes were acknowledged and which one (at most) was in flight.
 Ops: `status` (value: a status), `note` (value: the notes), `import` (id: the new paper's id,
 value: its title). Values never contain spaces or newlines, so one line splits on spaces.
+`HAMMER_COMPACT_EVERY=N` in the environment compacts the state journal after every N-th call
+and the papers journal after every 10N-th (to race readers against compaction).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -31,10 +34,15 @@ def main(argv: list[str]) -> int:
     root, seed = Path(argv[0]), int(argv[1])
     limit = int(argv[2]) if len(argv) > 2 else 1_000_000
     rng = random.Random(seed)
+    compact_every = int(os.environ.get("HAMMER_COMPACT_EVERY", "0"))
     library = Library.open(root)
     ids = sorted(library.papers)
     say("ready", str(len(ids)))
     for seq in range(limit):
+        if compact_every and seq % compact_every == compact_every - 1:
+            library.store.storage("state").compact()
+            if seq % (10 * compact_every) == 10 * compact_every - 1:
+                library.store.storage("papers").compact()
         roll = rng.random()
         if roll < 0.05:
             title = f"Hammered-paper-{seed}-{seq}-ünïcode-✓"
