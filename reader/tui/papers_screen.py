@@ -7,6 +7,7 @@ typing in the filter or the notes never triggers them. Global actions use ctrl k
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -27,7 +28,7 @@ from reader.library import Change, History, Library
 from reader.models import Status
 from reader.store import StoreError
 from reader.tui import safe
-from reader.tui.board import BOARD_STATUSES, Board
+from reader.tui.board import BOARD_STATUSES, Board, status_ids
 from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
@@ -44,8 +45,11 @@ Spans = dict[str, list[tuple[int, int]]]
 NARROW_WIDTH = 110
 """Below this many columns the detail pane goes under the list instead of beside it."""
 
+HIGHLIGHT_LIMIT = 1000
+"""Filter hits (best first) whose title matches are highlighted."""
+
 FULL_TEXT_IN_THREAD = 5000
-"""Libraries larger than this search abstracts and notes in a thread (titles stay synchronous)."""
+"""Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,7 @@ class PapersScreen(Screen[None]):
         self._hits: list[str] | None = None
         self._spans: Spans = {}
         self._fetching = False
+        self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
 
     # -- layout ------------------------------------------------------------------------------
@@ -235,43 +240,62 @@ class PapersScreen(Screen[None]):
                 start = self.library.paper(pid).title.lower().find(needle)
                 spans[pid] = [(start, start + len(needle))]
             return ids, spans, False
-        hits = self.library.search_index().search(query, ids=None, full_text=full_text)
-        return (
-            [hit.id for hit in hits],
-            {hit.id: list(hit.title_spans) for hit in hits},
-            bool(parse_query(query).scoped),
-        )
+        index = self.library.search_index()
+        parsed = parse_query(query)
+        ids = index.search_ids(parsed, full_text=full_text)
+        # Highlights only for the first screens of hits: building spans for 100k rows costs a second.
+        top = ids[:HIGHLIGHT_LIMIT]
+        spans = {hit.id: list(hit.title_spans) for hit in index.search(parsed, ids=top, full_text=full_text)}
+        return ids, spans, bool(parsed.scoped)
 
     def apply_filter(self, query: str) -> None:
-        """Filter as the user types: titles at once; full text now, or in a thread when large."""
+        """Filter as the user types: at once in a small library, in a thread in a large one."""
         self.query_text = query.strip()
         if not self.query_text:
             self._hits, self._spans, self.scoped = None, {}, False
             self.refill(keep=self.current_id)
             return
-        large = len(self.library) > FULL_TEXT_IN_THREAD
-        self.search_now(full_text=not large)
+        if len(self.library) > FULL_TEXT_IN_THREAD:
+            self.background_search(self.query_text)
+            return
+        self.search_now(full_text=True)
         self.refill(keep=self.current_id)
-        if large:
-            self.full_text_search(self.query_text)
+
+    def _search_locked(self, query: str, *, full_text: bool) -> tuple[list[str], Spans, bool]:
+        # The index keeps the previous result to narrow from: one search at a time.
+        with self._search_lock:
+            return self.run_search(query, full_text=full_text)
 
     def search_now(self, *, full_text: bool) -> None:
         """Run the filter on the UI thread; a search that fails shows no hits, never a crash."""
         try:
-            self._hits, self._spans, self.scoped = self.run_search(self.query_text, full_text=full_text)
+            self._hits, self._spans, self.scoped = self._search_locked(self.query_text, full_text=full_text)
         except Exception as exc:  # the search module's bug must not end the session
             self._hits, self._spans, self.scoped = [], {}, False
             self.app.notify(f"Filter failed: {exc}", severity="error", markup=False, timeout=4)
 
-    @work(thread=True, exclusive=True, group="filter")
-    def full_text_search(self, query: str) -> None:
-        """Search abstracts and notes off the UI thread; the result lands if the query still stands."""
-        ids, spans, scoped = self.run_search(query, full_text=True)
-        if get_current_worker().is_cancelled:
-            return
-        self.app.call_from_thread(self._full_text_done, query, ids, spans, scoped)
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def background_search(self, query: str) -> None:
+        """Titles first, then abstracts and notes, off the UI thread: typing never waits.
 
-    def _full_text_done(self, query: str, ids: list[str], spans: Spans, scoped: bool) -> None:
+        Each result lands only if the user has not typed on meanwhile.
+        """
+        worker = get_current_worker()
+        for full_text in (False, True):
+            if worker.is_cancelled:
+                return
+            try:
+                ids, spans, scoped = self._search_locked(query, full_text=full_text)
+            except Exception as exc:
+                self.app.call_from_thread(
+                    self.app.notify, f"Filter failed: {exc}", severity="error", markup=False, timeout=4
+                )
+                return
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._search_done, query, ids, spans, scoped)
+
+    def _search_done(self, query: str, ids: list[str], spans: Spans, scoped: bool) -> None:
         if query != self.query_text:
             return
         self._hits, self._spans, self.scoped = ids, spans, scoped
@@ -305,7 +329,7 @@ class PapersScreen(Screen[None]):
         keep: dict[Status, str | None] = {}
         if after is not None:
             status = board.status_of(board.active_list)
-            ids = self.library.ids(status=status)
+            ids = status_ids(self.library, status)
             if self._hits is not None and self.query_text:
                 hits = set(self._hits)
                 ids = [pid for pid in ids if pid in hits]
