@@ -455,8 +455,12 @@ def test_run_app_refuses_a_locked_library(tmp_path: Path) -> None:
 
 async def test_demo_title(lib: Library) -> None:
     app = ReaderApp(lib, demo=True)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
         assert app.title == DEMO_TITLE
+        assert DEMO_TITLE in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert screen_text(app).startswith(" demo · Jul 31")
 
 
 HOSTILE = {

@@ -122,7 +122,7 @@ class PapersScreen(Screen[None]):
         Binding("U", "redo", "Redo", show=False, tooltip="Redo what was undone"),
         Binding("a", "toggle_auto", "Auto-advance", show=False, tooltip="Turn moving on after a decision on/off"),
         Binding("n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)"),
-        Binding("number_sign", "tags", "Tags", key_display="#", tooltip="Edit the paper's tags"),
+        Binding("number_sign", "tags", "Tags", key_display="#", show=False, tooltip="Edit the paper's tags"),
         Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser"),
         Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
@@ -308,6 +308,7 @@ class PapersScreen(Screen[None]):
         cursor then lands on the paper itself, or on the next one when auto-advance is on or the
         paper left the view.
         """
+        self.detail.empty_text = self.detail_hint()
         if self.board:
             self._refill_board(after)
         else:
@@ -318,7 +319,6 @@ class PapersScreen(Screen[None]):
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(ids, keep=target, spans=self._spans if self.query_text else None)
             self.paper_list.border_title = self.list_title(len(ids))
-        self.detail.empty_text = self.detail_hint()
         self.update_status_line()
         self.detail.show(self.current_id)
         self.detail.refresh_paper()
@@ -384,13 +384,18 @@ class PapersScreen(Screen[None]):
             )
         if self.query_text:
             return "No paper matches the filter. Escape clears it; enter goes back to the list."
+        if self.board:
+            return "Nothing in this column. h/l (or ←/→) for the other columns, b for the list."
         return "No paper here. Press 1-6 or v for another view, [ ] for another day, b for the board."
 
     def update_status_line(self) -> None:
         counts = self.library.counts(self.day)
         total = sum(counts.values())
         day = day_label(self.day, year=False) if self.day else "no papers yet"
-        parts: list[str | tuple[str, str]] = [
+        parts: list[str | tuple[str, str]] = []
+        if self.app.demo:
+            parts += [("demo" if self.has_class("-narrow") else self.app.title, "reverse $warning"), " · "]
+        parts += [
             (day, "bold"),
             f" · {total - counts[Status.INBOX]}/{total} triaged",
         ]
