@@ -635,3 +635,28 @@ async def test_full_text_runs_in_a_thread_on_large_libraries(lib: Library, monke
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert target in screen_of(app).paper_list.ids
+
+
+async def test_notes_that_cannot_be_written_follow_their_paper_until_saved(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = inbox(lib)
+    app, _, _ = make_app(lib)
+    original = lib.store.put_states
+
+    def full_disk(docs: object) -> None:
+        raise WriteError("No space left on device")
+
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(lib.store, "put_states", full_disk)
+        await pilot.press("n", *"keep", "escape", "j")
+        await pilot.pause()
+        editor = screen_of(app).query_one(NotesEditor)
+        assert editor.paper_id == ids[1] and editor.pending == {ids[0]: "keep"}
+        await pilot.press("k")
+        await pilot.pause()
+        assert editor.text == "keep" and editor.dirty
+        monkeypatch.setattr(lib.store, "put_states", original)
+        await pilot.press("j")
+        await pilot.pause()
+        assert lib.state(ids[0]).notes == "keep" and not editor.pending

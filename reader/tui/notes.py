@@ -53,6 +53,8 @@ class NotesEditor(TextArea):
         self._timer: Timer | None = None
         self.failed = False
         """True when the last save attempt failed (the text is kept, dirty)."""
+        self.pending: dict[str, str] = {}
+        """Notes of other papers that could not be written yet, by paper id."""
 
     def on_mount(self) -> None:
         self._show_marker()
@@ -60,16 +62,24 @@ class NotesEditor(TextArea):
     # -- loading and saving ------------------------------------------------------------------
 
     def show_notes(self, paper_id: str | None, text: str) -> None:
-        """Show a paper's notes: the previous paper's unsaved text is saved first."""
+        """Show a paper's notes: the previous paper's unsaved text is saved first.
+
+        Text that could not be written (disk full) is kept in `pending` and comes back, still
+        marked unsaved, when its paper is shown again; nothing typed is dropped.
+        """
         if paper_id != self.paper_id:
             self.flush()
+            if self.dirty and self.paper_id is not None:
+                self.pending[self.paper_id] = self.text
         self.paper_id = paper_id
         self.disabled = paper_id is None
-        if self.text != text:
+        unsaved = self.pending.pop(paper_id, None) if paper_id is not None else None
+        shown = unsaved if unsaved is not None else text
+        if self.text != shown:
             with self.prevent(TextArea.Changed):
-                self.load_text(text)
-        self.failed = False
-        self.dirty = False
+                self.load_text(shown)
+        self.failed = unsaved is not None
+        self.dirty = unsaved is not None
         self._show_marker()
 
     def reload(self, text: str) -> None:
@@ -82,15 +92,18 @@ class NotesEditor(TextArea):
     def flush(self) -> bool:
         """Save now if there is unsaved text; return True when nothing is left unsaved."""
         self._cancel_timer()
+        for paper_id, text in list(self.pending.items()):
+            if self._save(paper_id, text):
+                del self.pending[paper_id]
         if not self.dirty or self.paper_id is None:
-            return True
+            return not self.pending
         saved = self._save(self.paper_id, self.text)
         self.failed = not saved
         if saved:
             self.dirty = False
         else:
             self._show_marker()
-        return saved
+        return saved and not self.pending
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
