@@ -101,7 +101,11 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
         if line.lower() in _CHROME or _CHROME_PATTERNS.match(line):
             continue
         if len(line) < ABSTRACT_MIN_CHARS and not normalise_title(line):
-            continue  # no letter or digit in it (`***`, `—`, zero-width characters): decoration
+            # no letter or digit in it (`***`, `—`, zero-width characters): decoration, unless
+            # it stands where a title does (every such title would give the same id)
+            if i < len(lines) and _is_abstract(lines[i]):
+                raise BadInput(f"{ctx.name}: line {_line_no(text, line)}: a title without a letter or digit")
+            continue
         day = parse_day(line, ctx)
         if day is not None:
             current = day
