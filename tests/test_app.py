@@ -368,6 +368,9 @@ async def test_help_lists_the_bindings(lib: Library) -> None:
         for binding in PapersScreen.BINDINGS:
             assert binding.description in text  # type: ignore[union-attr]
         assert "Auto-advance" in text and "Previous day" in text and "Command palette" in text
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert app.screen.query_one("#help-box").scroll_y == 3
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PapersScreen)
@@ -457,6 +460,8 @@ async def test_demo_title(lib: Library) -> None:
     app = ReaderApp(lib, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         assert app.title == DEMO_TITLE
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
         assert DEMO_TITLE in screen_text(app)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()

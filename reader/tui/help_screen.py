@@ -83,7 +83,8 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, lines: int) -> None:
         """Scroll the help text."""
-        self.query_one("#help-box", VerticalScroll).scroll_relative(y=lines, animate=False)
+        box = self.query_one("#help-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_target_y + lines, animate=False)
 
     def action_close(self) -> None:
         """Back to where the user was."""

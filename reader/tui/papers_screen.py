@@ -45,6 +45,9 @@ Spans = dict[str, list[tuple[int, int]]]
 NARROW_WIDTH = 110
 """Below this many columns the detail pane goes under the list instead of beside it."""
 
+WIDE_WIDTH = 150
+"""From this many columns the top bar has room for the app's full title."""
+
 HIGHLIGHT_LIMIT = 1000
 """Filter hits (best first) whose title matches are highlighted."""
 
@@ -394,7 +397,8 @@ class PapersScreen(Screen[None]):
         day = day_label(self.day, year=False) if self.day else "no papers yet"
         parts: list[str | tuple[str, str]] = []
         if self.app.demo:
-            parts += [("demo" if self.has_class("-narrow") else self.app.title, "reverse $warning"), " · "]
+            wide = self.size.width >= WIDE_WIDTH
+            parts += [(self.app.title if wide else "demo", "reverse $warning"), " · "]
         parts += [
             (day, "bold"),
             f" · {total - counts[Status.INBOX]}/{total} triaged",
@@ -794,7 +798,7 @@ class PapersScreen(Screen[None]):
     def action_scroll_detail(self, pages: int) -> None:
         """Page the detail pane without leaving the list."""
         scroller = self.detail.scroller
-        scroller.scroll_relative(y=pages * max(scroller.size.height - 1, 1), animate=False)
+        scroller.scroll_to(y=scroller.scroll_target_y + pages * max(scroller.size.height - 1, 1), animate=False)
 
 
 def has_module(name: str) -> bool:
