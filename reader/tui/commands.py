@@ -122,11 +122,7 @@ def paper_candidates(screen: PapersScreen, query: str) -> list[str]:
     """Papers worth offering: the list on screen first, then title matches in the library."""
     seen = dict.fromkeys(screen.active_list.ids[:MAX_PAPER_HITS])
     if len(query.strip()) >= 2:
-        try:
-            hits = screen.library.search_index().search(query, full_text=False)[:MAX_LIBRARY_HITS]
-        except Exception:  # a query the filter language rejects still fuzzy-matches the list
-            hits = []
-        seen.update(dict.fromkeys(hit.id for hit in hits))
+        seen.update(dict.fromkeys(screen.title_matches(query, MAX_LIBRARY_HITS)))
     return [pid for pid in seen if pid in screen.library]
 
 

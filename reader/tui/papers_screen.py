@@ -269,6 +269,14 @@ class PapersScreen(Screen[None]):
         with self._search_lock:
             return self.run_search(query, full_text=full_text)
 
+    def title_matches(self, query: str, limit: int) -> list[str]:
+        """The best title matches in the whole library (for the palette); [] if the search fails."""
+        try:
+            with self._search_lock:
+                return self.library.search_index().search_ids(query, full_text=False)[:limit]
+        except Exception:  # the palette still fuzzy-matches the list on screen
+            return []
+
     def search_now(self, *, full_text: bool) -> None:
         """Run the filter on the UI thread; a search that fails shows no hits, never a crash."""
         try:
