@@ -221,7 +221,7 @@ def test_an_input_over_the_size_limit_is_refused_before_it_is_read(
     for source in (big, Path("/dev/zero")):  # /dev/zero has no size: the read is capped
         result = cli("import", str(source))
         assert result.exit_code == 2 and result.stderr.count("\n") == 1
-        assert "reader imports files of up to 1 MiB" in result.stderr, result.stderr
+        assert "is larger than 1 MiB, the most reader imports" in result.stderr, result.stderr
     assert not lib_path.exists() or snapshot(lib_path) == {}
     assert MAX_INPUT_BYTES == 256 << 20
 

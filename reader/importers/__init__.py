@@ -59,11 +59,11 @@ def clean_field(text: str) -> str:
     return clean_line(valid_unicode(text))
 
 
-def too_big(size: int, name: str) -> BadInput:
+def too_big(name: str) -> BadInput:
     """The error for an input over `MAX_INPUT_BYTES`."""
+    limit = MAX_INPUT_BYTES // 1024 // 1024
     return BadInput(
-        f"{name}: the file is {size / 1024 / 1024:.0f} MiB; reader imports files of up to "
-        f"{MAX_INPUT_BYTES // 1024 // 1024} MiB (split it into smaller files)"
+        f"{name}: the file is larger than {limit} MiB, the most reader imports (split it into smaller files)"
     )
 
 
@@ -93,7 +93,7 @@ def detect(text: str) -> str:
 def parse_bytes(data: bytes, ctx: ImportContext) -> list[Paper]:
     """Parse one input completely, or raise `BadInput`; never returns an empty list."""
     if len(data) > MAX_INPUT_BYTES:
-        raise too_big(len(data), ctx.name)
+        raise too_big(ctx.name)
     text = decode(data, ctx.name)
     kind = detect(text)
     parser = _parser(kind)
@@ -107,7 +107,7 @@ def parse_file(path: Path, ctx: ImportContext) -> list[Paper]:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise too_big(size, ctx.name)
+            raise too_big(ctx.name)
         with path.open("rb") as handle:  # capped: a pipe or /dev/zero has no size
             data = handle.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
