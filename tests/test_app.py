@@ -126,7 +126,7 @@ async def test_last_paper_triaged_lands_on_the_one_before(lib: Library) -> None:
 
 async def test_undo_and_redo_several_steps_of_status_tags_and_notes(lib: Library) -> None:
     ids = inbox(lib)
-    app, _, _ = make_app(lib)
+    app, _, notes = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t", "r")
         await pilot.pause()
@@ -150,6 +150,7 @@ async def test_undo_and_redo_several_steps_of_status_tags_and_notes(lib: Library
         assert lib.state(ids[2]).tags == []
         await pilot.press("u", "u")
         await pilot.pause()
+        assert any("Undo: status to-read → inbox" in args[0] for args, _ in notes.calls)
         assert lib.status(ids[0]) is Status.INBOX
         assert lib.status(ids[1]) is Status.INBOX
         assert screen_of(app).paper_list.current_id == ids[0]

@@ -95,6 +95,7 @@ class DetailPane(Vertical):
         self._save_notes = save_notes
         self.paper_id: str | None = None
         """The paper shown, or None."""
+        self._drawn: tuple[object, ...] = ()
         self.empty_text = "No paper selected."
         """What to say when there is no paper to show (set by the screen)."""
 
@@ -125,6 +126,10 @@ class DetailPane(Vertical):
 
     def refresh_paper(self) -> None:
         """Redraw the paper's facts (status, tags) after a change; the notes are left alone."""
+        drawn = (self.paper_id, self.library.version, self.empty_text)
+        if drawn == self._drawn:
+            return  # nothing changed since the last draw (a refill and a highlight both ask)
+        self._drawn = drawn
         body = self.query_one("#detail-body", Static)
         if self.paper_id is None or self.paper_id not in self.library:
             body.update(safe.literal(self.empty_text, "$text-muted"))

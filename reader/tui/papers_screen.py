@@ -332,7 +332,6 @@ class PapersScreen(Screen[None]):
             self.paper_list.border_title = self.list_title(len(ids))
         self.update_status_line()
         self.detail.show(self.current_id)
-        self.detail.refresh_paper()
         self.sync_bindings()
 
     def _refill_board(self, after: tuple[str, int, str | None] | None) -> None:
@@ -608,7 +607,7 @@ class PapersScreen(Screen[None]):
         if editor.paper_id in {c.paper_id for c in changes}:
             editor.reload(self.library.state(editor.paper_id).notes if editor.paper_id else "")
         self.detail.show(self.current_id)
-        what = ", ".join(sorted({_describe(c) for c in changes}))
+        what = ", ".join(sorted({_describe(c, undone=verb == "undo") for c in changes}))
         self.app.notify(f"{verb.capitalize()}: {what}", markup=False, timeout=2)
 
     def action_undo(self) -> None:
@@ -817,8 +816,9 @@ def has_module(name: str) -> bool:
         return False
 
 
-def _describe(change: Change) -> str:
-    before, after = change.before, change.after
+def _describe(change: Change, *, undone: bool = False) -> str:
+    """What a change did, in a few words (from the state now back to the old one when undone)."""
+    before, after = (change.after, change.before) if undone else (change.before, change.after)
     if before.status is not after.status:
         return f"status {before.status.value} → {after.status.value}"
     if before.tags != after.tags:
