@@ -194,6 +194,9 @@ async def test_filter_enter_returns_to_the_list_keeping_the_filter_and_triage_ap
         # not scoped by status: the paper stays in the filtered list, the cursor moved on
         assert screen.paper_list.ids[0] == hits[0]
         assert screen.paper_list.current_id == hits[1]
+        await pilot.press("escape")  # from the list, escape clears the filter too
+        await pilot.pause()
+        assert screen.filter_input.value == "" and screen.paper_list.ids == inbox(lib)
 
 
 async def test_filter_that_matches_nothing_says_so(lib: Library) -> None:

@@ -143,6 +143,7 @@ class PapersScreen(Screen[None]):
         Binding("F", "fetch", "Fetch", show=False, tooltip="Fetch the latest daily papers (in the background)"),
         Binding("space", "scroll_detail(1)", "Scroll detail", show=False, tooltip="Page down in the detail pane"),
         Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter: back to the view"),
     ]
 
     auto_advance: reactive[bool] = reactive(True, bindings=True)
@@ -171,7 +172,9 @@ class PapersScreen(Screen[None]):
         with Horizontal(id="top-bar"):
             yield Static(Content(""), id="progress", markup=False)
             yield Static(Content(""), id="mode", markup=False)
-        yield FilterInput(placeholder="/ filter: words, status:, tag:, author:, day:, has:notes", id="filter")
+        yield FilterInput(
+            placeholder="/ filter: words, status:, tag:, author:, day:, has:notes — escape clears", id="filter"
+        )
         with Horizontal(id="body"):
             with ContentSwitcher(initial="list-pane", id="views"):
                 with Vertical(id="list-pane"):
@@ -424,8 +427,10 @@ class PapersScreen(Screen[None]):
         else:
             label = self.view.name if self.has_class("-narrow") else self.view.label
             mode += [("board" if self.board else label, "bold")]
-        auto = "auto-advance " if not self.has_class("-narrow") else "auto "
-        mode += [" · ", (auto + ("on" if self.auto_advance else "off"), "$text-muted")]
+        if not self.has_class("-narrow"):
+            mode += [" · ", ("auto-advance " + ("on" if self.auto_advance else "off"), "$text-muted")]
+        elif not self.auto_advance:  # small screens say only the unusual
+            mode += [" · ", ("auto off", "$text-muted")]
         self.query_one("#mode", Static).update(safe.assemble(*mode))
 
     # -- events ------------------------------------------------------------------------------
@@ -520,6 +525,7 @@ class PapersScreen(Screen[None]):
             self.board,
             len(self.library.days()) > 1,
             self._fetching,
+            bool(self.query_text),
         )
 
     def sync_bindings(self) -> None:
@@ -548,6 +554,8 @@ class PapersScreen(Screen[None]):
                 return None
             if action == "pdf" and paper.pdf_url is None:
                 return None
+        if action == "clear_filter":
+            return bool(self.query_text)
         if action == "day":
             return True if len(self.library.days()) > 1 else None
         if action == "export":
@@ -680,6 +688,11 @@ class PapersScreen(Screen[None]):
     def action_filter(self) -> None:
         """Focus the filter line."""
         self.set_focus(self.filter_input)
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter from the list (escape): back to the view."""
+        self.filter_input.value = ""
+        self.focus_list()
 
     def action_toggle_board(self) -> None:
         """Switch between the list and the board."""
