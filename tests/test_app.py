@@ -399,6 +399,12 @@ async def test_open_and_pdf_use_the_injected_browser(lib: Library) -> None:
         await pilot.pause()
         assert len(browser.calls) == 2
         assert any("no page to open" in args[0] for args, _ in notes.calls)
+        # only web addresses go to the browser
+        lib.papers["no-links"].project_url = "file:///etc/passwd"
+        screen_of(app).action_open()
+        await pilot.pause()
+        assert len(browser.calls) == 2
+        assert any("not a web address" in args[0] for args, _ in notes.calls)
 
 
 async def test_a_write_error_is_shown_and_the_app_keeps_running(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:

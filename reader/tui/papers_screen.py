@@ -286,7 +286,7 @@ class PapersScreen(Screen[None]):
             self._hits, self._spans, self.scoped = self._search_locked(self.query_text, full_text=full_text)
         except Exception as exc:  # the search module's bug must not end the session
             self._hits, self._spans, self.scoped = [], {}, False
-            self.app.notify(f"Filter failed: {exc}", severity="error", markup=False, timeout=4)
+            self.app.notify(safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def background_search(self, query: str) -> None:
@@ -302,7 +302,7 @@ class PapersScreen(Screen[None]):
                 ids, spans, scoped = self._search_locked(query, full_text=full_text)
             except Exception as exc:
                 self.app.call_from_thread(
-                    self.app.notify, f"Filter failed: {exc}", severity="error", markup=False, timeout=4
+                    self.app.notify, safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4
                 )
                 return
             if worker.is_cancelled:
@@ -668,10 +668,14 @@ class PapersScreen(Screen[None]):
         if not url:
             self.app.notify(f"This paper has no {what}", markup=False, severity="warning", timeout=3)
             return
+        if not url.lower().startswith(("https://", "http://")) or safe.plain(url) != url or " " in url:
+            # Links come from the internet: only plain web addresses go to the browser.
+            self.app.notify(safe.plain(f"Not opening {url}: not a web address"), markup=False, severity="warning")
+            return
         try:
             self.app.browser_open(url)
         except Exception as exc:  # a missing browser must not end the session
-            self.app.notify(f"Could not open {url}: {exc}", markup=False, severity="error")
+            self.app.notify(safe.plain(f"Could not open {url}: {exc}"), markup=False, severity="error")
 
     def action_open(self) -> None:
         """Open the paper's page in the browser."""
