@@ -8,6 +8,7 @@ failed write leaves both the disk and the in-memory library as they were.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,13 +170,13 @@ class Library:
         if paper.arxiv_id:
             self._by_arxiv[paper.arxiv_id] = paper.id
         if self._by_title is not None:
-            self._by_title.setdefault(normalise_title(paper.title), paper.id)
+            self._by_title.setdefault(_title_key(paper.title), paper.id)
 
     def _titles(self) -> dict[str, str]:
         if self._by_title is None:
             self._by_title = {}
             for paper in self.papers.values():
-                self._by_title.setdefault(normalise_title(paper.title), paper.id)
+                self._by_title.setdefault(_title_key(paper.title), paper.id)
         return self._by_title
 
     def close(self) -> None:
@@ -244,7 +245,7 @@ class Library:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        return self._titles().get(normalise_title(paper.title))
+        return self._titles().get(_title_key(paper.title))
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""
@@ -480,6 +481,26 @@ def _no_collection() -> Iterator[None]:
         if enabled:
             gc.enable()
     gc.freeze()
+
+
+_ASCII_PUNCT = bytes(
+    ord(" ") if chr(c) == "_" or chr(c).isspace() or re.fullmatch(r"[^\w\s]", chr(c)) else ord(chr(c).lower())
+    for c in range(256)
+)
+"""A byte table for ASCII titles: lower case; a space for what `normalise_title` turns into
+spaces (its `[^\\w\\s]` and `_`) and for every whitespace character (`bytes.split` knows
+fewer than `str.split`). Bytes 128-255 never occur (ASCII only)."""
+
+
+def _title_key(title: str) -> str:
+    """`normalise_title(title)`, with a fast path for ASCII titles (same result, ~3x faster).
+
+    For ASCII, NFKC changes nothing and casefold is lower case; punctuation becomes spaces
+    and whitespace collapses exactly as its regular expressions do.
+    """
+    if title.isascii():
+        return b" ".join(title.encode().translate(_ASCII_PUNCT).split()).decode()
+    return normalise_title(title)
 
 
 def _inverted(text: str) -> str:
