@@ -675,3 +675,41 @@ async def test_notes_that_cannot_be_written_follow_their_paper_until_saved(
         await pilot.press("j")
         await pilot.pause()
         assert lib.state(ids[0]).notes == "keep" and not editor.pending
+
+
+async def test_fetch_runs_in_a_worker_and_shows_the_new_day(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reader.fetch
+
+    class Report:
+        def summary(self) -> str:
+            return "1 paper, 1 new"
+
+    def fake_fetch(library: Library, *, progress: Any = None, **kwargs: Any) -> Report:
+        assert progress is not None
+        progress("fetching [b]Aug 1[/b]")
+        library.import_papers([Paper(id="new-1", title="A fresh paper", days=["2025-08-01"])])
+        return Report()
+
+    monkeypatch.setattr(reader.fetch, "fetch_latest", fake_fetch)
+    app, _, notes = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("F")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = screen_of(app)
+        assert screen.day == "2025-08-01"
+        assert screen.paper_list.ids == ["new-1"]
+        messages = [args[0] for args, _ in notes.calls]
+        assert "fetching [b]Aug 1[/b]" in messages and "1 paper, 1 new" in messages
+
+
+async def test_export_key_opens_the_export_dialog(lib: Library) -> None:
+    pytest.importorskip("reader.tui.export_dialog")
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ExportDialog"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PapersScreen)
