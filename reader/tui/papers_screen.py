@@ -585,7 +585,14 @@ class PapersScreen(Screen[None]):
             self.refill(after=(pid, index, following))
 
     def apply_filter_keep(self, after: tuple[str, int, str | None]) -> None:
-        """Re-run the filter after a change (a status: filter may now exclude the paper)."""
+        """Re-run the filter after a change (a status: filter may now exclude the paper).
+
+        In a large library the list keeps its hits for now and the search runs in a thread.
+        """
+        if len(self.library) > FULL_TEXT_IN_THREAD:
+            self.refill(after=after)
+            self.background_search(self.query_text)
+            return
         self.search_now(full_text=True)
         self.refill(after=after)
 
@@ -606,7 +613,10 @@ class PapersScreen(Screen[None]):
             self.app.notify(f"Nothing to {verb}", markup=False, timeout=2)
             return
         if self.query_text:
-            self.search_now(full_text=True)
+            if len(self.library) > FULL_TEXT_IN_THREAD:
+                self.background_search(self.query_text)
+            else:
+                self.search_now(full_text=True)
         first = changes[0].paper_id
         self.refill(keep=first)
         if first in self.active_list.ids:
