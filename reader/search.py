@@ -6,8 +6,9 @@ A query is free words, `"quoted phrases"` and field terms, all ANDed, each negat
     has:notes -tag:skip -survey
 
 Free words match typo-tolerantly in the title (and, for full-text searches, in the abstract,
-authors, AI summary, keywords and notes); phrases are case-insensitive substrings; field
-terms filter on user state and metadata. `parse_query` never raises on any text.
+authors, AI summary, keywords and notes); a word of one or two letters matches only the start
+of a title word. Phrases are case-insensitive substrings; field terms filter on user state
+and metadata. `parse_query` never raises on any text.
 
 `SearchIndex` keeps every paper's searchable text lower-cased and accent-folded, built once
 and refreshed when the library changes, never per keystroke. A search first finds plain
@@ -15,14 +16,17 @@ substrings; only a word with few substring hits is matched fuzzily, by looking i
 spellings up in the index's vocabulary of title, author, summary, keyword and note words
 (rapidfuzz `partial_ratio` on pre-folded words) and finding those as substrings. While the
 user extends the last word of the previous query, the search narrows within the previous
-result instead of starting over.
+result instead of starting over. Title highlights are worked out when a hit's `title_spans`
+is first read, so a search that finds 100k papers does not highlight 100k titles.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,8 +61,10 @@ def fold(text: str) -> str:
     """Text as the search compares it: compatibility-decomposed, accents dropped, lower case."""
     if text.isascii():
         return text.lower()
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return text.lower().replace("ς", "σ")
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed is not text:  # only a decomposition can have produced combining marks
+        decomposed = _COMBINING.sub("", decomposed)
+    return decomposed.lower().replace("ς", "σ")
 
 
 def _fold_mapped(text: str) -> tuple[str, list[int] | None]:
@@ -268,6 +274,9 @@ def _field_value(kind: str, value: str) -> str:
 
 # -- highlighting ---------------------------------------------------------------------------
 
+SHORT = 3
+"""Words shorter than this (one or two letters or digits) match only at the start of a word
+in the title: anywhere else nearly every paper holds them."""
 MIN_FUZZY = 5
 """Words shorter than this match only as substrings (one typo in four letters is another word)."""
 
@@ -291,18 +300,22 @@ def _merge(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(merged)
 
 
-def _occurrences(haystack: str, needle: str) -> list[tuple[int, int]]:
-    """Where `needle` occurs; for one or two letters only at word starts (else the first)."""
+def _word_start_only(word: str) -> bool:
+    """Whether a free word matches only at word starts (see `SHORT`)."""
+    return len(word) < SHORT and word.isalnum()
+
+
+def _occurrences(haystack: str, needle: str, word_start: bool = False) -> list[tuple[int, int]]:
+    """Where `needle` occurs in `haystack` (only at the start of words if `word_start`)."""
     found = []
     size = len(needle)
     start = haystack.find(needle)
-    if size < 3:
-        first = start
+    if word_start:
         while start >= 0:
             if start == 0 or not haystack[start - 1].isalnum():
                 found.append((start, start + size))
             start = haystack.find(needle, start + size)
-        return found or ([(first, first + size)] if first >= 0 else [])
+        return found
     while start >= 0:
         found.append((start, start + size))
         start = haystack.find(needle, start + size)
@@ -322,20 +335,21 @@ def _spans_in(
     text: str,
     folded: str,
     where: list[int] | None,
-    words: Sequence[str],
+    words: Sequence[tuple[str, bool]],
     phrases: Sequence[str],
     alternatives: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[tuple[int, int], ...]:
     """Spans of `text` where the words and phrases occur (found in its folded form `folded`).
 
+    `words` are (word, matches only at word starts) pairs.
     A word with no exact occurrence lights up its near spellings from `alternatives`, or,
     when no alternatives are given, its best typo-tolerant alignment.
     """
     spans: list[tuple[int, int]] = []
     for needle in phrases:
         spans += _occurrences(folded, needle)
-    for word in words:
-        found = _occurrences(folded, word)
+    for word, word_start in words:
+        found = _occurrences(folded, word, word_start)
         if not found and alternatives is not None:
             for alt in alternatives.get(word, ()):
                 found += [_widen(folded, s, e) for s, e in _occurrences(folded, alt)]
@@ -366,13 +380,13 @@ def highlight_spans(text: str, query: Query | str) -> tuple[tuple[int, int], ...
     if not text or not (words or phrases):
         return ()
     folded, where = _fold_mapped(text)
-    return _spans_in(text, folded, where, words, phrases)
+    return _spans_in(text, folded, where, [(w, _word_start_only(w)) for w in words], phrases)
 
 
 # -- the index ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Hit:
     """One paper the query matched."""
 
@@ -383,9 +397,45 @@ class Hit:
     """Ranges of `paper.title` to highlight."""
 
 
+class _SpansOnDemand:
+    """`Hit.title_spans` of the hits a search makes: worked out when first read, then kept.
+
+    A search can return 100k hits of which a screenful is drawn; highlighting them all
+    would cost more than the search. A hit from `SearchIndex.search` carries what it needs
+    (`_source`) instead; hits made directly hold their spans like any dataclass instance
+    (an instance attribute wins over this non-data descriptor).
+    """
+
+    def __get__(self, hit: Hit | None, owner: type | None = None) -> tuple[tuple[int, int], ...]:
+        if hit is None:
+            return ()  # the field's default, as `Hit.title_spans`
+        state = hit.__dict__
+        source = state.get("_source")
+        spans: tuple[tuple[int, int], ...] = () if source is None else source[0]._title_spans(source[1], source[2])
+        state["title_spans"] = spans
+        state.pop("_source", None)
+        return spans
+
+
+Hit.title_spans = _SpansOnDemand()  # type: ignore[assignment]  # after the dataclass kept the default
+
+
+def _lazy_hit(pid: str, score: float, source: tuple[SearchIndex, int, _SpanSpec]) -> Hit:
+    hit = object.__new__(Hit)
+    state = hit.__dict__  # frozen: fill the instance directly, as dataclasses itself does
+    state["id"] = pid
+    state["score"] = score
+    state["_source"] = source
+    return hit
+
+
+_SpanSpec = tuple[list[tuple[str, bool]], tuple[str, ...], dict[str, list[str]]]
+"""(words with their word-start flag, phrases, near spellings by word) of one search."""
+
+
 FEW_HITS = 10
 """A word with fewer substring hits than this is also matched fuzzily."""
-MAX_ALTERNATIVES = 8
+MAX_ALTERNATIVES = 4
 """How many near spellings of a word are looked up at most."""
 
 # Relevance of one word or phrase in one paper; the hit's score is the mean over its text terms.
@@ -467,28 +517,43 @@ class SearchIndex:
         self._pos: dict[str, int] = {}
         self._papers: list[Paper] = []
         self._titles: list[str] = []
-        self._authors: list[str] = []
+        self._authors: list[str] | None = None
+        """Folded author names, one per line (built on the first `author:` term)."""
         self._title_maps: dict[int, tuple[str, list[int] | None]] = {}
+        self._spaced: list[str] | None = None
+        """Folded titles with a space before every word and none of the punctuation, so a word
+        start is a plain substring test (built on the first one- or two-letter word)."""
         self._bodies: list[str] | None = None
-        """Folded abstract, authors, AI summary and keywords; built on the first full-text search."""
+        """Folded title, abstract, authors, AI summary and keywords (built on the first full-text
+        search). The title comes first so that one substring test covers a whole paper."""
         self._notes: dict[int, str] = {}
+        """Folded notes by index position (kept in step once the first full-text search needs them)."""
         self._notes_source: dict[int, str] = {}
+        self._notes_wanted = False
         self._latest_day = ""
         self._title_vocab: _Vocabulary | None = None
         self._full_vocab: _Vocabulary | None = None
         self._all_order: list[int] | None = None
-        self._scope_ids: list[str] | None = None
-        self._scope_pos: list[int] = []
-        self._scope_serial = 0
+        self._scope_cache: tuple[int, list[str] | None, list[int]] | None = None
+        """(serial, the ids given or None for the whole library, their index positions)."""
+        self._serials = itertools.count()
+        self._lock = threading.RLock()
+        """Held while the index changes: the app searches full text in a thread."""
         self._last: _Step | None = None
         self._plain_hits: list[Hit] = []
         """One reusable hit per paper for filter-only queries (hits are immutable)."""
         self._alternatives: dict[tuple[str, bool], list[tuple[str, float]]] = {}
         """Near spellings looked up since the last refresh, by (word, full_text)."""
+        self._occurrence_cache: dict[tuple[str, bool], tuple[list[int], list[int]]] = {}
+        """Where each near spelling occurs, by (spelling, full_text), until the next refresh."""
         self._version = library.version
-        for pid, paper in library.papers.items():
-            self._add(pid, paper)
-        self._sync_notes()
+        # Built in bulk: only titles are folded now, the rest on first use.
+        items = list(library.papers.items())
+        self._ids = [pid for pid, _ in items]
+        self._pos = {pid: n for n, pid in enumerate(self._ids)}
+        self._papers = [paper for _, paper in items]
+        self._titles = [fold(paper.title) for paper in self._papers]
+        self._latest_day = max((paper.days[-1] for paper in self._papers if paper.days), default="")
 
     # -- building ----------------------------------------------------------------------------
 
@@ -497,7 +562,10 @@ class SearchIndex:
         self._ids.append(pid)
         self._papers.append(paper)
         self._titles.append(fold(paper.title))
-        self._authors.append("\n".join(fold(a) for a in paper.authors))
+        if self._authors is not None:
+            self._authors.append(_authors(paper))
+        if self._spaced is not None:
+            self._spaced.append(_spaced(self._titles[-1]))
         if self._bodies is not None:
             self._bodies.append(_body(paper))
         self._note_paper(len(self._ids) - 1, paper)
@@ -506,7 +574,10 @@ class SearchIndex:
         self._papers[index] = paper
         self._title_maps.pop(index, None)
         self._titles[index] = fold(paper.title)
-        self._authors[index] = "\n".join(fold(a) for a in paper.authors)
+        if self._authors is not None:
+            self._authors[index] = _authors(paper)
+        if self._spaced is not None:
+            self._spaced[index] = _spaced(self._titles[index])
         if self._bodies is not None:
             self._bodies[index] = _body(paper)
         self._note_paper(index, paper)
@@ -523,53 +594,92 @@ class SearchIndex:
         """Fold the notes that changed since the last look (user state is small)."""
         states = self.library.states
         seen: set[int] = set()
-        for pid, state in states.items():
+        for pid, state in list(states.items()):
             index = self._pos.get(pid)
             if index is None or not state.notes:
                 continue
             seen.add(index)
             if self._notes_source.get(index) is not state.notes:
                 self._notes_source[index] = state.notes
-                self._notes[index] = _WS.sub(" ", fold(state.notes))
+                self._notes[index] = " ".join(fold(state.notes).split())
                 if self._full_vocab is not None:
                     self._full_vocab.add([self._notes[index]])
         for index in [i for i in self._notes if i not in seen]:
             del self._notes[index]
             del self._notes_source[index]
 
+    def _ensure_spaced(self) -> list[str]:
+        spaced = self._spaced
+        if spaced is None:
+            with self._lock:
+                if self._spaced is None:
+                    self._spaced = [_spaced(title) for title in self._titles]
+                spaced = self._spaced
+        return spaced
+
+    def _ensure_authors(self) -> list[str]:
+        authors = self._authors
+        if authors is None:
+            with self._lock:
+                if self._authors is None:
+                    self._authors = [_authors(paper) for paper in self._papers]
+                authors = self._authors
+        return authors
+
     def _ensure_bodies(self) -> list[str]:
-        if self._bodies is None:
-            self._bodies = [_body(paper) for paper in self._papers]
-        return self._bodies
+        """The bodies (and the notes), built on first need."""
+        bodies = self._bodies
+        if bodies is None:
+            with self._lock:
+                if not self._notes_wanted:
+                    self._sync_notes()
+                    self._notes_wanted = True
+                if self._bodies is None:
+                    self._bodies = [_body(paper) for paper in self._papers]
+                bodies = self._bodies
+        return bodies
 
     def refresh(self) -> None:
         """Take in new and changed papers and notes; statuses and tags are always read live."""
-        papers = self.library.papers
-        changed = len(papers) != len(self._papers) or not all(map(operator.is_, papers.values(), self._papers))
-        if changed:
-            for pid, paper in papers.items():
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        version = self.library.version
+        current = list(self.library.papers.values())  # a snapshot: the library may change meanwhile
+        if len(current) != len(self._papers) or not all(map(operator.is_, current, self._papers)):
+            for pid, paper in list(self.library.papers.items()):
                 index = self._pos.get(pid)
                 if index is None:
                     self._add(pid, paper)
                 elif self._papers[index] is not paper:
                     self._replace(index, paper)
             self._all_order = None
-            self._scope_ids = None
-        self._sync_notes()
+            self._scope_cache = None
+        if self._notes_wanted:
+            self._sync_notes()
         self._alternatives.clear()
+        self._occurrence_cache.clear()
         self._last = None
-        self._version = self.library.version
+        self._version = version
 
     def _vocabulary(self, full_text: bool) -> _Vocabulary:
+        with self._lock:
+            return self._build_vocabulary(full_text)
+
+    def _build_vocabulary(self, full_text: bool) -> _Vocabulary:
         if not full_text:
             if self._title_vocab is None:
                 self._title_vocab = _Vocabulary()
                 self._title_vocab.add(self._titles)
             return self._title_vocab
         if self._full_vocab is None:
-            self._full_vocab = _Vocabulary()
-            self._full_vocab.add(text for index in range(len(self._ids)) for text in self._short_texts(index))
-            self._full_vocab.add(self._notes.values())
+            self._ensure_bodies()  # and so the notes
+            vocabulary = _Vocabulary()
+            vocabulary.words.update(self._build_vocabulary(False).words)
+            vocabulary.add(text for index in range(len(self._ids)) for text in self._short_texts(index)[1:])
+            vocabulary.add(list(self._notes.values()))
+            self._full_vocab = vocabulary
         return self._full_vocab
 
     def _short_texts(self, index: int) -> list[str]:
@@ -580,7 +690,7 @@ class SearchIndex:
         summary or keyword list too. A near spelling found here is then searched everywhere.
         """
         paper = self._papers[index]
-        texts = [self._titles[index], self._authors[index]]
+        texts = [self._titles[index], _authors(paper)]
         if paper.ai_summary:
             texts.append(fold(paper.ai_summary))
         if paper.ai_keywords:
@@ -607,20 +717,31 @@ class SearchIndex:
         order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
         words, phrases = parsed.words, parsed.phrases
         count = len(words) + len(phrases)
+        word_specs = [(w, _word_start_only(w)) for w in words]
         alternatives = {
             w: [alt for alt, _ in self._alternatives[w, full_text]]
             for w in words
             if (w, full_text) in self._alternatives
         }
+        spec: _SpanSpec = (word_specs, phrases, alternatives)
+        # Every title tier is above `_title_fuzzy(74.5)` ~ 70 and every other one at most BODY
+        # and at least `_body_fuzzy(74.5)` ~ 21, so up to five terms a sum of at most
+        # BODY * count means that no term matched in the title: there is nothing to highlight.
+        untitled = BODY * count if count <= 5 else -1.0
+        pids = self._ids
         hits = []
-        papers, titles = self._papers, self._titles
         for k in order:
             index = found[k]
-            title = papers[index].title
-            folded, where = (titles[index], None) if title.isascii() else self._mapped_title(index)
-            spans = _spans_in(title, folded, where, words, phrases, alternatives)
-            hits.append(Hit(self._ids[index], round(scores[k] / count, 3), spans))
+            if scores[k] <= untitled:
+                hits.append(Hit(pids[index], scores[k] / count, ()))
+            else:
+                hits.append(_lazy_hit(pids[index], scores[k] / count, (self, index, spec)))
         return hits
+
+    def _title_spans(self, index: int, spec: _SpanSpec) -> tuple[tuple[int, int], ...]:
+        title = self._papers[index].title
+        folded, where = (self._titles[index], None) if title.isascii() else self._mapped_title(index)
+        return _spans_in(title, folded, where, *spec)
 
     def _mapped_title(self, index: int) -> tuple[str, list[int] | None]:
         """A non-ASCII title folded with its offset map (kept: the same rows come back)."""
@@ -642,10 +763,10 @@ class SearchIndex:
         """Matching papers (index positions, scope order) and their summed relevance."""
         if self.library.version != self._version:
             self.refresh()
-        scope = self._scope(ids)
+        serial, scope = self._scope(ids)
         filters = tuple(t for t in query.terms if not t.is_text or t.negated)
         texts = tuple(t for t in query.terms if t.is_text and not t.negated)
-        key = (self._scope_serial, full_text, self._version, filters)
+        key = (serial, full_text, self._version, filters)
         if not texts:
             found = self._filtered(scope, filters, full_text)
             self._last = None
@@ -659,6 +780,7 @@ class SearchIndex:
             and last.tail is not None
             and last.tail.kind == tail.kind
             and tail.value.startswith(last.tail.value)
+            and (tail.kind == PHRASE or _word_start_only(tail.value) == _word_start_only(last.tail.value))
         ):
             # The last word grew: its substring hits are among the previous ones.
             base, base_scores = last.base, last.base_scores
@@ -676,23 +798,26 @@ class SearchIndex:
         self._last = _Step(key, head, tail, base, base_scores, matched, tiers, result, result_scores)
         return result, result_scores
 
-    def _scope(self, ids: Sequence[str] | None) -> list[int]:
-        """Index positions of the scope, reused while the caller passes the same ids."""
+    def _scope(self, ids: Sequence[str] | None) -> tuple[int, list[int]]:
+        """A serial number and the index positions of the scope (same ids, same serial)."""
+        cached = self._scope_cache  # read once: a search in another thread may replace it
         if ids is None:
-            if self._all_order is None:
+            order = self._all_order
+            if order is None:
                 pos = self._pos
-                self._all_order = [pos[pid] for pid in self.library.ids() if pid in pos]
-            if self._scope_ids is not None or self._scope_pos is not self._all_order:
-                self._scope_ids = None
-                self._scope_pos = self._all_order
-                self._scope_serial += 1
-            return self._scope_pos
-        if self._scope_ids is None or len(ids) != len(self._scope_ids) or list(ids) != self._scope_ids:
+                order = self._all_order = [pos[pid] for pid in self.library.ids() if pid in pos]
+            if cached is not None and cached[1] is None and cached[2] is order:
+                return cached[0], order
+            cached = (next(self._serials), None, order)
+        else:
+            given = ids if isinstance(ids, list) else list(ids)
+            if cached is not None and cached[1] is not None and len(given) == len(cached[1]) and given == cached[1]:
+                return cached[0], cached[2]
             pos = self._pos
-            self._scope_ids = list(ids)
-            self._scope_pos = [pos[pid] for pid in self._scope_ids if pid in pos]
-            self._scope_serial += 1
-        return self._scope_pos
+            copy = list(given)
+            cached = (next(self._serials), copy, [pos[pid] for pid in copy if pid in pos])
+        self._scope_cache = cached
+        return cached[0], cached[2]
 
     def _filtered(self, scope: list[int], filters: Sequence[Term], full_text: bool) -> list[int]:
         found = scope
@@ -705,12 +830,15 @@ class SearchIndex:
         """Whether the paper at an index position satisfies `term` (ignoring negation)."""
         ids, papers, states = self._ids, self._papers, self.library.states
         value = term.value
+        if term.kind == WORD and _word_start_only(value):
+            spaced, key = self._ensure_spaced(), " " + value
+            return lambda i: key in spaced[i]
         if term.kind == WORD or term.kind == PHRASE:
             titles = self._titles
             if not full_text:
                 return lambda i: value in titles[i]
             bodies, notes = self._ensure_bodies(), self._notes
-            return lambda i: value in titles[i] or value in bodies[i] or (i in notes and value in notes[i])
+            return lambda i: value in bodies[i] or value in notes.get(i, "")
         if value == _ANY:
             return lambda i: True
         if value == _NOTHING:
@@ -732,7 +860,7 @@ class SearchIndex:
 
             return tagged
         if term.kind == AUTHOR:
-            authors = self._authors
+            authors = self._ensure_authors()
             return lambda i: value in authors[i]
         if term.kind == DAY:
             day = self._latest_day if value == "latest" else value
@@ -772,27 +900,33 @@ class SearchIndex:
         self, base: list[int], positions: Iterable[int], term: Term, full_text: bool
     ) -> tuple[list[int], list[float]]:
         """The positions of `base` (among `positions`) whose text holds `term`, with tiers."""
+        # Comprehensions over the candidates (the hot loop), tiers for the few hits after.
         needle = term.value
         titles = self._titles
-        matched: list[int] = []
-        tiers: list[float] = []
-        if not full_text:
-            for j in positions:
-                title = titles[base[j]]
-                if needle in title:
-                    matched.append(j)
-                    tiers.append(_title_tier(title, needle) or TITLE_INSIDE)
-            return matched, tiers
-        bodies, notes = self._ensure_bodies(), self._notes
-        for j in positions:
-            i = base[j]
-            title = titles[i]
-            if needle in title:
-                matched.append(j)
-                tiers.append(_title_tier(title, needle) or TITLE_INSIDE)
-            elif needle in bodies[i] or (i in notes and needle in notes[i]):
-                matched.append(j)
-                tiers.append(BODY)
+        short = term.kind == WORD and _word_start_only(needle)
+        if short:
+            texts, needle = self._ensure_spaced(), " " + needle
+        else:
+            texts = self._ensure_bodies() if full_text else titles  # a body starts with its title
+        notes = self._notes if full_text and not short else {}
+        if isinstance(positions, range) and 2 * len(base) > len(texts):
+            # Most of the library: scan in index order, which is memory order (the scope's
+            # order jumps around memory and costs three times as much), then keep scope order.
+            found = {i for i, text in enumerate(texts) if needle in text}
+            found.update([i for i, note in list(notes.items()) if needle in note])
+            matched = [j for j, i in enumerate(base) if i in found]
+        else:
+            pairs = enumerate(base) if isinstance(positions, range) else ((j, base[j]) for j in positions)
+            if notes:
+                matched = [j for j, i in pairs if needle in texts[i] or (i in notes and needle in notes.get(i, ""))]
+            else:
+                matched = [j for j, i in pairs if needle in texts[i]]
+        if short:
+            return matched, [TITLE_WORD_START] * len(matched)
+        tiers = []
+        for j in matched:
+            title = titles[base[j]]
+            tiers.append((_title_tier(title, needle) or TITLE_INSIDE) if needle in title else BODY)
         return matched, tiers
 
     def _complete(
@@ -848,27 +982,73 @@ class SearchIndex:
         alternatives = self.alternatives(word, full_text=full_text)
         if not alternatives:
             return {}
-        titles = self._titles
-        bodies = self._ensure_bodies() if full_text else None
-        notes = self._notes
+        in_title: dict[int, float] = {}
+        elsewhere: dict[int, float] = {}
+        for alt, score in alternatives:
+            title_hits, other_hits = self._occurrences_of(alt, full_text)
+            for i in title_hits:
+                if in_title.get(i, 0.0) < score:
+                    in_title[i] = score
+            for i in other_hits:
+                if elsewhere.get(i, 0.0) < score:
+                    elsewhere[i] = score
         extra: dict[int, float] = {}
         for j, i in enumerate(base):
             if j in matched:
                 continue
-            title = titles[i]
-            best = max((score for alt, score in alternatives if alt in title), default=0.0)
-            if best:
-                extra[j] = _title_fuzzy(best)
-                continue
-            if bodies is not None:
-                body, note = bodies[i], notes.get(i, "")
-                best = max((score for alt, score in alternatives if alt in body or alt in note), default=0.0)
-                if best:
-                    extra[j] = _body_fuzzy(best)
+            if i in in_title:
+                extra[j] = _title_fuzzy(in_title[i])
+            elif i in elsewhere:
+                extra[j] = _body_fuzzy(elsewhere[i])
         return extra
+
+    def _occurrences_of(self, alt: str, full_text: bool) -> tuple[list[int], list[int]]:
+        """The papers whose title holds `alt`, and (full text) those holding it elsewhere only.
+
+        Kept until the next refresh: while a misspelt word is typed on, its near spellings
+        stay mostly the same, so each is looked for once.
+        """
+        key = (alt, full_text)
+        known = self._occurrence_cache.get(key)
+        if known is None:
+            titles = self._titles
+            in_title = [i for i, title in enumerate(titles) if alt in title]
+            elsewhere: list[int] = []
+            if full_text:
+                bodies, notes = self._ensure_bodies(), self._notes
+                elsewhere = [
+                    i
+                    for i, body in enumerate(bodies)
+                    if (alt in body or alt in notes.get(i, "")) and alt not in titles[i]
+                ]
+            if len(self._occurrence_cache) >= 256:
+                self._occurrence_cache.clear()
+            known = self._occurrence_cache[key] = (in_title, elsewhere)
+        return known
+
+
+def _authors(paper: Paper) -> str:
+    return "\n".join(fold(name) for name in paper.authors)
+
+
+_NON_WORD = re.compile(r"[\W_]")
+_ASCII_SPACES = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+
+
+def _spaced(folded_title: str) -> str:
+    """The title with a space in front and every non-word character a space (same offsets + 1)."""
+    if folded_title.isascii():
+        return " " + folded_title.encode("ascii").translate(_ASCII_SPACES).decode("ascii")
+    return " " + _NON_WORD.sub(" ", folded_title)
 
 
 def _body(paper: Paper) -> str:
-    """The folded full text of a paper besides its title and notes."""
-    parts = [paper.abstract, "\n".join(paper.authors), paper.ai_summary or "", "\n".join(paper.ai_keywords)]
+    """The folded full text of a paper but its notes: title, abstract, authors, summary, keywords."""
+    parts = [
+        paper.title,
+        paper.abstract,
+        "\n".join(paper.authors),
+        paper.ai_summary or "",
+        "\n".join(paper.ai_keywords),
+    ]
     return fold("\n".join(p for p in parts if p))

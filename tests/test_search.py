@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import subprocess
@@ -189,6 +190,16 @@ def test_half_typed_word_matches_and_is_highlighted(lib: Library) -> None:
     assert ids(lib, "transf") == ["typo", "video"]  # both at a word start: scope order
 
 
+def test_one_or_two_letters_match_only_word_starts_in_titles(lib: Library) -> None:
+    assert ids(lib, "ra") == ["typo"]  # "Ratio:Accuracy", not "Graph" nor any abstract
+    assert ids(lib, "ne") == ["gnn", "mp"]  # "Neural", "Need"
+    assert ids(lib, "R") == ["rl", "typo"]  # "Reinforcement" and "Robot", "Ratio"
+    hits = lib.search_index().search("ne", ids=["gnn"])
+    assert hits[0].title_spans == ((6, 8), (13, 15))  # "Neural Networks"
+    assert ids(lib, "ss") == []  # only inside words ("Message Passing")
+    assert ids(lib, "rei") == ["rl", "gnn"]  # from three letters on: anywhere, abstracts too
+
+
 def test_words_are_accent_insensitive(lib: Library) -> None:
     assert ids(lib, "cafe naive") == ["cafe"]
     assert ids(lib, "CAFÉ") == ["cafe"]
@@ -255,6 +266,17 @@ def test_search_stays_within_the_scope(lib: Library) -> None:
     assert ids(lib, "reinforcement", ids=["cafe", "video"]) == []
 
 
+def test_hits_from_a_search_behave_like_plain_hits(lib: Library) -> None:
+    hit = lib.search_index().search("reinforcment")[0]
+    plain = Hit(hit.id, hit.score, ((5, 18),))
+    assert hit == plain and hash(hit) == hash(plain)
+    assert "(5, 18)" in repr(hit)
+    assert dataclasses.replace(hit, score=1.0) == Hit(hit.id, 1.0, ((5, 18),))
+    assert Hit("x", 0.0).title_spans == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.title_spans = ()  # type: ignore[misc]
+
+
 def test_search_ids_agrees_with_search(lib: Library) -> None:
     index = lib.search_index()
     for query in ("reinforcment", "status:inbox", "networks", '"message pass', "-graph learning"):
@@ -300,7 +322,7 @@ def test_narrowing_while_typing_gives_the_same_results_as_fresh_searches(tmp_pat
 
 def test_extending_the_last_word_narrows_instead_of_rescanning(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     index = lib.search_index()
-    index.search("status:inbox re")
+    index.search("status:inbox rei")
     scans: list[int] = []
     original = SearchIndex._filtered
 
