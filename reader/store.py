@@ -445,6 +445,12 @@ class Store:
                 snapshot = self.root / name
                 journal = snapshot.with_suffix(JOURNAL_SUFFIX)
                 storage = JournaledStorage(snapshot, journal, kind=kind, indent=indent, writable=self.writable)
+                if _identity(snapshot) is None and self.backups(kind):
+                    # it existed (it was backed up) and is gone: never start again without it
+                    raise LoadError(
+                        f"cannot read {snapshot}: the file is missing, but the library has backups of it "
+                        f"(was it moved or deleted?). Nothing was changed.{self.restore_hint(name)}"
+                    )
                 try:
                     storage.load()
                 except LoadError as exc:

@@ -289,3 +289,34 @@ def test_a_reader_that_opens_during_a_compaction_still_sees_every_change(
     with Library.open(lib_path, readonly=True) as reader:
         assert compactions and reader.state(pid).notes == "in the journal only"
     writer.close()
+
+
+@pytest.mark.parametrize("name", ["papers.json", "state.json"])
+def test_a_library_file_that_vanished_is_not_silently_replaced_by_an_empty_one(
+    name: str, cli: Cli, lib_path: Path, used_library: list[str]
+) -> None:
+    """A file that has backups existed once: if it is gone, reader says so instead of starting empty."""
+    (lib_path / name).unlink()
+    before = files(lib_path)
+    for args in (("list",), ("mark", used_library[2], "done"), ("import", str(SEED))):
+        result = cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        message = one_line(result)
+        assert f"cannot read {lib_path / name}: the file is missing, but the library has backups of it" in message
+        assert "Newest good backup:" in message
+    assert files(lib_path) == before
+    command = one_line(cli("list")).split("(to restore: ")[1].rstrip(")")
+    subprocess.run(["sh", "-c", command], check=True)
+    with Library.open(lib_path) as lib:
+        assert len(lib) >= 86
+
+
+def test_a_new_library_without_backups_starts_empty(cli: Cli, lib_path: Path) -> None:
+    assert cli("import", str(SEED)).exit_code == 0  # papers.json written, never backed up: no state.json yet
+    assert not (lib_path / "state.json").exists()
+    assert cli("list").exit_code == 0 and cli("mark", seed_ids_readonly(lib_path)[0], "done").exit_code == 0
+
+
+def seed_ids_readonly(lib_path: Path) -> list[str]:
+    with Library.open(lib_path, readonly=True) as lib:
+        return lib.ids()
