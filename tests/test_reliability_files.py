@@ -320,3 +320,17 @@ def test_a_new_library_without_backups_starts_empty(cli: Cli, lib_path: Path) ->
 def seed_ids_readonly(lib_path: Path) -> list[str]:
     with Library.open(lib_path, readonly=True) as lib:
         return lib.ids()
+
+
+def test_a_child_process_of_the_holder_does_not_keep_the_lock(lib_path: Path) -> None:
+    """The app starts browsers; a browser that outlives the app must not keep the library locked."""
+    code = "import sys\nfrom reader.library import Library\nLibrary.open(sys.argv[1]).close()\nprint('opened')\n"
+    holder = Library.open(lib_path)
+    child = subprocess.Popen(["sleep", "30"], close_fds=False)  # the worst case: fds not closed
+    try:
+        holder.close()
+        other = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True)
+        assert other.returncode == 0 and other.stdout == "opened\n", other.stderr
+    finally:
+        child.kill()
+        child.wait()
