@@ -19,7 +19,10 @@ run by Textual), only with Textual's headless driver at 120x40, and records:
   pacing, which alone adds 0-16.7 ms of waiting), and the time until frames stop (settled).
   Keys: 30 x `j` (cursor down; `--repeats`), 15 x `t` (to-read, the cursor moves on), then `/` and a
   6-letter filter typed key by key.
-- `maxrss_kb`: the peak resident set size of this process (`ru_maxrss`) at the end.
+- `peak_rss_kb`: the peak resident set size of this process at the end: `VmHWM` from
+  `/proc/self/status`, the high-water mark of this program's own memory. `ru_maxrss` is
+  recorded too (`maxrss_kb`), but on Linux it is carried over from the parent through fork
+  and exec, so a child of a big benchmark process reports the parent's size.
 """
 
 from __future__ import annotations
@@ -40,6 +43,17 @@ QUIET = 0.06
 """A frame sequence has settled when no frame came for this long (seconds)."""
 PATIENCE = 5.0
 """Give up waiting for a frame after this long (seconds)."""
+
+
+def _high_water_kb() -> int | None:
+    """Peak RSS of this program (`VmHWM`, kB), or None where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def main() -> None:
@@ -138,6 +152,7 @@ def main() -> None:
         "frames": len(frames),
         "keys": keys,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": _high_water_kb(),
         "papers": len(library),
     }
     args.out.write_text(json.dumps(result))

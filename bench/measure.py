@@ -112,7 +112,7 @@ def app_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
     return {
         "first_frame_ms": [s["first_frame_ms"] for s in samples],
         "phases_ms": phases,
-        "maxrss_mb": [s["maxrss_kb"] / 1024 for s in samples],
+        "maxrss_mb": [_peak_mb(s) for s in samples],
     }
 
 
@@ -129,24 +129,47 @@ def cli_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
 # -- in-process: search, durable writes, import, export ------------------------------------------
 
 
-def filtering(db: Path, runs: int) -> dict[str, Any]:
-    """Per-keystroke cost of the search index while FILTER_QUERY is typed, as the app calls it.
+def _app_search(library: Any) -> Callable[[str, bool], int]:
+    """The app's own filter call (`PapersScreen.run_search`) over `library`; returns the hit count.
 
-    The app calls `library.search_index().search(text, ids=None, full_text=...)` on every
-    change of the filter line; that call is timed for each prefix of the query. Before each
-    typing run the index forgets the previous query (so narrowing starts from nothing).
+    It is called unbound with a stand-in for the screen that has only the library: that is
+    all the method reads. It searches the whole library and builds title highlights for the
+    first screens of hits, exactly as the app does on every change of the filter line.
+    """
+    from types import SimpleNamespace
+
+    from reader.tui.papers_screen import PapersScreen
+
+    screen = SimpleNamespace(library=library)
+
+    def search(text: str, full_text: bool) -> int:
+        ids, _spans, _scoped = PapersScreen.run_search(screen, text, full_text=full_text)  # type: ignore[arg-type]
+        return len(ids)
+
+    return search
+
+
+def filtering(db: Path, runs: int) -> dict[str, Any]:
+    """Per-keystroke cost of the app's filter call while FILTER_QUERY is typed.
+
+    For every prefix of the query, the call the app makes on a change of the filter line
+    (`PapersScreen.run_search`: `SearchIndex.search_ids` over the whole library, then hits
+    with highlights for the first 1000) is timed. Before each typing run the index forgets
+    the previous query, so narrowing starts from nothing. Where the app runs it (UI thread
+    or a worker) is reported separately.
     """
     from reader.library import Library
 
     with Library.open(db, readonly=True) as library:
+        search = _app_search(library)
         start = time.perf_counter()
-        index = library.search_index()
-        index.search("x", ids=None, full_text=False)
+        search("x", False)
         build_titles = _ms(time.perf_counter() - start)
         start = time.perf_counter()
-        index.search("x", ids=None, full_text=True)
+        search("x", True)
         build_full = _ms(time.perf_counter() - start)
         result: dict[str, Any] = {"first_search_titles_ms": build_titles, "first_search_full_ms": build_full}
+        index = library.search_index()
         for name, full_text in (("titles", False), ("full", True)):
             per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
             hits: list[int] = []
@@ -155,9 +178,9 @@ def filtering(db: Path, runs: int) -> dict[str, Any]:
                 hits = []
                 for end in range(1, len(FILTER_QUERY) + 1):
                     start = time.perf_counter()
-                    found = index.search(FILTER_QUERY[:end], ids=None, full_text=full_text)
+                    found = search(FILTER_QUERY[:end], full_text)
                     per_key[end - 1].append(_ms(time.perf_counter() - start))
-                    hits.append(len(found))
+                    hits.append(found)
             medians = [median(times) for times in per_key]
             worst = max(range(len(medians)), key=medians.__getitem__)
             result[name] = {
@@ -276,4 +299,15 @@ def app_keys(source: Path, scratch: Path, repeats: int) -> dict[str, Any]:
     db = synth.copy_library(source, scratch / "keys")
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         result = app_probe(db, Path(folder) / "probe.json", keys=True, repeats=repeats)
-    return {"keys": result["keys"], "maxrss_mb": result["maxrss_kb"] / 1024, "first_frame_ms": result["first_frame_ms"]}
+    return {
+        "keys": result["keys"],
+        "maxrss_mb": _peak_mb(result),
+        "ru_maxrss_mb": result["maxrss_kb"] / 1024,
+        "first_frame_ms": result["first_frame_ms"],
+    }
+
+
+def _peak_mb(result: dict[str, Any]) -> float:
+    """The probe's peak RSS in MB: VmHWM where known (ru_maxrss includes the parent's, see the probe)."""
+    kb = result.get("peak_rss_kb") or result["maxrss_kb"]
+    return float(kb) / 1024
