@@ -459,6 +459,13 @@ async def test_palette_offers_actions_and_papers(lib: Library) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert lib.counts(SAMPLE_DAY)[Status.TO_READ] == 1
+        # from the notes editor too (the command leaves the editor, as the key would)
+        await pilot.press("n", "ctrl+p", *"move to done")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lib.counts(SAMPLE_DAY)[Status.DONE] == 1
 
 
 def test_run_app_refuses_a_locked_library(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ class Command:
 
 def screen_commands(screen: PapersScreen) -> list[Command]:
     """The palette entries for the papers screen, in a sensible discovery order."""
-    run = screen.run_action
+    run = screen.run_from_palette
     commands = [
         Command(
             "Move to to-read", "Triage: the highlighted paper goes to to-read (t)", partial(run, "status('to-read')")

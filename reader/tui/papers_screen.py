@@ -822,6 +822,12 @@ class PapersScreen(Screen[None]):
         self.refill(keep=self.current_id)
         self.app.notify(safe.plain(summary or "fetched"), title="Fetched", markup=False, timeout=5)
 
+    async def run_from_palette(self, action: str) -> None:
+        """Run a palette command as its key would: from the list (leaving the editor or filter)."""
+        if isinstance(self.focused, Input | TextArea):
+            self.focus_list()
+        await self.run_action(action)
+
     def go_to_paper(self, paper_id: str) -> None:
         """Put the cursor on a paper, switching to all papers if the list does not hold it."""
         if paper_id not in self.active_list.ids:
