@@ -4,7 +4,9 @@ Never a hang (every test runs under an alarm), a traceback, or a partial import:
 the library is byte-for-byte as it was, even when good files were given alongside the bad one.
 Decisions pinned here:
 - An input over `MAX_INPUT_BYTES` (256 MiB) is refused before it is read; a 100 MB page or
-  JSON array imports in full (about 6 s and half a gigabyte on a small machine).
+  JSON array imports in full (about 6 s and half a gigabyte on a small machine). One input holds
+  at most `MAX_PAPERS_PER_INPUT` (200,000) papers, and JSON at most `MAX_JSON_OBJECTS` objects
+  (counted before parsing): millions of tiny papers would take minutes and gigabytes.
 - A title longer than `TITLE_MAX_CHARS` (400) is not a title: the page parser takes such a line
   for an abstract (so a page whose "title" is 10,000 characters is refused as an abstract
   without a title), the JSON parser refuses the file naming the paper.
@@ -29,7 +31,7 @@ import orjson
 import pytest
 
 from reader import importers
-from reader.importers import MAX_INPUT_BYTES, TITLE_MAX_CHARS
+from reader.importers import MAX_INPUT_BYTES, MAX_JSON_OBJECTS, MAX_PAPERS_PER_INPUT, TITLE_MAX_CHARS
 from reader.library import Library
 from tests.conftest import SEED, Cli, snapshot
 
@@ -226,6 +228,27 @@ def test_an_input_over_the_size_limit_is_refused_before_it_is_read(
     assert MAX_INPUT_BYTES == 256 << 20
 
 
+@pytest.mark.parametrize(
+    ("fmt", "data", "what"),
+    [
+        ("page", page(*(f"Tiny {n}" for n in range(1001))), "papers"),
+        ("api", api(*(paper(n) for n in range(1001))), "papers"),
+        ("json-objects", b"[" + b",".join([b"{}"] * 3001) + b"]", "JSON objects"),
+    ],
+)
+def test_too_many_papers_in_one_input_are_refused(
+    fmt: str, data: bytes, what: str, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importers, "MAX_PAPERS_PER_INPUT", 1000)
+    monkeypatch.setattr(importers, "MAX_JSON_OBJECTS", 3000)
+    path = tmp_path / f"many.{fmt}"
+    path.write_bytes(data)
+    result = cli("import", str(path))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert f"too many {what} in one file (reader imports up to 1,000 papers at a time" in result.stderr
+    assert MAX_PAPERS_PER_INPUT == 200_000 and MAX_JSON_OBJECTS == 4_000_000
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["page", "api"])
 def test_a_100_mb_input_imports_in_full_in_reasonable_time(fmt: str, cli: Cli, tmp_path: Path) -> None:
@@ -241,7 +264,7 @@ def test_a_100_mb_input_imports_in_full_in_reasonable_time(fmt: str, cli: Cli, t
                 handle.write(f"Paper number {count} about things\n\n{ABSTRACT * 5}\n\n".encode())
             else:
                 arxiv_id = f"25{count // 99_999:02d}.{count % 99_999:05d}"
-                item = {"paper": paper(count, id=arxiv_id, title=f"Hostile paper number {count}")}
+                item = {"paper": paper(count, id=arxiv_id, title=f"Hostile paper number {count}", summary=ABSTRACT * 4)}
                 handle.write((b"," if count else b"") + orjson.dumps(item))
             count += 1
         if fmt == "api":

@@ -4,9 +4,11 @@
 parser. Every problem is raised as `BadInput` with a one-line message naming the file.
 
 Limits: an input larger than `MAX_INPUT_BYTES` (256 MiB) is refused before it is read (a
-100 MB file of ~60k papers imports in about ten seconds and half a gigabyte of memory); a
-title longer than `TITLE_MAX_CHARS` is not a title (the page parser takes such a line for an
-abstract, the JSON parser refuses the file).
+100 MB file of ~60k papers imports in about six seconds and half a gigabyte of memory); one
+input holds at most `MAX_PAPERS_PER_INPUT` (200,000) papers, and a JSON input at most
+`MAX_JSON_OBJECTS` objects (checked before it is parsed: millions of tiny objects would take
+gigabytes); a title longer than `TITLE_MAX_CHARS` is not a title (the page parser takes such
+a line for an abstract, the JSON parser refuses the file).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from reader.text import clean_line
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """Inputs above this size are refused (a day's page is ~150 KB, a year of API JSON ~100 MB)."""
+MAX_PAPERS_PER_INPUT = 200_000
+"""More papers than this in one input are refused: twice the design's largest library."""
+MAX_JSON_OBJECTS = 4_000_000
+"""A JSON input with more `{` than this is refused before parsing (a paper is a few objects)."""
 TITLE_MAX_CHARS = 400
 """Paper titles are under 300 characters; a longer 'title' is an abstract or garbage."""
 
@@ -64,6 +70,14 @@ def too_big(name: str) -> BadInput:
     limit = MAX_INPUT_BYTES // 1024 // 1024
     return BadInput(
         f"{name}: the file is larger than {limit} MiB, the most reader imports (split it into smaller files)"
+    )
+
+
+def too_many(name: str, what: str = "papers") -> BadInput:
+    """The error for an input over `MAX_PAPERS_PER_INPUT` papers (or `MAX_JSON_OBJECTS`)."""
+    return BadInput(
+        f"{name}: too many {what} in one file (reader imports up to {MAX_PAPERS_PER_INPUT:,} papers "
+        "at a time; split it into smaller files)"
     )
 
 

@@ -12,13 +12,16 @@ from typing import Any
 
 import orjson
 
-from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field
+from reader import importers
+from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field, too_many
 from reader.models import Paper, normalise_title, parse_arxiv_id, title_id
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
+    if text.count("{") > importers.MAX_JSON_OBJECTS:
+        raise too_many(ctx.name, "JSON objects")
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -32,6 +35,8 @@ def parse_items(data: Any, ctx: ImportContext) -> list[Paper]:
         data = data["papers"]
     if not isinstance(data, list):
         raise BadInput(f"{ctx.name}: expected a JSON array of papers, found {_kind(data)}")
+    if len(data) > importers.MAX_PAPERS_PER_INPUT:
+        raise too_many(ctx.name)
     return [_paper(item, index, ctx) for index, item in enumerate(data)]
 
 

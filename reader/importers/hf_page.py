@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field
+from reader import importers
+from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field, too_many
 from reader.models import Paper, normalise_title, title_id
 from reader.text import clean_line
 
@@ -124,6 +125,8 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
             abstract = lines[i]
             i += 1
         featured = current or ctx.today
+        if len(papers) >= importers.MAX_PAPERS_PER_INPUT:
+            raise too_many(ctx.name)
         papers.append(Paper(id=title_id(line), title=line, days=[featured.isoformat()]))
         abstracts.append([abstract] if abstract else [])
     for paper, lines_of_abstract in zip(papers, abstracts, strict=True):
