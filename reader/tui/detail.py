@@ -20,7 +20,7 @@ MAX_AUTHORS = 12
 
 STATUS_STYLE = {
     Status.INBOX: "$text-muted",
-    Status.TO_READ: "bold $text-accent",
+    Status.TO_READ: "bold $text-primary",
     Status.READING: "bold $text-warning",
     Status.DONE: "bold $text-success",
     Status.SKIPPED: "$text-disabled strike",
@@ -43,7 +43,7 @@ def abstract_content(text: str) -> Content:
     plain, bold = bold_spans(readable)
     content = safe.highlighted(plain, bold, "bold")
     for start, end in url_spans(plain):
-        content = content.stylize("underline $text-accent", start, end)
+        content = content.stylize("underline $text-primary", start, end)
     return content
 
 
@@ -67,16 +67,17 @@ def paper_content(paper: Paper, state: UserState) -> Content:
         more = len(paper.authors) - MAX_AUTHORS
         lines.append(safe.literal(shown + (f" + {more} more" if more > 0 else ""), "italic"))
     facts: list[Content | str | tuple[str, str]] = [(state.status.value, STATUS_STYLE[state.status])]
-    if paper.days:
-        facts += ["  ·  featured ", ", ".join(day_label(d) for d in paper.days)]
     if paper.upvotes is not None:
-        facts += ["  ·  ", (f"▲ {paper.upvotes}", "bold")]
-    facts += ["  ·  ", (paper.id, label)]
+        facts += [" · ", (f"▲{paper.upvotes}", "bold")]
+    if paper.days:
+        facts += [" · featured ", ", ".join(day_label(d) for d in paper.days)]
+    facts += [" · ", (paper.id, label)]
     lines.append(safe.assemble(*facts))
     if state.tags:
         lines.append(safe.assemble(("tags  ", label), ("  ".join(f"#{t}" for t in state.tags), "bold $accent")))
     for name, url in _links(paper):
-        lines.append(safe.assemble((f"{name:<8}", label), (url, "underline $text-accent")))
+        shown = url.removeprefix("https://").removeprefix("http://")  # o and p open them
+        lines.append(safe.assemble((f"{name:<8}", label), (shown, "underline $text-primary")))
     if paper.ai_summary:
         lines += [Content(""), safe.assemble(("AI summary  ", label), (paper.ai_summary, "italic"))]
     if paper.ai_keywords:
