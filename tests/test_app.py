@@ -720,3 +720,21 @@ async def test_export_key_opens_the_export_dialog(lib: Library) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PapersScreen)
+
+
+async def test_quit_with_notes_that_cannot_be_saved_warns_first(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _, notes = make_app(lib)
+
+    def full_disk(docs: object) -> None:
+        raise WriteError("No space left on device")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"abc")
+        monkeypatch.setattr(lib.store, "put_states", full_disk)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running
+        assert any("could not be saved" in args[0] for args, _ in notes.calls)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
