@@ -77,6 +77,8 @@ def main() -> None:
     stamps["open"] = time.monotonic()
     frames: list[tuple[float, float]] = []
     """(monotonic, UI-thread CPU time) of every frame."""
+    new_frame: list[asyncio.Event] = []
+    """Set on every frame (created in the app's loop), so waiting costs no polling."""
 
     class ProbeApp(ReaderApp):
         """The real app; `_display` also stamps each frame (and renders it, as a terminal needs)."""
@@ -86,6 +88,8 @@ def main() -> None:
                 if isinstance(renderable, CompositorUpdate):
                     renderable.render_segments(self.console)
                 frames.append((time.monotonic(), time.thread_time()))
+                if new_frame:
+                    new_frame[0].set()
                 if not args.keys and len(frames) == 1:
                     self.exit()
             super()._display(screen, renderable)
@@ -96,18 +100,27 @@ def main() -> None:
 
     async def wait_frames(seen_before: int) -> tuple[int, float]:
         """Wait for frame number `seen_before`, then until frames stop; (its index, settled time)."""
+        if not new_frame:
+            new_frame.append(asyncio.Event())
+        event = new_frame[0]
         deadline = time.monotonic() + PATIENCE
-        while len(frames) <= seen_before and time.monotonic() < deadline:
-            await asyncio.sleep(0.0002)
+        while len(frames) <= seen_before:
+            event.clear()
+            remaining = deadline - time.monotonic()
+            if len(frames) > seen_before or remaining <= 0:
+                break
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                break
         if len(frames) <= seen_before:
             return -1, time.monotonic()
-        seen = len(frames)
-        quiet_until = time.monotonic() + QUIET
-        while time.monotonic() < quiet_until and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
-            if len(frames) != seen:
-                seen = len(frames)
-                quiet_until = time.monotonic() + QUIET
+        while time.monotonic() < deadline:  # until no frame comes for QUIET seconds
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), QUIET)
+            except TimeoutError:
+                break
         return seen_before, frames[-1][0]
 
     async def press(name: str, key: str, char: str | None) -> None:
@@ -123,7 +136,7 @@ def main() -> None:
             # A search (or other work) went to a worker: its result is part of the answer.
             deadline = time.monotonic() + PATIENCE
             while any(worker.is_running for worker in app.workers) and time.monotonic() < deadline:
-                await asyncio.sleep(0.001)
+                await asyncio.sleep(0.002)
             _, settled = await wait_frames(len(frames) - 1)
         if first < 0:
             keys.setdefault(name, []).append({"wall_ms": float("nan"), "cpu_ms": float("nan"), "settled_ms": 0.0})
