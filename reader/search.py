@@ -467,12 +467,11 @@ _TOKEN = re.compile(r"[^\W_]{3,}")
 
 
 class _Vocabulary:
-    """The distinct words of some texts, ordered longest first, for typo lookups."""
+    """The distinct words of some texts, by first letter and longest first, for typo lookups."""
 
     def __init__(self) -> None:
         self.words: set[str] = set()
-        self._ordered: list[str] = []
-        self._lengths: list[int] = []
+        self._by_first: dict[str, tuple[list[str], list[int]]] = {}
         self._size = -1
 
     def add(self, texts: Iterable[str]) -> None:
@@ -482,13 +481,20 @@ class _Vocabulary:
         for piece in pieces:
             words.update(_TOKEN.findall(piece))
 
-    def at_least(self, length: int) -> list[str]:
-        """The words of at least `length` characters."""
+    def candidates(self, first: str, length: int) -> list[str]:
+        """The words that start with `first` and have at least `length` characters.
+
+        A typo is rarely in the first letter, and holding to it makes a lookup twenty times
+        cheaper (a near spelling inside a longer word is still found by the substring test).
+        """
         if self._size != len(self.words):
-            self._ordered = sorted(self.words, key=lambda w: (-len(w), w))
-            self._lengths = [-len(w) for w in self._ordered]
+            groups: dict[str, list[str]] = {}
+            for word in sorted(self.words, key=lambda w: (-len(w), w)):
+                groups.setdefault(word[0], []).append(word)
+            self._by_first = {c: (group, [-len(w) for w in group]) for c, group in groups.items()}
             self._size = len(self.words)
-        return self._ordered[: bisect.bisect_right(self._lengths, -length)]
+        group, lengths = self._by_first.get(first, ([], []))
+        return group[: bisect.bisect_right(lengths, -length)]
 
 
 @dataclass(slots=True)
@@ -540,6 +546,8 @@ class SearchIndex:
         self._lock = threading.RLock()
         """Held while the index changes: the app searches full text in a thread."""
         self._last: _Step | None = None
+        self._filter_cache: tuple[tuple[object, ...], list[int]] | None = None
+        """The last filtered scope: (the key of `_run`, index positions). Never mutated."""
         self._plain_hits: list[Hit] = []
         """One reusable hit per paper for filter-only queries (hits are immutable)."""
         self._alternatives: dict[tuple[str, bool], list[tuple[str, float]]] = {}
@@ -768,7 +776,7 @@ class SearchIndex:
         texts = tuple(t for t in query.terms if t.is_text and not t.negated)
         key = (serial, full_text, self._version, filters)
         if not texts:
-            found = self._filtered(scope, filters, full_text)
+            found = self._base(key, scope, filters, full_text)
             self._last = None
             return found, [0.0] * len(found)
         head, tail = texts[:-1], texts[-1]
@@ -789,7 +797,7 @@ class SearchIndex:
             if last is not None and last.key == key and last.tail is not None and (*last.head, last.tail) == head:
                 base, base_scores = last.result, last.result_scores  # a new word after the previous ones
             else:
-                base = self._filtered(scope, filters, full_text)
+                base = self._base(key, scope, filters, full_text)
                 base_scores = [0.0] * len(base)
                 for term in head:
                     base, base_scores = self._apply(term, base, base_scores, full_text)
@@ -818,6 +826,15 @@ class SearchIndex:
             cached = (next(self._serials), copy, [pos[pid] for pid in copy if pid in pos])
         self._scope_cache = cached
         return cached[0], cached[2]
+
+    def _base(self, key: tuple[object, ...], scope: list[int], filters: Sequence[Term], full_text: bool) -> list[int]:
+        """The scope through the filters, kept while the filters stand (words come and go)."""
+        cached = self._filter_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        found = self._filtered(scope, filters, full_text)
+        self._filter_cache = (key, found)
+        return found
 
     def _filtered(self, scope: list[int], filters: Sequence[Term], full_text: bool) -> list[int]:
         found = scope
@@ -951,8 +968,10 @@ class SearchIndex:
     def alternatives(self, word: str, *, full_text: bool = True) -> list[tuple[str, float]]:
         """Near spellings of `word` in the library's vocabulary, best first, with their ratio.
 
-        Words that contain `word` are left out (they are substring matches), and so is any
-        spelling that contains a better-placed one (finding the shorter finds the longer).
+        Candidates start with the same letter and score at least `_cutoff` with rapidfuzz's
+        `partial_ratio` (so a half-typed word finds the words it begins). Words that contain
+        `word` are left out (they are substring matches), and so is any spelling that contains
+        a better-placed one (finding the shorter finds the longer).
         """
         word = fold(word)
         if len(word) < MIN_FUZZY:
@@ -964,7 +983,7 @@ class SearchIndex:
 
     def _find_alternatives(self, word: str, full_text: bool) -> list[tuple[str, float]]:
         edits = 1 if len(word) < 8 else 2
-        choices = self._vocabulary(full_text).at_least(max(len(word) - edits, MIN_FUZZY - 1))
+        choices = self._vocabulary(full_text).candidates(word[0], max(len(word) - edits, MIN_FUZZY - 1))
         found = process.extract(
             word, choices, scorer=fuzz.partial_ratio, processor=None, score_cutoff=_cutoff(len(word)), limit=None
         )

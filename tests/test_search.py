@@ -335,7 +335,9 @@ def test_extending_the_last_word_narrows_instead_of_rescanning(lib: Library, mon
     assert scans == []
     index.search("status:inbox reinf networks")  # a new word narrows within the last result
     assert scans == []
-    index.search("status:inbox graph")  # not an extension: starts over
+    index.search("status:inbox graph")  # not an extension, but the same filters: kept
+    assert scans == []
+    index.search("status:done graph")  # other filters: starts over
     assert scans == [1]
 
 
