@@ -250,7 +250,7 @@ async def test_note_survives_quit_and_reopen(tmp_path: Path) -> None:
     pid = inbox(library)[0]
     app, _, _ = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", *"Read the ablations", "enter", *"second line")
+        await pilot.press("enter", *"Read", "enter", *"ok")
         await pilot.pause()
         editor = screen_of(app).query_one(NotesEditor)
         assert editor.dirty
@@ -259,7 +259,7 @@ async def test_note_survives_quit_and_reopen(tmp_path: Path) -> None:
         await pilot.pause()
     library.close()
     with Library.open(folder) as again:
-        assert again.state(pid).notes == "Read the ablations\nsecond line"
+        assert again.state(pid).notes == "Read\nok"
 
 
 async def test_notes_autosave_after_a_pause_and_on_leaving_the_paper(lib: Library) -> None:
@@ -452,7 +452,7 @@ async def test_palette_offers_actions_and_papers(lib: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"to-read")
+        await pilot.press(*"to-re")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "Move to to-read" in screen_text(app)
@@ -460,7 +460,7 @@ async def test_palette_offers_actions_and_papers(lib: Library) -> None:
         await pilot.pause()
         assert lib.counts(SAMPLE_DAY)[Status.TO_READ] == 1
         # from the notes editor too (the command leaves the editor, as the key would)
-        await pilot.press("n", "ctrl+p", *"move to done")
+        await pilot.press("n", "ctrl+p", *"to done")
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("enter")
