@@ -124,7 +124,11 @@ class Library:
         self._order_cache: list[str] | None = None
         """Every id in display order; dropped when papers change (see `_index`)."""
         self._days_cache: dict[str, list[str]] | None = None
-        """Featured day -> its ids in display order; dropped when papers change."""
+        """Featured day -> its ids in library order; dropped when papers change (see `_index`)."""
+        self._days_sorted: dict[str, list[str]] = {}
+        """Featured day -> its ids in display order, for the days asked for."""
+        self._day_list: list[str] | None = None
+        """Every featured day, oldest first."""
         self._days_size = -1
 
     # -- opening ---------------------------------------------------------------------------
@@ -249,7 +253,7 @@ class Library:
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""
-        return list(self._day_index())
+        return list(self._all_days())
 
     def sort_key(self, pid: str) -> tuple[str, int, int]:
         """Newest featured day first, then most upvoted, then the order of the source."""
@@ -263,7 +267,7 @@ class Library:
         With a day: most upvoted first, then the order of the source; without: as `sort_key`.
         """
         if day is not None:
-            selected: list[str] = self._day_index().get(day, [])
+            selected: list[str] = self._day_ids(day)
         else:
             selected = self._display_order()
         if status is None:
@@ -284,7 +288,7 @@ class Library:
                     counts[state.status] += 1
             counts[Status.INBOX] = len(papers) - sum(counts.values())
             return counts
-        for pid in self._day_index().get(day, ()):
+        for pid in self._day_ids(day):
             state = states.get(pid)
             counts[state.status if state is not None else Status.INBOX] += 1
         return counts
@@ -304,19 +308,37 @@ class Library:
             self._order_cache = result
         return self._order_cache
 
-    def _day_index(self) -> dict[str, list[str]]:
-        """Featured day (oldest first) -> its ids, most upvoted first; cached until papers change."""
+    def _day_groups(self) -> dict[str, list[str]]:
+        """Featured day -> its ids in library order; one pass over the papers, cached until
+        papers change. Each day is sorted for display only when it is asked for."""
         if self._days_cache is None or self._days_size != len(self.papers):
-            papers, order = self.papers, self._order
             groups: dict[str, list[str]] = {}
-            for pid, paper in papers.items():
-                for day in dict.fromkeys(paper.days) if len(paper.days) > 1 else paper.days:
+            for pid, paper in self.papers.items():
+                days = paper.days
+                for day in days if len(days) < 2 else dict.fromkeys(days):
                     groups.setdefault(day, []).append(pid)
-            for members in groups.values():
-                members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order[pid]))
-            self._days_cache = {day: groups[day] for day in sorted(groups)}
-            self._days_size = len(papers)
+            self._days_cache = groups
+            self._days_sorted = {}
+            self._day_list = None
+            self._days_size = len(self.papers)
         return self._days_cache
+
+    def _day_ids(self, day: str) -> list[str]:
+        """The ids featured on `day`, most upvoted first, then in library order (cached)."""
+        groups = self._day_groups()
+        found = self._days_sorted.get(day)
+        if found is None:
+            papers, order = self.papers, self._order
+            found = sorted(groups.get(day, ()), key=lambda pid: (-(papers[pid].upvotes or 0), order[pid]))
+            self._days_sorted[day] = found
+        return found
+
+    def _all_days(self) -> list[str]:
+        """Every featured day, oldest first (cached)."""
+        groups = self._day_groups()
+        if self._day_list is None:
+            self._day_list = sorted(groups)
+        return self._day_list
 
     def search_index(self) -> SearchIndex:
         """The search index over this library, refreshed when the library changed."""
