@@ -244,6 +244,9 @@ def build(path: Path, count: int, seed: int) -> None:
     shutil.rmtree(partial / "backups", ignore_errors=True)
     partial.rename(path)
     (path / ".complete").write_text("ok\n")
+    for old in path.parent.glob(f"lib-{count}-s{seed}-*"):
+        if old != path and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)  # built by older code: never used again
 
 
 def copy_library(source: Path, target: Path) -> Path:
