@@ -493,7 +493,9 @@ def _no_collection() -> Iterator[None]:
     start a collection that walks all the others: at 100k papers that tripled the open time
     (4.6 s -> 1.8 s measured). Afterwards `gc.freeze()` moves the loaded objects out of the
     collector's sight, so a later full collection no longer walks a million of them (~0.6 s
-    each at 100k). Frozen objects are still freed by reference counting as usual.
+    each at 100k). Frozen objects are still freed by reference counting as usual; only
+    reference cycles that exist at that moment stay until the process ends (a process that
+    opens many libraries, such as the test suite, keeps their few cycles).
     """
     enabled = gc.isenabled()
     gc.disable()
