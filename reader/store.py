@@ -80,11 +80,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class _FolderSyncFailed(Exception):
-    """The rename happened but fsyncing the folder failed (carries the `OSError`)."""
+class _FolderSyncFailed(OSError):
+    """The rename happened but fsyncing the folder failed (carries the original `OSError`).
+
+    An `OSError` itself, so callers that only catch `OSError` (exports) still report it.
+    """
 
     def __init__(self, error: OSError) -> None:
-        super().__init__(str(error))
+        super().__init__(error.errno, error.strerror)
         self.error = error
 
 
@@ -505,9 +508,10 @@ class Store:
 
     def _remove_stale_temp_files(self) -> None:
         """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
-        for stale in self.root.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        for name in (PAPERS_FILE, STATE_FILE):  # only ours: an export may be writing here too
+            for stale in [*self.root.glob(f".{name}.*.tmp"), *self.root.glob(f".{Path(name).stem}.journal.*.tmp")]:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
         for stale in (self.root / BACKUP_DIR).glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()

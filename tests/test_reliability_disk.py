@@ -445,3 +445,28 @@ def test_library_folder_that_is_a_file_is_refused_cleanly(cli: Cli, lib_path: Pa
     with pytest.raises(StoreError, match="cannot read"):
         Library.open(lib_path, readonly=True)
     assert lib_path.read_text() == "I am a file"
+
+
+def test_export_when_the_folder_cannot_be_synced_is_one_line(
+    cli: Cli, lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded_library(lib_path, tmp_path, leave_journal=False)
+    inject(monkeypatch, "dir-fsync")
+    result = cli("export", "--status", "all", "-o", str(tmp_path / "out.md"))
+    monkeypatch.undo()
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and "Input/output error" in result.stderr, result.stderr
+
+
+def test_a_writer_removes_only_its_own_stale_temp_files(lib_path: Path, tmp_path: Path) -> None:
+    seeded_library(lib_path, tmp_path, leave_journal=False)
+    ours = [".papers.json.abc123.tmp", ".state.json.x.tmp", ".state.journal.y.tmp", ".papers.journal.z.tmp"]
+    theirs = [".week.md.q1w2e3.tmp", "notes.tmp"]
+    for name in [*ours, *theirs]:
+        (lib_path / name).write_text("left by a killed process")
+    with Library.open(lib_path, readonly=True):
+        pass  # a reader never deletes anything
+    assert all((lib_path / name).exists() for name in [*ours, *theirs])
+    with Library.open(lib_path):
+        pass
+    assert [name for name in [*ours, *theirs] if (lib_path / name).exists()] == theirs
