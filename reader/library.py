@@ -161,7 +161,7 @@ class Library:
                 self._index(paper)
             name = STATE_FILE
             for pid, doc in self.store.state_raw().items():
-                self.states[pid] = UserState.from_dict(doc)
+                self.states[pid] = _clean_state(UserState.from_dict(doc))
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             # valid JSON of the right overall shape, but an entry that is not a paper or a state
             raise LoadError(
@@ -530,6 +530,19 @@ def _title_key(title: str) -> str:
 def _inverted(text: str) -> str:
     """`text` with every character mirrored, so that an ascending sort puts the greatest first."""
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
+def _clean_state(state: UserState) -> UserState:
+    """A stored state with control bytes out of its notes and tags.
+
+    `set_notes` and `set_tags` clean what they store, but a file edited by hand or written by
+    another program may hold anything, and the app's notes editor draws the text it is given.
+    """
+    if state.notes and not state.notes.isprintable():
+        state.notes = clean_block(valid_unicode(state.notes))
+    if state.tags and not all(tag.isprintable() for tag in state.tags):
+        state.tags = [tag for tag in (clean_field(t) for t in state.tags) if tag]
+    return state
 
 
 def _cleaned(paper: Paper) -> Paper:

@@ -334,3 +334,19 @@ def test_a_child_process_of_the_holder_does_not_keep_the_lock(lib_path: Path) ->
     finally:
         child.kill()
         child.wait()
+
+
+def test_control_bytes_in_a_hand_edited_state_file_never_reach_memory(lib_path: Path) -> None:
+    """Notes are shown in an editor that draws what it is given: clean them when loading too."""
+    with Library.open(lib_path) as lib:
+        lib.import_files([SEED])
+        pid = lib.ids()[0]
+        lib.set_notes(pid, "fine")
+    state = json.loads((lib_path / "state.json").read_text(encoding="utf-8"))
+    state["state"][pid]["notes"] = "line one\nclip \x1b]52;c;SGk=\x07 board \x84 c1 \u202e rtl\n"
+    state["state"][pid]["tags"] = ["ok", "evil\x1b[2J\u202e", "\x07"]
+    (lib_path / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    for readonly in (True, False):
+        with Library.open(lib_path, readonly=readonly) as lib:
+            assert lib.state(pid).notes == "line one\nclip  board  c1  rtl\n"
+            assert lib.state(pid).tags == ["ok", "evil"]
