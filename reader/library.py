@@ -122,6 +122,9 @@ class Library:
         self._search: SearchIndex | None = None
         self._search_version = -1
         self._order_cache: list[str] | None = None
+        self._rank_cache: dict[str, int] | None = None
+        """Id -> place in `_order_cache` (for `sort_key`), rebuilt when that list is."""
+        self._rank_of: list[str] | None = None
         """Every id in display order; dropped when papers change (see `_index`)."""
         self._days_cache: dict[str, list[str]] | None = None
         """Featured day -> its ids in library order; dropped when papers change (see `_index`)."""
@@ -255,11 +258,15 @@ class Library:
         """Every featured day in the library, oldest first."""
         return list(self._all_days())
 
-    def sort_key(self, pid: str) -> tuple[str, int, int]:
-        """Newest featured day first, then most upvoted, then the order of the source."""
-        paper = self.papers[pid]
-        latest = paper.days[-1] if paper.days else ""
-        return (_inverted(latest), -(paper.upvotes or 0), self._order.get(pid, 0))
+    def sort_key(self, pid: str) -> int:
+        """A key that sorts ids in display order: newest featured day first, then most
+        upvoted, then the order of the source (the paper's place in the cached order)."""
+        order = self._display_order()
+        rank = self._rank_cache
+        if rank is None or self._rank_of is not order:
+            rank = self._rank_cache = {pid: n for n, pid in enumerate(order)}
+            self._rank_of = order
+        return rank[pid]
 
     def ids(self, status: Status | None = None, day: str | None = None) -> list[str]:
         """Paper ids, filtered by status and featured day, in display order.
@@ -294,7 +301,8 @@ class Library:
         return counts
 
     def _display_order(self) -> list[str]:
-        """Every id in `sort_key` order; cached until papers change (statuses do not move it)."""
+        """Every id in display order (newest featured day first, then most upvoted, then the
+        order of the source); cached until papers change (statuses do not move it)."""
         if self._order_cache is None or len(self._order_cache) != len(self.papers):
             papers, order = self.papers, self._order
             groups: dict[str, list[str]] = {}
