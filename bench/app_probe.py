@@ -19,7 +19,8 @@ run by Textual), only with Textual's headless driver at 120x40, and records:
   pacing, which alone adds 0-16.7 ms of waiting), and the time until frames stop (settled:
   no frame for 60 ms, and no worker running, so a filter's results from a worker count).
   Keys: 30 x `j` (cursor down; `--repeats`), 15 x `t` (to-read, the cursor moves on), then `/` and a
-  6-letter filter typed key by key.
+  6-letter filter typed key by key; escape; then the board on and off (`b`), the views all,
+  to-read and inbox (`6`, `3`, `1`) and a day back and forth (`[`, `]`).
 - `peak_rss_kb`: the peak resident set size of this process at the end: `VmHWM` from
   `/proc/self/status`, the high-water mark of this program's own memory. `ru_maxrss` is
   recorded too (`maxrss_kb`), but on Linux it is carried over from the parent through fork
@@ -40,6 +41,16 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 FILTER_QUERY = "diffus"
+VIEW_KEYS = (
+    ("board", "b", "b"),
+    ("board", "b", "b"),
+    ("view", "6", "6"),
+    ("view", "3", "3"),
+    ("view", "1", "1"),
+    ("day", "left_square_bracket", "["),
+    ("day", "right_square_bracket", "]"),
+)
+"""After the filter: the board on and off, the all / to-read / inbox views, a day back and forth."""
 QUIET = 0.06
 """A frame sequence has settled when no frame came for this long (seconds)."""
 PATIENCE = 5.0
@@ -162,6 +173,9 @@ def main() -> None:
             for letter in FILTER_QUERY:
                 await press("filter", letter, letter)
             await app.workers.wait_for_complete()
+            await press("escape", "escape", None)  # clear the filter, back to the list
+            for name, key, char in VIEW_KEYS:
+                await press(name, key, char)
         app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=script if args.keys else None)

@@ -99,7 +99,17 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
     rows.append(Row(size, "first search (builds the index): titles", flt["first_search_titles_ms"], "ms"))
     rows.append(Row(size, "first search (builds the index): full text", flt["first_search_full_ms"], "ms"))
     keys = m["keys"]["keys"]
-    for key, label in (("j", "cursor down (j)"), ("t", "triage to-read (t)"), ("filter", "filter letter in the app")):
+    for key, label in (
+        ("j", "cursor down (j)"),
+        ("t", "triage to-read (t)"),
+        ("filter", "filter letter in the app"),
+        ("escape", "clear the filter (escape)"),
+        ("board", "board on/off (b)"),
+        ("view", "switch view (6, 3, 1)"),
+        ("day", "previous/next day ([, ])"),
+    ):
+        if key not in keys:
+            continue
         samples = keys.get(key, [])
         cpu = [s["cpu_ms"] for s in samples]
         wall = [s["wall_ms"] for s in samples]
