@@ -96,8 +96,8 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         row.verdict = "met (in a worker)" if full_text_threaded else "MISSED: on the UI thread"
         row.note = "target: off the UI thread; " + full_note.removeprefix("in a worker; ")
         rows.append(row)
-    rows.append(Row(size, "first search (builds the index): titles", flt["first_search_titles_ms"], "ms"))
-    rows.append(Row(size, "first search (builds the index): full text", flt["first_search_full_ms"], "ms"))
+    rows.append(Row(size, "first search of a session, titles (builds the index)", flt["first_search_titles_ms"], "ms"))
+    rows.append(Row(size, "first full-text search of a session (folds abstracts)", flt["first_search_full_ms"], "ms"))
     keys = m["keys"]["keys"]
     for key, label in (
         ("j", "cursor down (j)"),
