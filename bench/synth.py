@@ -28,7 +28,7 @@ import orjson
 from reader.library import Library
 from reader.models import Paper, Status, UserState, title_id
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump when the generated data changes, so cached libraries are rebuilt."""
 
 NEWEST_DAY = date(2025, 11, 21)
@@ -103,12 +103,25 @@ Kumar Sharma Gupta Nguyen Tran Ivanov Petrov Kowalski Nowak Andersson Johansson 
 """)
 
 
+_ASCII_FIRST = [name for name in _FIRST if name.isascii()]
+_ACCENTED_FIRST = [name for name in _FIRST if not name.isascii()]
+_ASCII_LAST = [name for name in _LAST if name.isascii()]
+
+
+def _author(rng: random.Random) -> str:
+    """A name; 3% of them accented, so that ~15% of papers have an accented author."""
+    if rng.random() < 0.03:
+        return f"{rng.choice(_ACCENTED_FIRST)} {rng.choice(_LAST)}"
+    return f"{rng.choice(_ASCII_FIRST)} {rng.choice(_ASCII_LAST)}"
+
+
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """Words and cumulative Zipf weights: real research words first, then a long tail."""
     words = list(dict.fromkeys(_WORDS))
-    words += _RARE
-    seen = set(words)
+    seen = set(words) | set(_RARE)
     while len(words) < 30_000:
+        if len(words) == 3_000:
+            words += _RARE  # rare enough that ~5% of abstracts have a non-ASCII word
         # The long tail: pronounceable made-up terms (names of methods, datasets, models).
         word = "".join(
             rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 5))
@@ -159,7 +172,7 @@ def papers(count: int, seed: int, *, id_offset: int = 0) -> Iterator[Paper]:
             title = f"{head}: {title}"
         body = rng.choices(words, cum_weights=cumulative, k=300)
         abstract = " ".join(body)[:ABSTRACT_CHARS].rsplit(" ", 1)[0].capitalize() + "."
-        authors = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(rng.randint(1, 10))]
+        authors = [_author(rng) for _ in range(rng.randint(1, 10))]
         has_ai = rng.random() < 0.8
         known = rng.random() < 0.97  # a few papers have no arXiv id: their id is a title hash
         yield Paper(
