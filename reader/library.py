@@ -261,9 +261,9 @@ class Library:
     def sort_key(self, pid: str) -> int:
         """A key that sorts ids in display order: newest featured day first, then most
         upvoted, then the order of the source (the paper's place in the cached order)."""
-        order = self._display_order()
         rank = self._rank_cache
-        if rank is None or self._rank_of is not order:
+        if rank is None or self._rank_of is not self._order_cache or len(rank) != len(self.papers):
+            order = self._display_order()
             rank = self._rank_cache = {pid: n for n, pid in enumerate(order)}
             self._rank_of = order
         return rank[pid]
