@@ -7,93 +7,36 @@ Every user mistake ends in one line on standard error and a non-zero exit code:
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import orjson
 
 from reader import __version__
-from reader.importers import BadInput
-from reader.library import Library, UnknownPaper
+from reader.cli_common import (
+    EXIT_FETCH,
+    EXIT_INPUT,
+    EXIT_LIBRARY,
+    Context,
+    UserError,
+    parse_date,
+    parse_status,
+    pass_context,
+    resolve_day,
+    user_errors,
+)
+from reader.cli_export import export_cmd
+from reader.cli_fetch import fetch_commands
+from reader.library import Library
 from reader.models import Paper, Status, UserState, record
-from reader.store import LoadError, LockedError, StoreError, WriteError
-from reader.text import clean_block, clean_line
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_INPUT = 2
-EXIT_LIBRARY = 1
-
-
-class UserError(click.ClickException):
-    """A one-line error for the user, with its exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
-        super().__init__(message)
-        self.exit_code = code
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"reader: error: {clean_line(self.format_message())}", err=True)
-
-
-def user_errors(func: F) -> F:
-    """Turn the library's exceptions into one-line errors with the right exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (BadInput, UnknownPaper) as exc:
-            raise UserError(str(exc), EXIT_INPUT) from None
-        except (LockedError, LoadError, WriteError, StoreError) as exc:
-            raise UserError(str(exc), EXIT_LIBRARY) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def parse_date(value: str | None, option: str = "--date") -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
-
-
-def parse_status(value: str, *, allow_all: bool = False) -> Status | None:
-    if allow_all and value.strip().lower() == "all":
-        return None
-    try:
-        return Status.parse(value)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-
-class Context:
-    """What every command gets: where the library is."""
-
-    def __init__(self, db: Path | None) -> None:
-        self.db = db
-
-    @contextmanager
-    def library(self, *, readonly: bool = False) -> Iterator[Library]:
-        library = Library.open(self.db, readonly=readonly)
-        try:
-            yield library
-        finally:
-            library.close()
-
-
-pass_context = click.make_pass_decorator(Context)
+from reader.text import clean_block
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,17 +118,6 @@ def select_ids(library: Library, status: Status | None, day: str | None, query: 
         hits = library.search_index().search(query, ids=ids)
         return [hit.id for hit in hits]
     return ids
-
-
-def resolve_day(library: Library, value: str | None) -> str | None:
-    """A `--day` value: `YYYY-MM-DD`, or `latest` for the newest featured day."""
-    if value is None:
-        return None
-    if value == "latest":
-        days = library.days()
-        return days[-1] if days else None
-    parsed = parse_date(value, "--day")
-    return parsed.isoformat() if parsed else None
 
 
 def _json(data: Any) -> str:
@@ -350,20 +282,8 @@ def main() -> None:
     cli(prog_name="reader")
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (kept out of this file so each stays small)."""
-    import importlib
+cli.add_command(export_cmd)
+for _command in fetch_commands:
+    cli.add_command(_command)
 
-    for module_name, attr in (("reader.cli_export", "export_cmd"), ("reader.cli_fetch", "fetch_commands")):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        value = getattr(module, attr)
-        for command in value if isinstance(value, list | tuple) else [value]:
-            cli.add_command(command)
-
-
-_register_optional_commands()
+__all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_LIBRARY", "Context", "UserError", "cli", "main", "user_errors"]

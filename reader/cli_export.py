@@ -1,22 +1,28 @@
 """`reader export`: write the done list (or any selection) as Markdown, BibTeX, CSV or JSON.
 
-Registered by `reader.cli` when this module exists. It reads the library without locking it,
-so it works while the app is open, and never imports Textual. `reader.cli` is imported only
-when the command runs, so either module can be imported first.
+It reads the library without locking it, so it works while the app is open, and never
+imports Textual.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from reader import exporters
-
-if TYPE_CHECKING:
-    from reader.cli import Context
+from reader.cli_common import (
+    EXIT_INPUT,
+    EXIT_LIBRARY,
+    Context,
+    UserError,
+    parse_date,
+    parse_status,
+    pass_context,
+    resolve_day,
+    user_errors,
+)
 
 
 @click.command("export")
@@ -34,7 +40,8 @@ if TYPE_CHECKING:
 )
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.pass_obj
+@pass_context
+@user_errors
 def export_cmd(
     obj: Context,
     status_name: str,
@@ -54,24 +61,6 @@ def export_cmd(
     paper, spreadsheet-safe) and json (the records of `reader list --json`). An existing file is
     replaced only with --force. Reads without locking the library.
     """
-    from reader.cli import user_errors
-
-    user_errors(_export)(obj, status_name, since, until, tags, day, fmt, output, force)
-
-
-def _export(
-    obj: Context,
-    status_name: str,
-    since: str | None,
-    until: str | None,
-    tags: Sequence[str],
-    day: str | None,
-    fmt: str | None,
-    output: str | None,
-    force: bool,
-) -> None:
-    from reader.cli import EXIT_INPUT, EXIT_LIBRARY, UserError, parse_date, parse_status, resolve_day
-
     status = parse_status(status_name, allow_all=True)
     low = parse_date(since, "--since")
     high = parse_date(until, "--until")
@@ -113,8 +102,6 @@ def _is_day(text: str | None) -> bool:
 
 
 def _choose_format(fmt: str | None, output: str | None) -> str:
-    from reader.cli import UserError
-
     if fmt is not None:
         try:
             return exporters.parse_format(fmt)

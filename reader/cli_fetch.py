@@ -2,9 +2,9 @@
 
 Everything is fetched and checked first; the library is opened (and locked) only afterwards,
 for one all-or-nothing import. Network and server failures end in one line and exit code 3;
-wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2. Registered by
-`reader.cli` when this module exists; `reader.cli` is imported only when a command runs, so
-either module can be imported first.
+wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2. The network
+stack (`reader.fetch`, httpx) is imported only when one of these commands runs, so other
+commands start without it.
 """
 
 from __future__ import annotations
@@ -16,39 +16,23 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reader.fetch import (
-    DEFAULT_ARXIV_URL,
-    DEFAULT_HF_URL,
-    Fetched,
-    FetchError,
-    Settings,
-    apply_fetched,
-    check_category,
-    collect_arxiv_category,
-    collect_arxiv_ids,
-    collect_days,
-    collect_latest,
-)
+from reader.cli_common import EXIT_FETCH, EXIT_INPUT, Context, UserError, parse_date, user_errors
 from reader.models import parse_arxiv_id
 
 if TYPE_CHECKING:
-    from reader.cli import Context
+    from reader.fetch import Fetched
 
 DEFAULT_MAX = 100
 """How many papers `reader fetch --arxiv` brings by default."""
-EXIT_FETCH = 3
-"""Could not fetch: no network, a timeout, a server error or an answer reader cannot use."""
 
 
 def _usage(message: str) -> Exception:
-    from reader.cli import UserError
-
     return UserError(message)
 
 
 def _guarded(run: Callable[[], None]) -> None:
     """Run a command body; library and fetch errors become one line with their exit code."""
-    from reader.cli import EXIT_INPUT, UserError, user_errors
+    from reader.fetch import FetchError
 
     @user_errors
     def body() -> None:
@@ -69,6 +53,8 @@ def _progress() -> Callable[[str], None] | None:
 
 def _merge(obj: Context, fetched: Fetched) -> None:
     """Import what was fetched (if anything) and print one line per day."""
+    from reader.fetch import apply_fetched
+
     if not fetched.papers:
         for part in fetched.parts:
             click.echo(f"{part.label}: {part.note or 'no papers'}")
@@ -83,19 +69,15 @@ def _merge(obj: Context, fetched: Fetched) -> None:
 
 _hf_url_option = click.option(
     "--hf-url",
-    envvar="READER_HF_URL",
-    default=DEFAULT_HF_URL,
-    show_default=True,
+    default=None,
     metavar="URL",
-    help="Base URL of the Hugging Face API (env READER_HF_URL).",
+    help="Base URL of the Hugging Face API (default: $READER_HF_URL, else https://huggingface.co).",
 )
 _arxiv_url_option = click.option(
     "--arxiv-url",
-    envvar="READER_ARXIV_URL",
-    default=DEFAULT_ARXIV_URL,
-    show_default=True,
+    default=None,
     metavar="URL",
-    help="Base URL of the arXiv API (env READER_ARXIV_URL).",
+    help="Base URL of the arXiv API (default: $READER_ARXIV_URL, else https://export.arxiv.org).",
 )
 
 
@@ -121,8 +103,8 @@ def fetch_cmd(
     days: int | None,
     category: str | None,
     max_results: int | None,
-    hf_url: str,
-    arxiv_url: str,
+    hf_url: str | None,
+    arxiv_url: str | None,
 ) -> None:
     """Fetch the day's papers from Hugging Face (or an arXiv category).
 
@@ -139,10 +121,10 @@ def _fetch(
     days: int | None,
     category: str | None,
     max_results: int | None,
-    hf_url: str,
-    arxiv_url: str,
+    hf_url: str | None,
+    arxiv_url: str | None,
 ) -> None:
-    from reader.cli import parse_date
+    from reader.fetch import Settings, check_category, collect_arxiv_category, collect_days, collect_latest
 
     if day is not None and days is not None:
         raise _usage("give either --date or --days, not both")
@@ -173,7 +155,7 @@ def _fetch(
 @click.argument("refs", nargs=-1, required=True, metavar="ARXIV_ID_OR_URL...")
 @_arxiv_url_option
 @click.pass_obj
-def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
+def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
     """Add papers from arXiv by id or abs/pdf URL.
 
     For example `reader add 2507.12345 https://arxiv.org/abs/2507.12346v2`.
@@ -182,7 +164,9 @@ def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
     _guarded(lambda: _add(obj, refs, arxiv_url))
 
 
-def _add(obj: Context, refs: Sequence[str], arxiv_url: str) -> None:
+def _add(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
+    from reader.fetch import Settings, collect_arxiv_ids
+
     ids: list[str] = []
     for ref in refs:
         arxiv_id = parse_arxiv_id(ref)
