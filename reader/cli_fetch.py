@@ -9,10 +9,11 @@ commands start without it.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,22 +27,26 @@ DEFAULT_MAX = 100
 """How many papers `reader fetch --arxiv` brings by default."""
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 def _usage(message: str) -> Exception:
     return UserError(message)
 
 
-def _guarded(run: Callable[[], None]) -> None:
-    """Run a command body; library and fetch errors become one line with their exit code."""
-    from reader.fetch import FetchError
+def fetch_errors(func: F) -> F:
+    """Library and fetch errors become one line with their exit code."""
 
-    @user_errors
-    def body() -> None:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from reader.fetch import FetchError
+
         try:
-            run()
+            return func(*args, **kwargs)
         except FetchError as exc:
             raise UserError(str(exc), EXIT_INPUT if exc.kind == "input" else EXIT_FETCH) from None
 
-    body()
+    return user_errors(wrapper)  # type: ignore[return-value]
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -97,6 +102,7 @@ _arxiv_url_option = click.option(
 @_hf_url_option
 @_arxiv_url_option
 @click.pass_obj
+@fetch_errors
 def fetch_cmd(
     obj: Context,
     day: str | None,
@@ -112,18 +118,6 @@ def fetch_cmd(
     week back). All pages of every day are fetched and checked before anything is imported.
     Re-fetching a day updates upvotes and metadata; notes, tags and status are never touched.
     """
-    _guarded(lambda: _fetch(obj, day, days, category, max_results, hf_url, arxiv_url))
-
-
-def _fetch(
-    obj: Context,
-    day: str | None,
-    days: int | None,
-    category: str | None,
-    max_results: int | None,
-    hf_url: str | None,
-    arxiv_url: str | None,
-) -> None:
     from reader.fetch import Settings, check_category, collect_arxiv_category, collect_days, collect_latest
 
     if day is not None and days is not None:
@@ -155,16 +149,13 @@ def _fetch(
 @click.argument("refs", nargs=-1, required=True, metavar="ARXIV_ID_OR_URL...")
 @_arxiv_url_option
 @click.pass_obj
+@fetch_errors
 def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
     """Add papers from arXiv by id or abs/pdf URL.
 
     For example `reader add 2507.12345 https://arxiv.org/abs/2507.12346v2`.
     All ids go to arXiv in one request; if any is unknown, nothing is imported.
     """
-    _guarded(lambda: _add(obj, refs, arxiv_url))
-
-
-def _add(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
     from reader.fetch import Settings, collect_arxiv_ids
 
     ids: list[str] = []
