@@ -34,7 +34,7 @@ class UserError(click.ClickException):
 
     def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click declares it a ClassVar; ours varies per error
 
     def show(self, file: Any = None) -> None:
         click.echo(f"reader: error: {clean_line(self.format_message())}", err=True)
