@@ -296,8 +296,8 @@ class Library:
             counts[Status.INBOX] = len(papers) - sum(counts.values())
             return counts
         for pid in self._day_ids(day):
-            state = states.get(pid)
-            counts[state.status if state is not None else Status.INBOX] += 1
+            found = states.get(pid)
+            counts[found.status if found is not None else Status.INBOX] += 1
         return counts
 
     def _display_order(self) -> list[str]:
