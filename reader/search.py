@@ -548,6 +548,8 @@ class SearchIndex:
         self._last: _Step | None = None
         self._filter_cache: tuple[tuple[object, ...], list[int]] | None = None
         """The last filtered scope: (the key of `_run`, index positions). Never mutated."""
+        self._rank_cache: tuple[list[int], int, list[int] | None] | None = None
+        """(a base, its length, `_ranks` of it): kept while the same base is searched."""
         self._plain_hits: list[Hit] = []
         """One reusable hit per paper for filter-only queries (hits are immutable)."""
         self._alternatives: dict[tuple[str, bool], list[tuple[str, float]]] = {}
@@ -762,10 +764,11 @@ class SearchIndex:
         """The ids `search` would return, in the same order, without building hits."""
         parsed = parse_query(query) if isinstance(query, str) else query
         found, scores = self._run(parsed, ids, full_text)
+        pids = self._ids
         if parsed.ranked:
             order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
-            return [self._ids[found[k]] for k in order]
-        return [self._ids[i] for i in found]
+            return [pids[found[k]] for k in order]
+        return [pids[i] for i in found]
 
     def _run(self, query: Query, ids: Sequence[str] | None, full_text: bool) -> tuple[list[int], list[float]]:
         """Matching papers (index positions, scope order) and their summed relevance."""
@@ -913,6 +916,25 @@ class SearchIndex:
         matched, tiers = self._narrow(base, range(len(base)), term, full_text)
         return self._complete(base, base_scores, matched, tiers, term, full_text)
 
+    def _ranks(self, base: list[int]) -> list[int] | None:
+        """For each index position, its place in `base` (-1 if not in it), or None when `base`
+        holds a position twice; kept while the same base is searched.
+
+        Maps a scan in memory order back to scope order without a set lookup per paper of
+        the scope (at 100k papers, a fresh word's first letter: ~20 ms -> ~15 ms).
+        """
+        cached = self._rank_cache
+        if cached is not None and cached[0] is base and cached[1] == len(base):
+            return cached[2]
+        rank: list[int] | None = [-1] * len(self._ids)
+        for j, i in enumerate(base):
+            if rank[i] >= 0:  # type: ignore[index]
+                rank = None
+                break
+            rank[i] = j  # type: ignore[index]
+        self._rank_cache = (base, len(base), rank)
+        return rank
+
     def _narrow(
         self, base: list[int], positions: Iterable[int], term: Term, full_text: bool
     ) -> tuple[list[int], list[float]]:
@@ -929,15 +951,25 @@ class SearchIndex:
         if isinstance(positions, range) and 2 * len(base) > len(texts):
             # Most of the library: scan in index order, which is memory order (the scope's
             # order jumps around memory and costs three times as much), then keep scope order.
-            found = {i for i, text in enumerate(texts) if needle in text}
-            found.update([i for i, note in list(notes.items()) if needle in note])
-            matched = [j for j, i in enumerate(base) if i in found]
-        else:
-            pairs = enumerate(base) if isinstance(positions, range) else ((j, base[j]) for j in positions)
+            hits = [i for i, text in enumerate(texts) if needle in text]
             if notes:
-                matched = [j for j, i in pairs if needle in texts[i] or (i in notes and needle in notes.get(i, ""))]
+                hits = list({*hits, *[i for i, note in list(notes.items()) if needle in note]})
+            rank = self._ranks(base)
+            if rank is not None:
+                matched = sorted([j for j in map(rank.__getitem__, hits) if j >= 0])
             else:
-                matched = [j for j, i in pairs if needle in texts[i]]
+                found = set(hits)
+                matched = [j for j, i in enumerate(base) if i in found]
+        else:
+            # Indexing `base` in the comprehension (no (j, i) pairs from a generator): 2x faster.
+            if notes:
+                matched = [
+                    j
+                    for j in positions
+                    if needle in texts[base[j]] or (base[j] in notes and needle in notes.get(base[j], ""))
+                ]
+            else:
+                matched = [j for j in positions if needle in texts[base[j]]]
         if short:
             return matched, [TITLE_WORD_START] * len(matched)
         tiers = []
@@ -1062,12 +1094,29 @@ def _spaced(folded_title: str) -> str:
 
 
 def _body(paper: Paper) -> str:
-    """The folded full text of a paper but its notes: title, abstract, authors, summary, keywords."""
+    """The folded full text of a paper but its notes: title, abstract, authors, summary, keywords.
+
+    The same text as `fold` of the parts joined by newlines, folded part by part: an ASCII
+    abstract (the usual case) is only lower-cased even when an author's name has an accent,
+    which made the first full-text search at 100k papers spend ~1.4 s in `unicodedata`.
+    A newline is a starter, so decomposition, mark removal and case mapping never reach
+    across it: joining the folded parts gives exactly the folded whole.
+    """
     parts = [
-        paper.title,
-        paper.abstract,
-        "\n".join(paper.authors),
-        paper.ai_summary or "",
-        "\n".join(paper.ai_keywords),
+        p
+        for p in (
+            paper.title,
+            paper.abstract,
+            "\n".join(paper.authors),
+            paper.ai_summary or "",
+            "\n".join(paper.ai_keywords),
+        )
+        if p
     ]
-    return fold("\n".join(p for p in parts if p))
+    text = "\n".join(parts)
+    if text.isascii():
+        return text.lower()
+    decomposed = [p if p.isascii() else unicodedata.normalize("NFKD", p) for p in parts]
+    if any(d is not p for d, p in zip(decomposed, parts, strict=True)):  # as `fold` decides for the whole
+        decomposed = [d if d.isascii() else _COMBINING.sub("", d) for d in decomposed]
+    return "\n".join(decomposed).lower().replace("ς", "σ")
