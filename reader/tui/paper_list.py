@@ -328,7 +328,7 @@ class PaperList(ScrollView, can_focus=True):
         """
         self._ids = list(ids)
         self._spans = spans if spans is not None else {}
-        self._generation += 1
+        # No new generation: cached rows are keyed by what they show (`_row_inputs`).
         self.virtual_size = Size(0, len(self._ids))
         index = self.cursor
         if keep is not None:
@@ -504,11 +504,27 @@ class PaperList(ScrollView, can_focus=True):
         pid = self._ids[row]
         cursor = row == self.cursor
         base = self._style(cursor, "")
-        key = (pid, width, cursor, hash(base), self._generation, self._versions.get(pid, 0))
+        key = (pid, width, cursor, hash(base), self._generation, self._versions.get(pid, 0), *self._row_inputs(pid))
         strip = self._strips.get(key)
         if strip is None:
             strip = self._strips[key] = self._render_row(pid, width, cursor)
         return strip
+
+    def _row_inputs(self, pid: str) -> tuple[object, ...]:
+        """Everything of a paper that its row shows, so a cached row is used only while it holds.
+
+        With these in the cache key a refill (`set_ids`) keeps the rows that did not change:
+        after a triage key only the rows that moved under the cursor are drawn again.
+        """
+        paper = self.library.papers.get(pid)
+        state = self.library.state(pid)
+        spans = self._spans.get(pid)
+        return (
+            None if paper is None else (paper.title, paper.latest_day, paper.upvotes),
+            state.status,
+            tuple(state.tags),
+            tuple(map(tuple, spans)) if spans else (),
+        )
 
     def _render_row(self, pid: str, width: int, cursor: bool) -> Strip:
         """Draw one paper as one line of exactly `width` cells."""
