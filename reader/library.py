@@ -158,7 +158,7 @@ class Library:
         name, pid = PAPERS_FILE, ""
         try:
             for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
-                paper = Paper.from_dict({**doc, "id": pid})
+                paper = Paper.from_dict(doc, pid)
                 self.papers[pid] = paper
                 self._order[pid] = n
                 self._index(paper)

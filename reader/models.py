@@ -127,11 +127,14 @@ class Paper:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Paper:
-        """A paper from its stored form (as written by `to_dict`; checked when it was imported)."""
+    def from_dict(cls, data: dict[str, Any], paper_id: str | None = None) -> Paper:
+        """A paper from its stored form (as written by `to_dict`; checked when it was imported).
+
+        `paper_id` is given when the id is the key the record is stored under (no copy made).
+        """
         get = data.get
         return cls(
-            id=str(data["id"]),
+            id=str(data["id"]) if paper_id is None else paper_id,
             title=get("title") or "",
             abstract=get("abstract") or "",
             authors=list(get("authors") or ()),
