@@ -125,7 +125,7 @@ async def _exercise(library: Library, papers: list[dict[str, str]], raw: dict[st
                 authors=[fields["author"], "Ann Smith"],
                 arxiv_id=f"2509.{n:05d}",
                 days=["2025-07-31"],
-                upvotes=n,
+                upvotes=n or 99,  # the raw one first: in the list and in the detail pane
                 ai_summary=fields["abstract"],
                 ai_keywords=[fields["author"], fields["tag"]],
             )
