@@ -176,7 +176,7 @@ async def _exercise(library: Library, papers: list[dict[str, str]], raw: dict[st
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # not strict: the app's owner may fix it at any moment
     reason="reported: NotesEditor draws text inserted into it (a paste) with its control bytes; "
     "it is cleaned only when saved",
 )
