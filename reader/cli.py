@@ -36,7 +36,7 @@ from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
 from reader.library import Library
 from reader.models import Paper, Status, UserState, record
-from reader.text import clean_block
+from reader.text import clean_block, json_terminal_safe, terminal_safe
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,7 +121,7 @@ def select_ids(library: Library, status: Status | None, day: str | None, query: 
 
 
 def _json(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    return json_terminal_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 @cli.command("list")
@@ -146,7 +146,7 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
             return
         width = shutil.get_terminal_size((120, 24)).columns
         for pid in ids:
-            click.echo(list_row(library.paper(pid), library.state(pid), width))
+            click.echo(terminal_safe(list_row(library.paper(pid), library.state(pid), width)))
 
 
 STATUS_MARK = {
@@ -206,7 +206,7 @@ def show_cmd(obj: Context, paper_id: str, as_json: bool) -> None:
     with obj.library(readonly=True) as library:
         pid = library.resolve(paper_id)
         paper, state = library.paper(pid), library.state(pid)
-        click.echo(_json(record(paper, state)) if as_json else show_text(paper, state))
+        click.echo(_json(record(paper, state)) if as_json else terminal_safe(show_text(paper, state)))
 
 
 # -- changing user state -------------------------------------------------------------------

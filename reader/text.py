@@ -28,6 +28,31 @@ _SPACES = re.compile(r"[ \t\u00a0\u2028\u2029]+")
 _WS = re.compile(r"\s+")
 
 
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """A whole document made safe to print: escape sequences and control characters out,
+    tabs and line endings (`\\n`, `\\r\\n`) kept as they are.
+
+    The last line of defence for output: text is cleaned at import and on load, but a
+    hand-edited or foreign library file must not steer the terminal either.
+    """
+    if text.isprintable():
+        return text
+    return _TERMINAL_UNSAFE.sub("", _ESCAPES.sub("", text))
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text with C1 controls and bidi overrides written as `\\uXXXX` escapes.
+
+    A JSON serialiser escapes C0 controls (ESC too) but writes C1 controls and bidi overrides
+    raw; inside JSON strings they are the only characters that could act on a terminal.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def strip_controls(text: str) -> str:
     """Remove escape sequences and control characters, keeping tabs and newlines."""
     if not text.isprintable():

@@ -175,11 +175,6 @@ async def _exercise(library: Library, papers: list[dict[str, str]], raw: dict[st
     assert {pid: library.state(pid).to_dict() for pid in library.papers} == before
 
 
-@pytest.mark.xfail(
-    strict=False,  # not strict: the app's owner may fix it at any moment
-    reason="reported: NotesEditor draws text inserted into it (a paste) with its control bytes; "
-    "it is cleaned only when saved",
-)
 async def test_text_pasted_into_the_notes_editor_is_drawn_without_control_bytes(tmp_path: Path) -> None:
     library = Library.open(tmp_path / "lib")
     try:

@@ -352,11 +352,6 @@ def test_control_bytes_in_a_hand_edited_state_file_never_reach_memory(lib_path: 
             assert lib.state(pid).tags == ["ok", "evil"]
 
 
-@pytest.mark.xfail(
-    strict=False,  # not strict: the owners of cli.py and the exporters may fix it at any moment
-    reason="reported: `list`, `show` and CSV/BibTeX exports print stored text without cleaning it; "
-    "the library trusts stored paper records, so a foreign or hand-edited papers file reaches the terminal",
-)
 @pytest.mark.parametrize(
     "args",
     [("list",), ("show", "2509.99999"), ("export", "--status", "all", "-f", "csv"), ("export", "-f", "bibtex")],

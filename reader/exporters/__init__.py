@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from reader.models import Paper, Status, UserState, normalise_tag
 from reader.store import atomic_write_bytes
+from reader.text import json_terminal_safe, terminal_safe
 
 if TYPE_CHECKING:
     from reader.library import Library
@@ -257,7 +258,9 @@ def render(
         statuses = {e.state.status for e in items}
         title = document_title(statuses.pop() if len(statuses) == 1 else None) if items else "Reading log"
     period = title_period if title_period is not None else period_text(items)
-    return spec.render(items, title, period)
+    document = spec.render(items, title, period)
+    # stored text is cleaned on import and load; this guards against anything that slipped by
+    return json_terminal_safe(document) if spec.name == "json" else terminal_safe(document)
 
 
 # -- writing -------------------------------------------------------------------------------

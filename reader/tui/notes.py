@@ -18,6 +18,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import TextArea
+from textual.widgets.text_area import Edit, EditResult
+
+from reader.tui.safe import block
 
 SaveNotes = Callable[[str, str], bool]
 """`save(paper_id, text) -> saved`: write the notes; False when the write failed."""
@@ -36,6 +39,16 @@ class NotesEditor(TextArea):
 
     dirty: reactive[bool] = reactive(False)
     """True while the text in the editor differs from what is saved."""
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Every change to the text (typing, a paste, `insert`) passes here: control bytes out.
+
+        A paste can carry escape sequences (an OSC 52 clipboard write, a screen clear); they
+        must never reach the terminal, not even before the note is saved and cleaned.
+        """
+        if edit.text and not edit.text.isprintable():
+            edit.text = block(edit.text)
+        return super().edit(edit)
 
     def __init__(self, save: SaveNotes, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
