@@ -91,6 +91,24 @@ class _FolderSyncFailed(OSError):
         self.error = error
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_read_umask()
+"""What a new file gets, as `open()` would give it (read once, at import: umask is per process)."""
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the file has now, or those of a new file (mkstemp would make it 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return _NEW_FILE_MODE
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically and durably; on error the old file is intact.
 
@@ -101,6 +119,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

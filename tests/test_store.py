@@ -290,3 +290,20 @@ def test_lock_is_released_on_close(lib_path: Path) -> None:
 def test_readonly_library_cannot_write(sample_library: Library, lib_path: Path) -> None:
     with Library.open(lib_path, readonly=True) as reader_only, pytest.raises(store.ReadOnlyError):
         reader_only.set_status(reader_only.ids()[0], Status.DONE)
+
+
+def test_rewritten_files_keep_their_permissions(lib_path: Path) -> None:
+    with Library.open(lib_path) as lib:
+        lib.import_files([SEED])
+    papers = lib_path / "papers.json"
+    assert papers.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    papers.chmod(0o640)
+    with Library.open(lib_path) as lib:
+        lib.store.storage("papers").compact()
+    assert papers.stat().st_mode & 0o777 == 0o640
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
