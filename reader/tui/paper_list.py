@@ -217,7 +217,21 @@ class PaperList(ScrollView, can_focus=True):
     }
     """
 
-    class Highlighted(Message):
+    class _ListMessage(Message):
+        """A message about one list; `control` lets `@on(..., "#papers")` select by list id."""
+
+        list: PaperList
+
+        @property
+        def control(self) -> PaperList:
+            return self.list
+
+        @property
+        def paper_list(self) -> PaperList:
+            """The list (an alias of `list` that does not shadow the builtin in handlers)."""
+            return self.list
+
+    class Highlighted(_ListMessage):
         """The cursor moved to another paper (posted only when the paper id changes)."""
 
         def __init__(self, paper_list: PaperList, paper_id: str | None) -> None:
@@ -231,17 +245,7 @@ class PaperList(ScrollView, can_focus=True):
             """A newer cursor move of the same list supersedes this one (holding `j` stays cheap)."""
             return isinstance(message, PaperList.Highlighted) and message.list is self.list
 
-        @property
-        def control(self) -> PaperList:
-            """The list (so `@on(PaperList.Highlighted, "#papers")` works)."""
-            return self.list
-
-        @property
-        def paper_list(self) -> PaperList:
-            """The list (an alias of `list` that does not shadow the builtin in handlers)."""
-            return self.list
-
-    class Selected(Message):
+    class Selected(_ListMessage):
         """The user chose a paper: enter, a double click, or a click on the cursor row."""
 
         def __init__(self, paper_list: PaperList, paper_id: str) -> None:
@@ -250,16 +254,6 @@ class PaperList(ScrollView, can_focus=True):
             """The list the paper was chosen in."""
             self.paper_id = paper_id
             """The chosen paper."""
-
-        @property
-        def control(self) -> PaperList:
-            """The list (so `@on(PaperList.Selected, "#papers")` works)."""
-            return self.list
-
-        @property
-        def paper_list(self) -> PaperList:
-            """The list (an alias of `list` that does not shadow the builtin in handlers)."""
-            return self.list
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
     """The row under the cursor (0 when the list is empty); setting it is clamped."""
