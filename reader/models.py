@@ -86,6 +86,32 @@ class Paper:
     project_url: str | None = None
     primary_category: str | None = None
     comments: int | None = None
+    """The number of comments on the Hugging Face page (not arXiv's comment: `arxiv_comment`)."""
+    categories: list[str] = field(default_factory=list)
+    """Every arXiv category, the primary one first."""
+    doi: str | None = None
+    """The journal DOI when arXiv knows one (`arxiv:doi`); exports fall back to arXiv's own DOI."""
+    journal_ref: str | None = None
+    """The journal reference (`arxiv:journal_ref`), e.g. `NeurIPS 2025`."""
+    arxiv_comment: str | None = None
+    """arXiv's comment line (`12 pages, 3 figures`)."""
+    updated: str | None = None
+    """The date of arXiv's latest version, `YYYY-MM-DD`."""
+    version: int | None = None
+    """arXiv's latest known version number (2 for `v2`)."""
+    organization: str | None = None
+    """The organisation the paper is filed under on Hugging Face (its full name, else its name)."""
+    organization_id: str | None = None
+    """The organisation's short name on Hugging Face (`name`)."""
+    author_count: int | None = None
+    """The number of authors when the source gives a count but not all the names."""
+    github_stars: int | None = None
+    withdrawn_at: str | None = None
+    """When the paper was withdrawn from the daily list (ISO 8601), if it was."""
+    announce_type: str | None = None
+    """arXiv's announce type from the latest announcement: `new`, `cross`, `replace`, `replace-cross`."""
+    sources: list[str] = field(default_factory=list)
+    """Where the paper came from, in order of arrival: `hf`, `arxiv:cs.CL`, `arxiv`, `page`..."""
 
     @property
     def abs_url(self) -> str | None:
@@ -124,6 +150,19 @@ class Paper:
             "project_url": self.project_url,
             "primary_category": self.primary_category,
             "comments": self.comments,
+            "categories": list(self.categories),
+            "doi": self.doi,
+            "journal_ref": self.journal_ref,
+            "arxiv_comment": self.arxiv_comment,
+            "updated": self.updated,
+            "version": self.version,
+            "organization": self.organization,
+            "organization_id": self.organization_id,
+            "author_count": self.author_count,
+            "github_stars": self.github_stars,
+            "withdrawn_at": self.withdrawn_at,
+            "announce_type": self.announce_type,
+            "sources": list(self.sources),
         }
 
     @classmethod
@@ -148,6 +187,19 @@ class Paper:
             project_url=get("project_url"),
             primary_category=get("primary_category"),
             comments=get("comments"),
+            categories=list(get("categories") or ()),
+            doi=get("doi"),
+            journal_ref=get("journal_ref"),
+            arxiv_comment=get("arxiv_comment"),
+            updated=get("updated"),
+            version=get("version"),
+            organization=get("organization"),
+            organization_id=get("organization_id"),
+            author_count=get("author_count"),
+            github_stars=get("github_stars"),
+            withdrawn_at=get("withdrawn_at"),
+            announce_type=get("announce_type"),
+            sources=list(get("sources") or ()),
         )
 
     def merge(self, other: Paper) -> bool:
@@ -170,6 +222,16 @@ class Paper:
             "project_url",
             "primary_category",
             "comments",
+            "doi",
+            "journal_ref",
+            "arxiv_comment",
+            "updated",
+            "organization",
+            "organization_id",
+            "author_count",
+            "github_stars",
+            "withdrawn_at",
+            "announce_type",
         ):
             value = getattr(other, name)
             if value is not None and value != "":
@@ -178,6 +240,12 @@ class Paper:
             self.authors = list(other.authors)
         if other.ai_keywords:
             self.ai_keywords = list(other.ai_keywords)
+        if other.categories:
+            self.categories = list(other.categories)
+        if other.version is not None and (self.version is None or other.version > self.version):
+            self.version = other.version
+        if other.sources:
+            self.sources = self.sources + [s for s in other.sources if s not in self.sources]
         self.days = sorted(set(self.days) | set(other.days))
         return self.to_dict() != before
 
