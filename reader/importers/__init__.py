@@ -14,7 +14,7 @@ a line for an abstract, the JSON parser refuses the file).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class ImportContext:
     day: date | None
     """The day given with `--date`, if any."""
     today: date
+    warnings: list[str] = field(default_factory=list)
+    """What the parser skipped or doubted, one line each, for the user (stderr)."""
 
 
 Parser = Callable[[str, ImportContext], list[Paper]]
