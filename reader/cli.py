@@ -36,7 +36,7 @@ from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
 from reader.library import Library
 from reader.models import Paper, Status, UserState, record
-from reader.text import clean_block, json_terminal_safe, terminal_safe
+from reader.text import clean_block, clean_line, json_terminal_safe, terminal_safe
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,8 +105,29 @@ def import_cmd(obj: Context, files: Sequence[Path], day: str | None) -> None:
     featured = parse_date(day)
     with obj.library() as library:
         result = library.import_files(list(files), day=featured)
+    for warning in result.warnings:
+        click.echo(f"reader: warning: {clean_line(warning)}", err=True)
     days = ", ".join(result.days)
     click.echo(f"{result.summary()}" + (f" (featured {days})" if days else ""))
+
+
+@cli.command("redate")
+@click.option("--from", "old", required=True, metavar="YYYY-MM-DD", help="The featured day the papers are on now.")
+@click.option("--to", "new", required=True, metavar="YYYY-MM-DD", help="The day they belong to.")
+@pass_context
+@user_errors
+def redate_cmd(obj: Context, old: str, new: str) -> None:
+    """Move the papers featured on one day to another (a page imported with the wrong year).
+
+    Only the featured day changes: statuses, notes and tags stay as they are.
+    """
+    old_day, new_day = parse_date(old, "--from"), parse_date(new, "--to")
+    assert old_day is not None and new_day is not None
+    if old_day == new_day:
+        raise UserError("--from and --to are the same day")
+    with obj.library() as library:
+        moved = library.redate(old_day.isoformat(), new_day.isoformat())
+    click.echo(f"{moved} paper{'s' if moved != 1 else ''} moved from {old_day} to {new_day}")
 
 
 # -- list and show -------------------------------------------------------------------------
@@ -164,7 +185,8 @@ def list_row(paper: Paper, state: UserState, width: int) -> str:
     tags = " ".join(f"#{t}" for t in state.tags)
     head = f"{paper.id:<12} {state.status.value:<8} {day} {votes}  "
     room = max(width - len(head) - (len(tags) + 1 if tags else 0), 20)
-    title = paper.title if len(paper.title) <= room else paper.title[: room - 1] + "…"
+    title = f"[withdrawn] {paper.title}" if paper.withdrawn_at else paper.title
+    title = title if len(title) <= room else title[: room - 1] + "…"
     return f"{head}{title}" + (f" {tags}" if tags else "")
 
 
@@ -176,6 +198,7 @@ def show_text(paper: Paper, state: UserState) -> str:
         ("authors", ", ".join(paper.authors) or None),
         ("featured", ", ".join(paper.days) or None),
         ("published", paper.published),
+        ("withdrawn", paper.withdrawn_at),
         ("upvotes", str(paper.upvotes) if paper.upvotes is not None else None),
         ("tags", " ".join(f"#{t}" for t in state.tags) or None),
         ("arXiv", paper.abs_url),

@@ -48,6 +48,8 @@ class ImportResult:
     """The ids of all imported papers, in input order."""
     new_ids: list[str] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the importers skipped or doubted (one line each, naming the file)."""
 
     def summary(self) -> str:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
@@ -258,6 +260,11 @@ class Library:
         """Every featured day in the library, oldest first."""
         return list(self._all_days())
 
+    def day_needs_year(self, day: str) -> bool:
+        """Whether another featured day shares this day's month and day (`Jul 31` of two years):
+        then a day shown without its year would be ambiguous."""
+        return any(other != day and other[4:] == day[4:] for other in self._all_days())
+
     def sort_key(self, pid: str) -> int:
         """A key that sorts ids in display order: newest featured day first, then most
         upvoted, then the order of the source (the paper's place in the cached order)."""
@@ -365,9 +372,34 @@ class Library:
         """Parse every file first, then merge all of them in one write (all or nothing)."""
         today = date.today()
         papers: list[Paper] = []
+        warnings: list[str] = []
         for path in paths:
-            papers.extend(parse_file(path, ImportContext(name=str(path), day=day, today=today)))
-        return self.import_papers(papers)
+            ctx = ImportContext(name=str(path), day=day, today=today)
+            papers.extend(parse_file(path, ctx))
+            warnings += ctx.warnings
+        result = self.import_papers(papers)
+        result.warnings = warnings
+        return result
+
+    def redate(self, old: str, new: str) -> int:
+        """Move every paper featured on day `old` to day `new` (one write); user state untouched.
+
+        Returns how many papers moved; `BadInput` when no paper is featured on `old`.
+        """
+        ids = list(self._day_groups().get(old, ()))
+        if not ids:
+            raise BadInput(f"no papers are featured on {old}")
+        moved: dict[str, Paper] = {}
+        for pid in ids:
+            paper = Paper.from_dict(self.papers[pid].to_dict())
+            paper.days = sorted({new if d == old else d for d in paper.days})
+            moved[pid] = paper
+        self.store.put_papers({pid: _doc(p) for pid, p in moved.items()})
+        for pid, paper in moved.items():
+            self.papers[pid] = paper
+            self._index(paper)
+        self.version += 1
+        return len(ids)
 
     def import_papers(self, papers: Iterable[Paper]) -> ImportResult:
         """Merge papers into the library: new ones added, known ones enriched; user state untouched."""

@@ -426,6 +426,11 @@ class _Parser:
         ]
         for i in demote:
             lines[i].kind = TEXT
+        # a site word right under a text line of the same block ends a wrapped title (`...Daily\nPapers`)
+        for i in range(1, n):
+            here, above = lines[i], lines[i - 1]
+            if here.kind == CHROME and above.kind == TEXT and above.block == here.block and " " not in here.text:
+                here.kind = TEXT
         # `Submitted by` on its own line: the next line is the user's name.
         for i in range(n - 1):
             if lines[i].kind == SUBMITTER and lines[i + 1].kind == TEXT and len(lines[i + 1].text) <= 60:
@@ -510,7 +515,13 @@ class _Parser:
         if line.link_id and group is not None and group.arxiv_id == line.link_id and group.upvotes is None:
             group.upvotes, group.upvoted = value, True
             return
-        following, _ = self._next_kind(i)
+        following, j = self._next_kind(i)
+        if following == TEXT and group is not None and group.trailer and group.comments is None:
+            # `May 29`, `6`, then a stray line and the next paper's upvotes: `6` was the comments
+            while j < len(self.lines) and self.lines[j].kind in (TEXT, CHROME, SUBMITTER, GITHUB):
+                j += 1
+            if j < len(self.lines) and self.lines[j].kind in (COUNT, DASH, TITLE):
+                following = None
         if following in (TEXT, TITLE):
             if (
                 following == TEXT

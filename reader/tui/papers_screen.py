@@ -368,7 +368,7 @@ class PapersScreen(Screen[None]):
         if self.query_text:
             label = "filter" + ("" if self.scoped else " · all papers")
         elif self.view.per_day and self.day:
-            label = f"{self.view.name} · {day_label(self.day, year=False)}"
+            label = f"{self.view.name} · {day_label(self.day, year=self.library.day_needs_year(self.day))}"
         else:
             label = self.view.label
         return Content.assemble((label, "bold"), f" · {count}")
@@ -404,7 +404,7 @@ class PapersScreen(Screen[None]):
     def update_status_line(self) -> None:
         counts = self.library.counts(self.day)
         total = sum(counts.values())
-        day = day_label(self.day, year=False) if self.day else "no papers yet"
+        day = day_label(self.day, year=self.library.day_needs_year(self.day)) if self.day else "no papers yet"
         parts: list[str | tuple[str, str]] = []
         if self.app.demo:
             wide = self.size.width >= WIDE_WIDTH
