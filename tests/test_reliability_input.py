@@ -91,7 +91,7 @@ REFUSED: dict[str, tuple[bytes, str]] = {
     "nan": (b'[{"paper": {"id": "2509.00001", "title": "T", "upvotes": NaN}}]', "not valid JSON"),
     "infinite-number": (b'[{"paper": {"id": "2509.00001", "title": "T", "upvotes": 1e400}}]', "not valid JSON"),
     "huge-integer": (b'[{"paper": {"id": "2509.00001", "title": "T", "upvotes": 1' + b"0" * 30 + b"}}]", "upvotes"),
-    "float-upvotes": (api(paper(1, upvotes=1.5)), "upvotes should be a number"),
+    "float-upvotes": (api(paper(1, upvotes=1.5)), "upvotes should be a whole number, found 1.5"),
     "long-api-title": (api(paper(1, title="T" * 10_000)), f"a title has at most {TITLE_MAX_CHARS}"),
     "long-page-title": (b"Jul 31\n\n" + b"T" * 10_000 + b"\n\n" + ABSTRACT.encode(), "an abstract without a title"),
     "zero-width-api-title": (api(paper(1, title="\u200b\u200d\ufeff\u2060")), "has no letter or digit"),

@@ -17,6 +17,8 @@ from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_fie
 from reader.models import Paper, normalise_title, parse_arxiv_id, title_id
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+MAX_COUNT = 1_000_000_000
+"""More upvotes, comments or stars than this is not a real count."""
 
 
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
@@ -33,6 +35,8 @@ def parse_items(data: Any, ctx: ImportContext) -> list[Paper]:
     """Papers from decoded API data (a list of items), or `BadInput`."""
     if isinstance(data, dict) and isinstance(data.get("papers"), list):
         data = data["papers"]
+    elif isinstance(data, dict) and (isinstance(data.get("paper"), dict) or isinstance(data.get("id"), str)):
+        data = [data]  # one paper: `/api/papers/{id}`, or one item of a day's answer
     if not isinstance(data, list):
         raise BadInput(f"{ctx.name}: expected a JSON array of papers, found {_kind(data)}")
     if len(data) > importers.MAX_PAPERS_PER_INPUT:
@@ -66,6 +70,23 @@ class _Item:
             return None
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
             raise self.fail(field, f"should be {_name(kind)}, found {_kind(value)}")
+        return value
+
+    def count(self, field: str, *, outer: bool = False) -> int | None:
+        """A count: a whole number (`10` or `10.0`), not negative, not absurdly large."""
+        value = (self.outer if outer else self.inner).get(field)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(field, f"should be a number, found {_kind(value)}")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise self.fail(field, f"should be a whole number, found {value:g}")
+            value = int(value)
+        if value < 0:
+            raise self.fail(field, f"is negative ({value}); a count cannot be")
+        if value > MAX_COUNT:
+            raise self.fail(field, f"is {value:.3g}, more than any real count (at most {MAX_COUNT:,})")
         return value
 
     def text(self, field: str, *, outer_too: bool = False) -> str | None:
@@ -115,6 +136,8 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
         if isinstance(author, str):
             name = author
         elif isinstance(author, dict) and isinstance(author.get("name"), str):
+            if author.get("hidden") is True:
+                continue  # the author asked not to be listed on Hugging Face
             name = author["name"]
         else:
             raise it.fail(f"authors[{n}]", "should be an object with a name")
@@ -127,11 +150,18 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
             raise it.fail(f"ai_keywords[{n}]", f"should be a string, found {_kind(keyword)}")
         if clean_field(keyword):
             keywords.append(clean_field(keyword))
-    upvotes = it.get("upvotes", int)
-    comments = item.get("numComments")
-    if comments is not None and (isinstance(comments, bool) or not isinstance(comments, int)):
-        raise it.fail("numComments", f"should be a number, found {_kind(comments)}")
-    featured = it.day("submittedOnDailyAt") or (ctx.day.isoformat() if ctx.day else None)
+    upvotes = it.count("upvotes")
+    comments = it.count("numComments", outer=True)
+    if comments is None and inner is not item:
+        comments = it.count("numComments")
+    featured = it.day("submittedOnDailyAt")
+    if featured is None and inner is not item and "publishedAt" in item:
+        # answers of 2024 have no submittedOnDailyAt: there the top-level publishedAt is the
+        # time the paper was put on the daily list (in newer answers it is arXiv's time)
+        featured = _Item(item, item, index, ctx).day("publishedAt")
+    featured = featured or (ctx.day.isoformat() if ctx.day else None)
+    org_name, org_id = _organization(it, item)
+    withdrawn = it.get("withdrawnAt", str)
     return Paper(
         id=arxiv_id or title_id(title),
         title=title,
@@ -146,7 +176,31 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
         github_url=_url(it.text("githubRepo")),
         project_url=_url(it.text("projectPage")),
         comments=comments,
+        organization=org_name,
+        organization_id=org_id,
+        github_stars=it.count("githubStars"),
+        withdrawn_at=clean_field(withdrawn) or None if withdrawn else None,
+        sources=["hf"],
     )
+
+
+def _organization(it: _Item, item: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The organisation's full name and short name (`paper.organization`, else the top level)."""
+    org = it.inner.get("organization")
+    if org is None and it.inner is not item:
+        org = item.get("organization")
+    if org is None:
+        return None, None
+    if not isinstance(org, dict):
+        raise it.fail("organization", f"should be an object, found {_kind(org)}")
+    values = []
+    for key in ("fullname", "name"):
+        value = org.get(key)
+        if value is not None and not isinstance(value, str):
+            raise it.fail(f"organization.{key}", f"should be a string, found {_kind(value)}")
+        values.append(clean_field(value) if value else None)
+    fullname, name = values
+    return fullname or name or None, name or None
 
 
 def _url(value: str | None) -> str | None:

@@ -67,6 +67,8 @@ def paper_content(paper: Paper, state: UserState) -> Content:
         more = len(paper.authors) - MAX_AUTHORS
         lines.append(safe.literal(shown + (f" + {more} more" if more > 0 else ""), "italic"))
     facts: list[Content | str | tuple[str, str]] = [(state.status.value, STATUS_STYLE[state.status])]
+    if paper.withdrawn_at:
+        facts += [" · ", ("withdrawn", "bold $text-error")]
     if paper.upvotes is not None:
         facts += [" · ", (f"▲{paper.upvotes}", "bold")]
     if paper.days:
