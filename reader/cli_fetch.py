@@ -91,7 +91,12 @@ _arxiv_url_option = click.option(
     "--date", "day", metavar="YYYY-MM-DD", help="Fetch this day's list (default: the latest day with papers)."
 )
 @click.option("--days", type=click.IntRange(1, 60), metavar="N", help="Fetch the last N days' lists.")
-@click.option("--arxiv", "category", metavar="CATEGORY", help="Fetch the newest papers of an arXiv category instead.")
+@click.option(
+    "--arxiv",
+    "category",
+    metavar="CATEGORY",
+    help="Fetch the newest papers of an arXiv category instead; they are filed under today's date.",
+)
 @click.option(
     "--max",
     "max_results",
@@ -117,6 +122,9 @@ def fetch_cmd(
     With no option: the latest day that has papers (today, else the day before, up to a
     week back). All pages of every day are fetched and checked before anything is imported.
     Re-fetching a day updates upvotes and metadata; notes, tags and status are never touched.
+
+    With --arxiv, arXiv has no featured day: the papers are filed under the day you fetch
+    them (today), which is the day they show under in the app and `reader list --day`.
     """
     from reader.fetch import Settings, check_category, collect_arxiv_category, collect_days, collect_latest
 
@@ -155,6 +163,9 @@ def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
 
     For example `reader add 2507.12345 https://arxiv.org/abs/2507.12346v2`.
     All ids go to arXiv in one request; if any is unknown, nothing is imported.
+
+    The papers are filed under the day you add them (today): arXiv has no featured day. A
+    paper already in the library keeps its days and gains today's.
     """
     from reader.fetch import Settings, collect_arxiv_ids
 

@@ -76,9 +76,11 @@ class FetchError(Exception):
 class HttpStatusError(FetchError):
     """The server answered with an HTTP error status (after any retries)."""
 
-    def __init__(self, message: str, status: int, kind: ErrorKind = "server") -> None:
+    def __init__(self, message: str, status: int, kind: ErrorKind = "server", body: bytes = b"") -> None:
         super().__init__(message, kind)
         self.status = status
+        self.body = body
+        """The start of the error answer (arXiv explains a bad query in an Atom feed)."""
 
 
 class FetchCancelled(FetchError):
@@ -375,7 +377,7 @@ def get(
             tries = f" after {attempt + 1} tries" if attempt else ""
             raise HttpStatusError(f"{service} answered HTTP {reason}{tries}{detail}; try again later", status)
         path = request.url.raw_path.decode("ascii", "replace")
-        raise HttpStatusError(f"{service} answered HTTP {reason} for {path}{detail}", status)
+        raise HttpStatusError(f"{service} answered HTTP {reason} for {path}{detail}", status, body=body)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -494,6 +496,10 @@ def check_category(category: str) -> str:
     return value
 
 
+ARXIV_EMPTY_TRIES = 3
+"""How many times an empty page is asked for when `opensearch:totalResults` says there is more."""
+
+
 def _arxiv_query(
     client: httpx.Client,
     params: Mapping[str, str | int],
@@ -502,16 +508,27 @@ def _arxiv_query(
     settings: Settings,
     today: date,
     cancel: threading.Event | None,
-) -> list[Paper]:
-    answer = get(
-        client,
-        arxiv_api_url(settings),
-        params,
-        service=ARXIV,
-        settings=settings,
-        limiter=settings.limiter,
-        cancel=cancel,
-    )
+) -> tuple[list[Paper], int | None]:
+    """One answer of the arXiv API: its papers and `opensearch:totalResults`.
+
+    arXiv's error feed (HTTP 200 from the old backend, HTTP 400 from the current one) is a
+    `FetchError` of kind `input` carrying arXiv's own message.
+    """
+    try:
+        answer = get(
+            client,
+            arxiv_api_url(settings),
+            params,
+            service=ARXIV,
+            settings=settings,
+            limiter=settings.limiter,
+            cancel=cancel,
+        )
+    except HttpStatusError as exc:
+        message = arxiv_atom.error_message(exc.body) if exc.status == 400 else None
+        if message is not None:
+            raise FetchError(f"arXiv refused the query: {message}", "input") from None
+        raise
     try:
         text = answer.body.decode("utf-8")
     except UnicodeDecodeError:
@@ -520,11 +537,36 @@ def _arxiv_query(
         raise FetchError(f"{name}: the server sent an empty answer instead of a feed", "server")
     ctx = ImportContext(name=name, day=None, today=today)
     try:
-        return arxiv_atom.parse(text.removeprefix("\ufeff"), ctx)
+        return arxiv_atom.parse_page(text.removeprefix("\ufeff"), ctx)
     except arxiv_atom.ArxivQueryError as exc:
         raise FetchError(f"arXiv refused the query: {exc.arxiv_message}", "input") from None
     except BadInput as exc:
         raise FetchError(f"{exc} (unexpected answer from the server)", "server") from None
+
+
+def _arxiv_page(
+    client: httpx.Client,
+    params: Mapping[str, str | int],
+    name: str,
+    *,
+    settings: Settings,
+    today: date,
+    cancel: threading.Event | None,
+    start: int = 0,
+) -> tuple[list[Paper], int | None]:
+    """`_arxiv_query`, asking again (after the rate-limit wait) when arXiv answers an empty
+    page although its `opensearch:totalResults` says more papers exist from `start` on."""
+    papers: list[Paper] = []
+    total: int | None = None
+    for _ in range(ARXIV_EMPTY_TRIES):
+        papers, total = _arxiv_query(client, params, name, settings=settings, today=today, cancel=cancel)
+        if papers or total is None or total <= start:
+            return papers, total
+    raise FetchError(
+        f"{name}: arXiv answered {ARXIV_EMPTY_TRIES} empty pages from paper {start + 1} on although it "
+        f"reports {total:,} papers; nothing imported, try again later",
+        "server",
+    )
 
 
 def fetch_arxiv_ids(
@@ -549,7 +591,8 @@ def fetch_arxiv_ids(
         if progress is not None:
             progress(f"{ARXIV}: {len(chunk)} paper{'s' if len(chunk) != 1 else ''}")
         params: dict[str, str | int] = {"id_list": ",".join(chunk), "max_results": len(chunk)}
-        papers.extend(_arxiv_query(client, params, "arXiv", settings=settings, today=today, cancel=cancel))
+        batch, _ = _arxiv_page(client, params, "arXiv", settings=settings, today=today, cancel=cancel)
+        papers.extend(batch)
     found = {p.arxiv_id for p in papers}
     missing = [pid for pid in wanted if pid not in found]
     if missing:
@@ -568,7 +611,12 @@ def fetch_arxiv_category(
     cancel: threading.Event | None = None,
     today: date | None = None,
 ) -> list[Paper]:
-    """The newest `max_results` papers of an arXiv category, newest first (paged by 2000)."""
+    """The newest `max_results` papers of an arXiv category, newest first (paged by 2000).
+
+    Paging goes on until `max_results` papers, or all that `opensearch:totalResults` reports;
+    an empty page before that is asked for again (`_arxiv_page`), never taken for the end. A
+    feed without a total ends on its first short page.
+    """
     settings = settings or Settings.from_env()
     today = today or date.today()
     category = check_category(category)
@@ -586,11 +634,20 @@ def fetch_arxiv_category(
             "start": start,
             "max_results": size,
         }
-        batch = _arxiv_query(client, params, f"arXiv {category}", settings=settings, today=today, cancel=cancel)
+        batch, total = _arxiv_page(
+            client, params, f"arXiv {category}", settings=settings, today=today, cancel=cancel, start=start
+        )
         papers.extend(batch)
-        if len(batch) < size:
+        if not batch:
             break
-        start += size
+        if total is None:
+            if len(batch) < size:
+                break
+            start += size
+        else:
+            start += len(batch)
+            if start >= total:
+                break
     if not papers:
         raise FetchError(f"arXiv has no papers in the category {category!r} (check the name, e.g. cs.CL)", "input")
     return dedupe(papers)

@@ -3,12 +3,14 @@
 The feed is untrusted XML, so it is parsed with defusedxml and any DTD is refused: a feed that
 declares entities (a "billion laughs" bomb) or points at external files fails as `BadInput`
 before anything is expanded. arXiv reports a bad query as an HTTP 200 feed holding one entry
-whose id contains `/api/errors`; that becomes `ArxivQueryError`, carrying arXiv's message.
+whose id contains `/api/errors`; that becomes `ArxivQueryError`, carrying arXiv's message (the
+current backend sends the same feed with HTTP 400: `error_message` reads it from the body).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -25,6 +27,7 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 _A = f"{{{ATOM}}}"
 _X = f"{{{ARXIV}}}"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_VERSION = re.compile(r"v(\d{1,4})$")
 _GITHUB = re.compile(r"(?:https?://)?(?:www\.)?github\.com/[\w.\-]+/[\w.\-]+", re.IGNORECASE)
 
 
@@ -37,9 +40,19 @@ class ArxivQueryError(BadInput):
 
 
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
-    """Papers from an arXiv Atom feed, or `BadInput`; entries without a title are skipped."""
+    """Papers from an arXiv Atom feed, or `BadInput`; entries without a title are skipped.
+
+    Each paper is filed under `ctx.day` (`--date`), else the day it is imported (`ctx.today`):
+    arXiv has no featured day.
+    """
+    return parse_page(text, ctx)[0]
+
+
+def parse_page(text: str, ctx: ImportContext) -> tuple[list[Paper], int | None]:
+    """The papers of one answer and its `opensearch:totalResults` (None if it has none)."""
     root = parse_feed(text, ctx)
-    return [paper for entry in root.iter(f"{_A}entry") if (paper := _paper(entry, ctx)) is not None]
+    papers = [paper for entry in root.iter(f"{_A}entry") if (paper := _paper(entry, ctx)) is not None]
+    return papers, total_results(root)
 
 
 def parse_feed(text: str, ctx: ImportContext) -> Element:
@@ -65,8 +78,20 @@ def parse_feed(text: str, ctx: ImportContext) -> Element:
 
 def total_results(root: Element) -> int | None:
     """The feed's `opensearch:totalResults`, if it has a usable one."""
-    value = _text(root, f"{{{OPENSEARCH}}}totalResults")
-    return int(value) if value.isdigit() else None
+    value = _text(root, f"{{{OPENSEARCH}}}totalResults").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def error_message(body: bytes) -> str | None:
+    """arXiv's message when `body` is its error feed (sent with HTTP 400 by the current backend)."""
+    try:
+        text = body.decode("utf-8")
+        parse_feed(text, ImportContext(name="arXiv", day=None, today=date.today()))
+    except ArxivQueryError as exc:
+        return exc.arxiv_message
+    except (BadInput, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _text(element: Element, path: str) -> str:
@@ -96,6 +121,12 @@ def _paper(entry: Element, ctx: ImportContext) -> Paper | None:
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
             alternate = clean_line(link.get("href", ""))
             break
+    categories: list[str] = [clean_line(category)] if category else []
+    for element in entry.findall(f"{_A}category"):
+        term = clean_line(element.get("term", ""))
+        if term and term not in categories:
+            categories.append(term)
+    version = _VERSION.search(raw_id)
     comment = clean_line(_text(entry, f"{_X}comment"))
     github = _GITHUB.search(comment)
     github_url = github.group(0).rstrip(".") if github else None
@@ -113,4 +144,11 @@ def _paper(entry: Element, ctx: ImportContext) -> Paper | None:
         github_url=github_url,
         project_url=None if arxiv_id else (alternate if alternate and alternate.startswith("http") else None),
         primary_category=clean_line(category) if category else None,
+        categories=categories,
+        doi=clean_line(_text(entry, f"{_X}doi")) or None,
+        journal_ref=clean_line(_text(entry, f"{_X}journal_ref")) or None,
+        arxiv_comment=comment or None,
+        updated=_day(_text(entry, f"{_A}updated")),
+        version=int(version.group(1)) if version else None,
+        sources=["arxiv"],
     )
