@@ -30,7 +30,10 @@ def ctx(name: str = "page.txt", day: date | None = None) -> ImportContext:
 
 def rows(data: bytes, context: ImportContext | None = None) -> list[tuple[object, ...]]:
     papers = parse_bytes(data, context or ctx())
-    return [(p.title, p.abstract, p.days, p.upvotes, p.organization, p.author_count, p.published, p.comments) for p in papers]
+    return [
+        (p.title, p.abstract, p.days, p.upvotes, p.organization, p.author_count, p.published, p.comments)
+        for p in papers
+    ]
 
 
 # -- 1. per-paper lines ------------------------------------------------------------------------
@@ -82,7 +85,9 @@ def test_per_paper_lines_without_blank_lines_between_them() -> None:
 
 def test_several_current_days_pasted_with_crlf_keep_each_papers_day(cli: Cli, tmp_path: Path) -> None:
     one = (FIXTURES / "current_page.txt").read_text(encoding="utf-8")
-    two = one.replace("Oct 2", "Oct 1").replace("Reward Shaping", "Value Shaping").replace("Tiny Agents", "Small Agents")
+    two = (
+        one.replace("Oct 2", "Oct 1").replace("Reward Shaping", "Value Shaping").replace("Tiny Agents", "Small Agents")
+    )
     two = two.replace("Scaling Laws for", "Power Laws for").replace("Everything Surveyed", "Reviewed Everything")
     page = tmp_path / "two-days.txt"
     page.write_bytes((two + "\n" + one).replace("\n", "\r\n").encode())
@@ -116,7 +121,11 @@ def test_header_variants_and_submitter_lines_are_chrome() -> None:
         "Monthly",
         "Trending Papers",
     ]
-    page = "\n\n".join(headers) + "\n\nOct 2\n\nSubmitted by\n\nsomeuser\n\n42\n\nOne Real Paper\n\nIts abstract is short.\n\nOCC\n\n·\n\nOct 1\n\n1\n"
+    page = (
+        "\n\n".join(headers)
+        + "\n\nOct 2\n\nSubmitted by\n\nsomeuser\n\n42\n\nOne Real Paper\n\nIts abstract is short.\n\n"
+        + "OCC\n\n·\n\nOct 1\n\n1\n"
+    )
     papers = parse_bytes(page.encode(), ctx())
     assert [(p.title, p.upvotes, p.days) for p in papers] == [("One Real Paper", 42, ["2026-10-02"])]
 
@@ -137,7 +146,9 @@ def test_unknown_lines_on_a_current_page_are_skipped_and_reported(cli: Cli, tmp_
 
 def test_a_page_yielding_nothing_is_refused_in_one_line(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "chrome.txt"
-    path.write_text("new\n\nSubscribe\n\nDaily\n\nWeekly\n\nMonthly\n\nOct 2\n\n12\n\n·\n\n3 authors\n", encoding="utf-8")
+    path.write_text(
+        "new\n\nSubscribe\n\nDaily\n\nWeekly\n\nMonthly\n\nOct 2\n\n12\n\n·\n\n3 authors\n", encoding="utf-8"
+    )
     result = cli("import", str(path))
     assert result.exit_code == 2 and result.stderr.strip() == f"reader: error: {path}: no papers found in it"
 
@@ -172,9 +183,12 @@ def test_short_abstracts_and_titles_without_abstract_side_by_side() -> None:
 def test_hard_wrapped_abstracts_and_titles_are_joined() -> None:
     words = "We measure how models forget when they are fine-tuned on narrow tasks and find that " * 6
     wrapped = "\n".join(_wrap(words.strip() + ".", 78))
-    page = f"Jul 31\n\nForgetting in Fine-Tuning:\nA Careful Look at Narrow Tasks\n\n{wrapped}\n\nShort Paper Title\n\n{_wrap(words.strip() + '.', 120)[0]}\n"
+    browser = "\n".join(_wrap("A text browser wraps this abstract at 120 columns. " * 5, 120))
+    title = "Forgetting in Fine-Tuning:\nA Careful Look at Narrow Tasks"
+    page = f"Jul 31\n\n{title}\n\n{wrapped}\n\nShort Paper Title\n\n{browser}\n"
     papers = parse_bytes(page.encode(), ctx(day=date(2025, 1, 1)))
     assert len(papers) == 2
+    assert papers[1].abstract == " ".join(["A text browser wraps this abstract at 120 columns."] * 5)
     assert papers[0].title == "Forgetting in Fine-Tuning: A Careful Look at Narrow Tasks"
     assert papers[0].abstract == words.strip() + "."
     assert wrapped.count("\n") >= 5
@@ -259,7 +273,11 @@ def test_old_copy_with_ai_summaries() -> None:
     )
     papers = parse_bytes(page.encode(), ctx())
     assert [(p.title, p.ai_summary, p.abstract) for p in papers] == [
-        ("A Paper With A Summary", "One line of summary.", "The real abstract, which is longer and ends with a full stop."),
+        (
+            "A Paper With A Summary",
+            "One line of summary.",
+            "The real abstract, which is longer and ends with a full stop.",
+        ),
         ("Next Paper Title", "inline summary here.", ""),
     ]
 
@@ -287,7 +305,9 @@ def test_redate_moves_a_day_and_keeps_statuses_and_notes(cli: Cli, tmp_path: Pat
         first = lib.ids(day=wrong)[0]
     assert cli("mark", first, "reading").exit_code == 0 and cli("note", first, "kept").exit_code == 0
     result = cli("redate", "--from", wrong, "--to", "2025-07-31")
-    assert result.exit_code == 0 and result.stdout.strip() == f"86 papers moved from {wrong} to 2025-07-31", result.output
+    assert result.exit_code == 0 and result.stdout.strip() == f"86 papers moved from {wrong} to 2025-07-31", (
+        result.output
+    )
     with Library.open(cli.db, readonly=True) as lib:
         assert lib.days() == ["2025-07-31"] and len(lib.ids(day="2025-07-31")) == 86
         assert lib.status(first) is Status.READING and lib.state(first).notes == "kept"
@@ -297,24 +317,79 @@ def test_redate_moves_a_day_and_keeps_statuses_and_notes(cli: Cli, tmp_path: Pat
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
 
 
-def test_list_shows_the_year_when_two_featured_days_share_month_and_day(cli: Cli, tmp_path: Path) -> None:
-    one = tmp_path / "hf_2024-07-31.json"
+def test_list_shows_the_year_of_each_day(cli: Cli, tmp_path: Path) -> None:
+    one = tmp_path / "last-year.json"
     one.write_text(json.dumps([{"paper": {"id": "2407.00001", "title": "Last Year's Paper"}}]), encoding="utf-8")
     cli("import", str(one), "--date", "2024-07-31")
-    plain = cli("list").stdout
-    assert "2024-07-31" in plain  # list rows carry the full day
     cli("import", str(SEED))
-    with Library.open(cli.db, readonly=True) as lib:
-        assert lib.days() == ["2024-07-31", "2025-07-31"]
+    listed = cli("list").stdout
+    assert "2407.00001   inbox    2024-07-31" in listed and " 2025-07-31 " in listed
+
+
+async def test_the_app_shows_the_year_when_two_featured_days_share_month_and_day(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from reader.models import Paper
+    from reader.resources import SAMPLE_DAY, sample_files
+    from reader.tui.app import ReaderApp
+
+    def progress(app: ReaderApp) -> str:
+        return app.papers_screen.query_one("#progress", Static).visual.plain  # type: ignore[union-attr]
+
+    with Library.open(tmp_path / "lib") as library:
+        library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+        app = ReaderApp(library)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert "Jul 31 · 0/86 triaged" in progress(app)
+        library.import_papers([Paper(id="old-1", title="A paper of 2024", days=["2024-07-31"])])
+        assert library.day_needs_year("2025-07-31") and not library.day_needs_year("2025-07-30")
+        app = ReaderApp(library)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert "Jul 31, 2025 · 0/86 triaged" in progress(app)
+            await pilot.press("left_square_bracket")
+            await pilot.pause()
+            assert "Jul 31, 2024 · 0/1 triaged" in progress(app)
 
 
 # -- property tests -------------------------------------------------------------------------------
 
-WORDS = (
-    "model learning sparse attention graph token reward policy agent vision language retrieval "
-    "diffusion benchmark memory planning reasoning data training scaling decoder encoder layer "
-    "signal robust small large fast method study result noise prior"
-).split()
+WORDS = [
+    "model",
+    "learning",
+    "sparse",
+    "attention",
+    "graph",
+    "token",
+    "reward",
+    "policy",
+    "agent",
+    "vision",
+    "language",
+    "retrieval",
+    "diffusion",
+    "benchmark",
+    "memory",
+    "planning",
+    "reasoning",
+    "data",
+    "training",
+    "scaling",
+    "decoder",
+    "encoder",
+    "layer",
+    "signal",
+    "robust",
+    "small",
+    "large",
+    "fast",
+    "method",
+    "study",
+    "result",
+    "noise",
+    "prior",
+]
 ORGS = ["OCC", "Carnegie Mellon University", "Meta AI", "Qwen", "ByteDance Seed", "Tsinghua University"]
 HEADERS = [
     "new",
@@ -343,8 +418,10 @@ def _title(rng: random.Random, n: int) -> str:
     text = " ".join(words)
     if style == "colon":
         text = f"{name}: {text}"
+    elif rng.random() < 0.5:
+        text = f"{text} with {name}"
     else:
-        text = f"{text} with {name}" if rng.random() < 0.5 else f"{name} {text}"
+        text = f"{name} {text}"
     return text + ("?" if rng.random() < 0.1 else "")
 
 

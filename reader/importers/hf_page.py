@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import PurePath
 
 from reader import importers
@@ -292,7 +292,7 @@ def _plain_lines(text: str) -> list[_Line]:
 
 def _is_markdown(text: str) -> bool:
     head = text.lstrip()[:4]
-    return head.startswith("---") and "\n---" in text[3:4000] or bool(_MD_SIGNS.search(text[:2_000_000]))
+    return (head.startswith("---") and "\n---" in text[3:4000]) or bool(_MD_SIGNS.search(text[:2_000_000]))
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], int]:
@@ -537,7 +537,8 @@ class _Parser:
             group.comments, group.trailer = value, True
 
     def _day(self, i: int, line: _Line) -> None:
-        month, day_num, year = line.value  # type: ignore[misc]
+        parts: tuple[int, int, int | None] = line.value  # type: ignore[assignment]
+        month, day_num, year = parts
         group = self.group
         before = self._prev_kind(i)
         following, j = self._next_kind(i)
