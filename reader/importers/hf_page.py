@@ -134,10 +134,14 @@ class _Seg:
     lines: list[_Line]
     summary: bool = False
     """It follows an `AI-generated summary` label."""
+    joined: str | None = None
+    """`text`, once asked for (reset when a line is added or taken away)."""
 
     @property
     def text(self) -> str:
-        return " ".join(line.text for line in self.lines)
+        if self.joined is None:
+            self.joined = " ".join(line.text for line in self.lines)
+        return self.joined
 
 
 @dataclass(slots=True)
@@ -473,6 +477,7 @@ class _Parser:
                 seg = group.segs[-1] if group.segs and not group.label else None
                 if seg is not None and seg.lines[-1].block == line.block and lines[i - 1] is seg.lines[-1]:
                     seg.lines.append(line)
+                    seg.joined = None
                 else:
                     group.segs.append(_Seg([line], summary=group.label))
                     group.label = False
@@ -580,6 +585,7 @@ class _Parser:
         if len(group.segs) == 1 and len(last.lines) == 1 and group.title is None:
             return
         org = last.lines.pop()
+        last.joined = None
         if not last.lines:
             group.segs.pop()
         group.org = org.text
@@ -706,8 +712,12 @@ class _Parser:
         return papers
 
 
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
 def _has_letters(text: str) -> bool:
-    return bool(normalise_title(text[:2000]))
+    """Whether the text has a letter or digit (what `normalise_title` keeps)."""
+    return _WORD_CHAR.search(text) is not None and bool(normalise_title(text[:200]) or normalise_title(text))
 
 
 def _short(text: str) -> str:
@@ -737,13 +747,13 @@ def _lean(seg: _Seg) -> int:
     if text.rstrip("\"')]").endswith("."):
         score += 3
     elif len(text) < 200 and not has_url:
-        score -= 4
+        score -= 5  # abstracts end with a full stop; a short line without one is a title
     if _SENTENCE_BREAK.search(text):
         score += 2
     if _OPENERS.match(text):
         score += 2
-    if len(seg.lines) >= 3:
-        score += 2
+    if len(seg.lines) >= 3 and len(text) >= 50 * len(seg.lines):
+        score += 2  # hard-wrapped prose (arXiv wraps near 80 columns, text browsers at 120)
     words = text.split()
     if len(words) >= 40:
         score += 2
