@@ -510,3 +510,13 @@ def test_a_generated_page_as_a_markdown_clip_imports_the_same_papers(seed: int, 
         expected.append((arxiv_id, title, abstract, "2025-03-14"))
     papers = parse_bytes("\n\n".join(parts).encode(), ctx("clip.md"))
     assert [(p.id, p.title, p.abstract, p.days[0]) for p in papers] == expected
+
+
+def test_the_sites_navigation_and_footer_are_chrome_on_a_whole_page_copy() -> None:
+    nav = "\n\n".join(["Hugging Face", "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing"])
+    nav += "\n\nLog In\n\nSign Up\n\n"
+    footer = "\n\nSystem theme\n\nCompany\n\nTOS\n\nPrivacy\n\nAbout\n\nJobs\n\nWebsite\n\nModels\n\nLearn\n\nForum\n"
+    page = nav + (FIXTURES / "current_page.txt").read_text(encoding="utf-8") + footer
+    context = ctx()
+    assert len(parse_bytes(page.encode(), context)) == 4
+    assert context.warnings == []

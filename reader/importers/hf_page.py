@@ -86,6 +86,28 @@ _CHROME = {
     "community",
     "comments",
     "github",
+    # the site's navigation and footer, when the whole page is selected
+    "hugging face",
+    "models",
+    "datasets",
+    "spaces",
+    "posts",
+    "docs",
+    "enterprise",
+    "pricing",
+    "log in",
+    "sign up",
+    "system theme",
+    "company",
+    "tos",
+    "privacy",
+    "about",
+    "jobs",
+    "website",
+    "learn",
+    "forum",
+    "status",
+    "collections",
 }
 _CHROME_PATTERNS = re.compile(
     r"^(?:submitted by\s.*|\d+\s+comments?|upvote\s+\d+|page\s+\d+(?:\s+of\s+\d+)?)$", re.IGNORECASE
