@@ -243,6 +243,17 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def parse_day(line: str, ctx: ImportContext) -> date | None:
+    """The featured day a `Mon DD` (or `YYYY-MM-DD`) line names, or None if it is not a day line."""
+    parts = _day_parts(line.strip())
+    if parts is None:
+        return None
+    found = _Clock(ctx.day, file_date(ctx.name), ctx.today).day(*parts)
+    if found is None:
+        raise BadInput(f"{ctx.name}: {line.strip()!r} is not a real day")
+    return found
+
+
 def file_date(name: str) -> date | None:
     """A `YYYY-MM-DD` (or `YYYY_MM_DD`) date in a file's name, the last one if several."""
     found = None
