@@ -520,3 +520,15 @@ def test_the_sites_navigation_and_footer_are_chrome_on_a_whole_page_copy() -> No
     context = ctx()
     assert len(parse_bytes(page.encode(), context)) == 4
     assert context.warnings == []
+
+
+def test_a_trailer_on_one_line() -> None:
+    page = (
+        "Oct 2\n\n9\n\nInline Trailer Paper\n\nAn abstract.\n\n3 authors · May 29\n\n4\n\n"
+        "-\n\nOrganisation Inline\n\nAnother abstract.\n\nMeta AI · Feb 27, 2025\n"
+    )
+    got = rows(page.encode())
+    assert [(r[0], r[3], r[4], r[5], r[6], r[7]) for r in got] == [
+        ("Inline Trailer Paper", 9, None, 3, "2026-05-29", 4),
+        ("Organisation Inline", None, "Meta AI", None, "2025-02-27", None),
+    ]

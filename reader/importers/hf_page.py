@@ -304,7 +304,9 @@ def _split_inline(line: _Line) -> list[_Line]:
     if match and not _DAY_LINE.match(text):
         out = []
         if match.group("who"):
-            out.append(_Line(line.no, match.group("who"), TEXT, line.block, link_id=line.link_id))
+            who = _Line(line.no, match.group("who"), TEXT, line.block, link_id=line.link_id)
+            _classify(who)  # `3 authors · May 29`: the author count, else the organisation
+            out.append(who)
         out.append(_Line(line.no, "·", DOT, line.block))
         out.append(_Line(line.no, match.group("day"), TEXT, line.block))
         return out
