@@ -17,7 +17,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from reader.importers import BadInput, ImportContext, clean_field, dedupe, parse_file, valid_unicode
+from reader.importers import (
+    BadInput,
+    ImportContext,
+    NoAnnouncements,
+    clean_field,
+    dedupe,
+    parse_file,
+    valid_unicode,
+)
 from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
 from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root
 from reader.text import clean_block, clean_line
@@ -362,11 +370,13 @@ class Library:
     # -- importing -------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[Path], *, day: date | None = None) -> ImportResult:
-        """Parse every file first, then merge all of them in one write (all or nothing)."""
-        today = date.today()
-        papers: list[Paper] = []
-        for path in paths:
-            papers.extend(parse_file(path, ImportContext(name=str(path), day=day, today=today)))
+        """Parse every file first, then merge all of them in one write (all or nothing).
+
+        Raises `NoAnnouncements` when the files are only arXiv feeds without items.
+        """
+        papers, notes = parse_files(paths, day=day)
+        if not papers and notes:
+            raise NoAnnouncements(notes[0])
         return self.import_papers(papers)
 
     def import_papers(self, papers: Iterable[Paper]) -> ImportResult:
@@ -491,6 +501,20 @@ class Library:
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+
+def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[list[Paper], list[str]]:
+    """Parse every file (raising `BadInput` for the first bad one): the papers of all of them,
+    and one line for each arXiv feed that had no announcements (not an error)."""
+    today = date.today()
+    papers: list[Paper] = []
+    notes: list[str] = []
+    for path in paths:
+        try:
+            papers.extend(parse_file(path, ImportContext(name=str(path), day=day, today=today)))
+        except NoAnnouncements as exc:
+            notes.append(str(exc))
+    return papers, notes
 
 
 @contextmanager
