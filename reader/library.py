@@ -27,7 +27,7 @@ from reader.importers import (
     valid_unicode,
 )
 from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
-from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root
+from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root, read_settings, write_settings
 from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
@@ -496,11 +496,54 @@ class Library:
         self.version += 1
         return changes
 
+    # -- followed arXiv categories --------------------------------------------------------------
+
+    def followed(self) -> list[str]:
+        """The arXiv categories whose daily announcements `reader fetch` brings, in order."""
+        return followed_categories(self.root)
+
+    def follow(self, categories: Iterable[str]) -> list[str]:
+        """Follow these (checked) categories; return the ones that were not followed yet."""
+        current = self.followed()
+        added = [c for c in dict.fromkeys(categories) if c not in current]
+        if added:
+            self._save_followed(current + added)
+        return added
+
+    def unfollow(self, categories: Iterable[str]) -> list[str]:
+        """Stop following these categories; return those that were followed (others are ignored)."""
+        current = self.followed()
+        removed = [c for c in dict.fromkeys(categories) if c in current]
+        if removed:
+            self._save_followed([c for c in current if c not in removed])
+        return removed
+
+    def _save_followed(self, categories: list[str]) -> None:
+        settings = read_settings(self.root)
+        settings[FOLLOWED_KEY] = categories
+        write_settings(self.store, settings)
+
     def all_tags(self) -> list[str]:
         found: set[str] = set()
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+
+FOLLOWED_KEY = "arxiv_categories"
+
+
+def followed_categories(root: Path | None = None) -> list[str]:
+    """The arXiv categories the library at `root` (default: `READER_DB` or the user data folder)
+    follows; read without opening or locking the library (none for a library not made yet)."""
+    folder = Path(root) if root else default_root()
+    value = read_settings(folder).get(FOLLOWED_KEY, [])
+    if not isinstance(value, list) or not all(isinstance(c, str) and c.isprintable() and c for c in value):
+        raise LoadError(
+            f"cannot read {folder / 'settings.json'}: {FOLLOWED_KEY!r} is not a list of category names; "
+            "fix or delete the file"
+        )
+    return list(dict.fromkeys(value))
 
 
 def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[list[Paper], list[str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from xml.etree.ElementTree import Element
 
@@ -55,6 +55,7 @@ def looks_like_feed(text: str) -> bool:
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
     """The announcements of an arXiv RSS or Atom feed; `NoAnnouncements` for an empty feed."""
     root = _parse_xml(text, ctx)
+    read: Callable[[Element, ImportContext, date, Sequence[str]], Paper | None]
     if root.tag == "rss":
         channel = root.find("channel")
         if channel is None:
