@@ -630,6 +630,7 @@ def _cleaned(paper: Paper) -> Paper:
     paper.authors = [a for a in (clean_field(x) for x in paper.authors) if a]
     paper.ai_summary = clean_field(paper.ai_summary) if paper.ai_summary else None
     paper.ai_keywords = [k for k in (clean_field(x) for x in paper.ai_keywords) if k]
+    paper.sources = [s for s in (clean_field(x) for x in paper.sources) if s]
     return paper
 
 
