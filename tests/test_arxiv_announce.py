@@ -303,3 +303,18 @@ def test_a_bad_feed_changes_nothing(cli: Cli, lib_path: Path) -> None:
     result = cli("import", str(ARXIV / "rss_cs.CL+cs.LG.xml"), str(broken))
     assert result.exit_code == 2 and "broken.xml: not valid XML" in result.output
     assert snapshot(lib_path) == before
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_characters="\x00"), max_size=60), max_size=8))
+def test_any_text_inside_an_entry_stays_in_that_entry(body: list[str]) -> None:
+    from hypothesis import assume
+
+    from reader.importers.arxiv_listing import looks_like_listing
+
+    assume(not any(looks_like_listing(line) for line in "\n".join(body).splitlines()))
+    text = "\n".join(["[1] arXiv:2509.00001 [pdf]", "Title: A Paper", *body])
+    (paper,) = parse_bytes(text.encode("utf-8", "surrogatepass"), ctx("page.txt"))
+    assert paper.id == "2509.00001" and paper.title.startswith("A Paper")
+    controls = [c for text in (paper.abstract, *paper.authors) for c in text if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F]
+    assert controls == []

@@ -39,7 +39,7 @@ _PREFIX = re.compile(
 )
 _VERSION = re.compile(r"v(\d+)\s*$")
 _OLD_TITLE_SUFFIX = re.compile(r"\s*\(arXiv:[^()]*\)\s*$")
-_TAGS = re.compile(r"<[^>]*>")
+_TAGS = re.compile(r"<[^<>]*>")
 _AND = re.compile(r"\s+and\s+|\s*&\s*", re.IGNORECASE)
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")

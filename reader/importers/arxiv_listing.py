@@ -28,8 +28,9 @@ from reader.models import Paper
 from reader.text import clean_line
 
 _ID = r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?"
-_ENTRY = re.compile(rf"^\s*\[\s*\d+\s*\]\s*arXiv:\s*{_ID}(?P<rest>.*)$")
-_ANY_ENTRY = re.compile(rf"(?m)^\s*\[\s*\d+\s*\]\s*arXiv:\s*{_ID}")
+_ENTRY = re.compile(rf"^[ \t]*\[[ \t]*\d+[ \t]*\][ \t]*arXiv:[ \t]*{_ID}(?P<rest>.*)$")
+_ANY_ENTRY = re.compile(rf"(?m)^[ \t]*\[[ \t]*\d+[ \t]*\][ \t]*arXiv:[ \t]*{_ID}")
+"""Horizontal space only: `\\s*` after `^` would rescan runs of blank lines (quadratic)."""
 _CROSS_FROM = re.compile(r"\(\s*cross-list(?:ed)?\s+from\s+([A-Za-z][\w.\-]*)\s*\)", re.IGNORECASE)
 _SECTION = re.compile(
     r"^\s*(?P<name>New submissions|Cross submissions|Cross-list submissions|Cross-lists|"
@@ -46,7 +47,7 @@ _DAY_HEADING = re.compile(
 _LABEL = re.compile(
     r"^\s*(?P<label>Title|Authors?|Comments|Journal-ref|Subjects|DOI|Report-no|MSC-class|ACM-class)\s*:\s*(?P<value>.*)$"
 )
-_SUBJECT = re.compile(r"([^;()]*?)\s*\(([a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?)\)")
+_CODE = re.compile(r"\(([a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?)\)")
 _BREADCRUMB = re.compile(r">\s*([a-z][a-z\-]*\.[A-Za-z][A-Za-z\-]*)\s*$")
 _CHROME = re.compile(
     r"^\s*(?:Total of \d+ entries.*|Showing up to \d+ entries per page.*|\[?\s*showing (?:up to )?\d+ .*entries.*\]?|"
@@ -157,8 +158,8 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
             preamble.append(line)
     names: dict[str, str] = {}
     for item in entries:
-        for name, code in _SUBJECT.findall(item.value("subjects")):
-            names.setdefault(clean_line(name).lower(), code)
+        for name, code in _subjects(item.value("subjects")):
+            names.setdefault(name.lower(), code)
     listing = _listing_category(preamble, names, entries)
     fallback = ctx.day or ctx.today
     return [_paper(item, listing, fallback) for item in entries]
@@ -196,8 +197,18 @@ def _listing_category(preamble: list[str], names: dict[str, str], entries: list[
     return primaries[0][0] if primaries else None
 
 
+def _subjects(value: str) -> list[tuple[str, str]]:
+    """`Computation and Language (cs.CL); Sound (cs.SD)` as (name, code) pairs, in order."""
+    found = []
+    for part in value.split(";"):
+        code = _CODE.search(part)
+        if code:
+            found.append((clean_line(part[: code.start()]), code.group(1)))
+    return found
+
+
 def _categories(item: _Entry) -> list[str]:
-    cats = [code for _name, code in _SUBJECT.findall(item.value("subjects"))]
+    cats = [code for _name, code in _subjects(item.value("subjects"))]
     if item.cross_from and item.cross_from not in cats[:1]:
         cats = [item.cross_from, *(c for c in cats if c != item.cross_from)]
     return list(dict.fromkeys(cats))
