@@ -255,12 +255,16 @@ class Library:
         raise UnknownPaper(f"no paper with id {text!r}")
 
     def find(self, paper: Paper) -> str | None:
-        """The id of the paper already in the library that `paper` is (by id, arXiv id or title)."""
+        """The id of the paper already in the library that `paper` is (by id, arXiv id, or title
+        when the arXiv ids do not differ)."""
         if paper.id in self.papers:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        return self._titles().get(_title_key(paper.title))
+        found = self._titles().get(_title_key(paper.title))
+        if found is not None and paper.arxiv_id and self.papers[found].arxiv_id not in (None, paper.arxiv_id):
+            return None  # the same title on another arXiv id is another paper
+        return found
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""

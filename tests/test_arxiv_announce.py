@@ -318,3 +318,27 @@ def test_any_text_inside_an_entry_stays_in_that_entry(body: list[str]) -> None:
     assert paper.id == "2509.00001" and paper.title.startswith("A Paper")
     controls = [c for text in (paper.abstract, *paper.authors) for c in text if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F]
     assert controls == []
+
+
+def test_two_arxiv_papers_with_one_title_stay_two(cli: Cli, lib_path: Path) -> None:
+    page = "\n".join(
+        [
+            "New submissions (showing 2 of 2 entries)",
+            "[1] arXiv:2509.00011 [pdf]",
+            "Title: Erratum",
+            "Subjects: Optics (physics.optics)",
+            "[2] arXiv:2509.00012 [pdf]",
+            "Title: Erratum",
+            "Subjects: Optics (physics.optics)",
+        ]
+    )
+    assert [p.id for p in parse_bytes(page.encode(), ctx("page.txt"))] == ["2509.00011", "2509.00012"]
+    first, second = (lib_path.parent / "one.txt"), (lib_path.parent / "two.txt")
+    first.write_text(page.split("[2]")[0])
+    second.write_text("[2]" + page.split("[2]")[1])
+    assert cli("import", str(first)).exit_code == 0
+    result = cli("import", str(second))
+    assert result.output.startswith("1 new"), "not merged into the other arXiv paper of that title"
+    with Library.open(lib_path, readonly=True) as library:
+        assert sorted(library.papers) == ["2509.00011", "2509.00012"]
+        assert library.paper("2509.00011").arxiv_id == "2509.00011"

@@ -162,7 +162,8 @@ def _parser(kind: str) -> Parser:
 
 
 def dedupe(papers: list[Paper]) -> list[Paper]:
-    """Merge papers that appear twice in one input (same id or same normalised title)."""
+    """Merge papers that appear twice in one input (same id, or same normalised title unless
+    their arXiv ids differ)."""
     by_key: dict[str, Paper] = {}
     out: list[Paper] = []
     for paper in papers:
@@ -170,6 +171,8 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
         if paper.arxiv_id:
             keys.append(paper.arxiv_id)
         existing = next((by_key[k] for k in keys if k in by_key), None)
+        if existing is not None and paper.arxiv_id and existing.arxiv_id not in (None, paper.arxiv_id):
+            existing = None  # the same title on two arXiv ids: two papers
         if existing is None:
             out.append(paper)
             existing = paper
