@@ -306,7 +306,9 @@ def test_a_bad_feed_changes_nothing(cli: Cli, lib_path: Path) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.text(st.characters(blacklist_characters="\x00"), max_size=60), max_size=8))
+@given(
+    st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=60), max_size=8)
+)
 def test_any_text_inside_an_entry_stays_in_that_entry(body: list[str]) -> None:
     from hypothesis import assume
 
@@ -314,7 +316,7 @@ def test_any_text_inside_an_entry_stays_in_that_entry(body: list[str]) -> None:
 
     assume(not any(looks_like_listing(line) for line in "\n".join(body).splitlines()))
     text = "\n".join(["[1] arXiv:2509.00001 [pdf]", "Title: A Paper", *body])
-    (paper,) = parse_bytes(text.encode("utf-8", "surrogatepass"), ctx("page.txt"))
+    (paper,) = parse_bytes(text.encode(), ctx("page.txt"))
     assert paper.id == "2509.00001" and paper.title.startswith("A Paper")
     controls = [c for text in (paper.abstract, *paper.authors) for c in text if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F]
     assert controls == []

@@ -55,7 +55,7 @@ def looks_like_feed(text: str) -> bool:
 def parse(text: str, ctx: ImportContext) -> list[Paper]:
     """The announcements of an arXiv RSS or Atom feed; `NoAnnouncements` for an empty feed."""
     root = _parse_xml(text, ctx)
-    read: Callable[[Element, ImportContext, date, Sequence[str]], Paper | None]
+    read: Callable[[Element, date, Sequence[str]], Paper | None]
     if root.tag == "rss":
         channel = root.find("channel")
         if channel is None:
@@ -80,7 +80,7 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
         why = " (arXiv announces nothing on weekends and holidays)" if skip or feed_cats else ""
         raise NoAnnouncements(f"{ctx.name}: no announcements in this feed{where}{why}; nothing imported")
     fallback = feed_day or ctx.day or ctx.today
-    papers = [p for item in items if (p := read(item, ctx, fallback, feed_cats)) is not None]
+    papers = [p for item in items if (p := read(item, fallback, feed_cats)) is not None]
     if not papers:
         raise BadInput(f"{ctx.name}: no arXiv papers in this feed (no item has an arXiv link or id)")
     return papers
@@ -178,7 +178,6 @@ def _version(text: str) -> int | None:
 
 
 def _paper(
-    ctx: ImportContext,
     *,
     title: str,
     ids: Sequence[str],
@@ -228,9 +227,8 @@ def _oai(raw: str) -> str:
     return re.sub(r"^oai:arxiv\.org:", "", raw.strip(), flags=re.IGNORECASE)
 
 
-def _rss_item(item: Element, ctx: ImportContext, fallback: date, feed_cats: Sequence[str]) -> Paper | None:
+def _rss_item(item: Element, fallback: date, feed_cats: Sequence[str]) -> Paper | None:
     return _paper(
-        ctx,
         title=_text(item, "title"),
         ids=[_text(item, "guid"), _text(item, "link")],
         description=_text(item, "description"),
@@ -245,7 +243,7 @@ def _rss_item(item: Element, ctx: ImportContext, fallback: date, feed_cats: Sequ
     )
 
 
-def _atom_entry(entry: Element, ctx: ImportContext, fallback: date, feed_cats: Sequence[str]) -> Paper | None:
+def _atom_entry(entry: Element, fallback: date, feed_cats: Sequence[str]) -> Paper | None:
     link = next(
         (el.get("href", "") for el in entry.findall(f"{ATOM}link") if el.get("rel", "alternate") == "alternate"), ""
     )
@@ -253,7 +251,6 @@ def _atom_entry(entry: Element, ctx: ImportContext, fallback: date, feed_cats: S
         name for a in entry.findall(f"{ATOM}author") if (name := _text(a, f"{ATOM}name").strip())
     )
     return _paper(
-        ctx,
         title=_text(entry, f"{ATOM}title"),
         ids=[_text(entry, f"{ATOM}id"), link],
         description=_text(entry, f"{ATOM}summary"),
