@@ -1,4 +1,5 @@
-"""`reader fetch` and `reader add`: papers from the Hugging Face daily list and from arXiv.
+"""`reader fetch`, `reader add`, `reader follow` and `reader unfollow`: papers from the Hugging
+Face daily list and from arXiv (its API and its daily announcement feeds).
 
 Everything is fetched and checked first; the library is opened (and locked) only afterwards,
 for one all-or-nothing import. Network and server failures end in one line and exit code 3;

@@ -1,4 +1,5 @@
-"""Fetching papers over HTTP: the Hugging Face daily papers API and the arXiv API.
+"""Fetching papers over HTTP: the Hugging Face daily papers API, the arXiv API and arXiv's
+daily announcement feeds (rss.arxiv.org).
 
 No Textual and no click here: the command line (`reader.cli_fetch`) and the app both call
 these functions. Everything is fetched and parsed before the library is touched, so a failure
@@ -9,8 +10,10 @@ Politeness: a User-Agent naming reader, connect/read timeouts, retries with back
 5xx (a short `Retry-After` is honoured, the total wait is capped), and at most one arXiv
 request every 3 seconds (`RateLimiter`; tests inject a fake clock and sleep).
 
-For the app: run `collect_latest()` in a thread worker (network only, no library access), then
-`apply_fetched(library, fetched)` on the UI thread; or `fetch_latest(library)` does both.
+For the app: run `collect_daily(library.followed())` in a thread worker (network only, no
+library access: Hugging Face's latest day and the followed arXiv categories, as plain `reader
+fetch`), then `apply_fetched(library, fetched)` on the UI thread; or `fetch_latest(library)`
+does both.
 """
 
 from __future__ import annotations
