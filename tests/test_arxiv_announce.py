@@ -238,7 +238,10 @@ def _record(cli: Cli, pid: str) -> dict[str, object]:
     return data
 
 
-def test_a_replacement_updates_a_known_paper_without_touching_its_state(cli: Cli, lib_path: Path) -> None:
+def test_a_replacement_updates_a_known_paper_without_touching_its_state(
+    cli: Cli, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")  # `reader list` fits its rows to the terminal
     older = (ARXIV / "atom_cs.CL.xml").read_text()
     older = older.replace("2405.01234v3", "2405.01234v1").replace("Announce Type: replace", "Announce Type: new")
     older = older.replace("<arxiv:announce_type>replace<", "<arxiv:announce_type>new<")
