@@ -11,8 +11,9 @@ import pytest
 from textual.widgets import Static
 
 from reader.library import Library
-from reader.models import Paper
+from reader.models import Paper, Status
 from reader.tui.app import ReaderApp
+from reader.tui.paper_list import PaperList
 from tests import test_fetch as shared
 from tests.test_fetch import API, Reply, Server, day_items, hf_day
 
@@ -20,7 +21,7 @@ server = shared.server
 no_real_waiting = shared.no_real_waiting
 
 ARXIV = Path(__file__).resolve().parent / "fixtures" / "arxiv"
-SIZE = (130, 40)
+SIZE = (200, 40)
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def row_of(app: ReaderApp, pid: str) -> str:
 
 async def test_rows_and_detail_show_the_source_and_the_update(lib: Library) -> None:
     hostile = "arxiv:[@click=app.quit]x[/]\x1b[2J"
+    lib.set_status("2405.01234", Status.DONE)
     lib.import_papers([Paper(id="h1", title="Hostile source", days=["2025-09-29"], sources=[hostile])])
     app = ReaderApp(lib)
     async with app.run_test(size=SIZE) as pilot:
@@ -65,6 +67,12 @@ async def test_rows_and_detail_show_the_source_and_the_update(lib: Library) -> N
         text = detail_text(app)
         assert "arXiv [@click=app.quit]x[/]" in row_of(app, "h1") and "source  arXiv [@click=app.quit]x[/]" in text
         assert "\x1b" not in text and app.is_running
+        await pilot.press("b")  # the board's compact rows show only the update
+        await pilot.pause()
+        done = app.papers_screen.query_one("#list-done", PaperList)
+        assert done.ids == ["2405.01234"]
+        row = done.render_line(0).text
+        assert "Retrieval Heads" in row and "updated v3" in row and "arXiv" not in row
 
 
 async def test_fetch_key_brings_hugging_face_and_followed_categories(
