@@ -34,7 +34,8 @@ from reader.cli_common import (
 )
 from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
-from reader.library import Library
+from reader.library import Library, parse_files
+from reader.marks import row_mark, source_line
 from reader.models import Paper, Status, UserState, record
 from reader.text import clean_block, clean_line, json_terminal_safe, terminal_safe
 
@@ -97,15 +98,21 @@ def open_app(db: Path | None, *, demo: bool = False) -> None:
 @pass_context
 @user_errors
 def import_cmd(obj: Context, files: Sequence[Path], day: str | None) -> None:
-    """Import papers from files: the Daily Papers page copied as text, or API JSON.
+    """Import papers from files: the Daily Papers page copied as text, API JSON, arXiv's
+    announcement feeds (RSS or Atom) or an arXiv listing page copied as text.
 
     All files are read and checked before anything is written: one bad file and nothing is
     imported. Re-importing a paper merges its metadata and never touches notes, tags or status.
     """
     featured = parse_date(day)
+    papers, notes, warnings = parse_files(list(files), day=featured)
+    for note in notes:  # an arXiv feed on a day without announcements: said, not an error
+        click.echo(note)
+    if not papers:
+        return
     with obj.library() as library:
-        result = library.import_files(list(files), day=featured)
-    for warning in result.warnings:
+        result = library.import_papers(papers)
+    for warning in warnings:
         click.echo(f"reader: warning: {clean_line(warning)}", err=True)
     days = ", ".join(result.days)
     click.echo(f"{result.summary()}" + (f" (featured {days})" if days else ""))
@@ -185,9 +192,15 @@ def list_row(paper: Paper, state: UserState, width: int) -> str:
     tags = " ".join(f"#{t}" for t in state.tags)
     head = f"{paper.id:<12} {state.status.value:<8} {day} {votes}  "
     room = max(width - len(head) - (len(tags) + 1 if tags else 0), 20)
+    mark = row_mark(paper)
+    if mark and room - len(mark) - 3 >= 20:
+        room -= len(mark) + 3
+        mark = f" [{mark}]"
+    else:
+        mark = ""
     title = f"[withdrawn] {paper.title}" if paper.withdrawn_at else paper.title
     title = title if len(title) <= room else title[: room - 1] + "…"
-    return f"{head}{title}" + (f" {tags}" if tags else "")
+    return f"{head}{title}{mark}" + (f" {tags}" if tags else "")
 
 
 def show_text(paper: Paper, state: UserState) -> str:
@@ -201,6 +214,7 @@ def show_text(paper: Paper, state: UserState) -> str:
         ("withdrawn", paper.withdrawn_at),
         ("upvotes", str(paper.upvotes) if paper.upvotes is not None else None),
         ("tags", " ".join(f"#{t}" for t in state.tags) or None),
+        ("source", source_line(paper) or None),
         ("arXiv", paper.abs_url),
         ("PDF", paper.pdf_url),
         ("HF", paper.hf_url),

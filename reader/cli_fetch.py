@@ -1,4 +1,5 @@
-"""`reader fetch` and `reader add`: papers from the Hugging Face daily list and from arXiv.
+"""`reader fetch`, `reader add`, `reader follow` and `reader unfollow`: papers from the Hugging
+Face daily list and from arXiv (its API and its daily announcement feeds).
 
 Everything is fetched and checked first; the library is opened (and locked) only afterwards,
 for one all-or-nothing import. Network and server failures end in one line and exit code 3;
@@ -57,7 +58,11 @@ def _progress() -> Callable[[str], None] | None:
 
 
 def _merge(obj: Context, fetched: Fetched) -> None:
-    """Import what was fetched (if anything) and print one line per day."""
+    """Import what was fetched (if anything) and print one line per day.
+
+    When a source failed while others succeeded, what succeeded is imported first; then the
+    failure is the error, naming the source (exit code 3).
+    """
     from reader.fetch import apply_fetched
 
     if not fetched.papers:
@@ -65,11 +70,14 @@ def _merge(obj: Context, fetched: Fetched) -> None:
             click.echo(f"{part.label}: {part.note or 'no papers'}")
         if fetched.note:
             click.echo(fetched.note)
-        return
-    with obj.library() as library:
-        report = apply_fetched(library, fetched)
-    for line in report.lines():
-        click.echo(line)
+    else:
+        with obj.library() as library:
+            report = apply_fetched(library, fetched)
+        for line in report.lines():
+            click.echo(line)
+    if fetched.failures:
+        kept = " (what the other sources brought was imported)" if fetched.papers else ""
+        raise UserError("; ".join(fetched.failure_lines()) + kept, EXIT_FETCH)
 
 
 _hf_url_option = click.option(
@@ -86,6 +94,14 @@ _arxiv_url_option = click.option(
 )
 
 
+_arxiv_rss_url_option = click.option(
+    "--arxiv-rss-url",
+    default=None,
+    metavar="URL",
+    help="Base URL of arXiv's announcement feeds (default: $READER_ARXIV_RSS_URL, else https://rss.arxiv.org).",
+)
+
+
 @click.command("fetch")
 @click.option(
     "--date", "day", metavar="YYYY-MM-DD", help="Fetch this day's list (default: the latest day with papers)."
@@ -95,7 +111,13 @@ _arxiv_url_option = click.option(
     "--arxiv",
     "category",
     metavar="CATEGORY",
-    help="Fetch the newest papers of an arXiv category instead; they are filed under today's date.",
+    help="Fetch the newest papers of an arXiv category (search API) instead; they are filed under today's date.",
+)
+@click.option(
+    "--arxiv-new",
+    "announced",
+    metavar="CAT[,CAT...]",
+    help="Fetch today's arXiv announcements of these categories (new, cross-lists, replacements) instead.",
 )
 @click.option(
     "--max",
@@ -106,6 +128,7 @@ _arxiv_url_option = click.option(
 )
 @_hf_url_option
 @_arxiv_url_option
+@_arxiv_rss_url_option
 @click.pass_obj
 @fetch_errors
 def fetch_cmd(
@@ -113,31 +136,51 @@ def fetch_cmd(
     day: str | None,
     days: int | None,
     category: str | None,
+    announced: str | None,
     max_results: int | None,
     hf_url: str | None,
     arxiv_url: str | None,
+    arxiv_rss_url: str | None,
 ) -> None:
-    """Fetch the day's papers from Hugging Face (or an arXiv category).
+    """Fetch the day's papers from Hugging Face and the arXiv categories you follow.
 
-    With no option: the latest day that has papers (today, else the day before, up to a
-    week back). All pages of every day are fetched and checked before anything is imported.
-    Re-fetching a day updates upvotes and metadata; notes, tags and status are never touched.
+    With no option: the latest Hugging Face day that has papers (today, else the day before,
+    up to a week back) and today's announcements of the arXiv categories you follow (see
+    `reader follow`). Everything is fetched and checked before anything is imported; if one
+    source fails, the others' papers are imported and the command exits with code 3.
+    Re-fetching updates upvotes and metadata; notes, tags and status are never touched.
 
     With --arxiv, arXiv has no featured day: the papers are filed under the day you fetch
     them (today), which is the day they show under in the app and `reader list --day`.
+    Announcements (--arxiv-new) are filed under their announcement day.
     """
-    from reader.fetch import Settings, check_category, collect_arxiv_category, collect_days, collect_latest
+    from reader.fetch import (
+        Settings,
+        check_categories,
+        check_category,
+        collect_arxiv_category,
+        collect_arxiv_new,
+        collect_daily,
+        collect_days,
+    )
+    from reader.library import followed_categories
 
     if day is not None and days is not None:
         raise _usage("give either --date or --days, not both")
+    if category is not None and announced is not None:
+        raise _usage("give either --arxiv (search API) or --arxiv-new (today's announcements), not both")
     if category is not None and (day is not None or days is not None):
         raise _usage("--arxiv fetches the newest papers of a category; it does not go with --date or --days")
+    if announced is not None and (day is not None or days is not None):
+        raise _usage("--arxiv-new fetches today's announcements; it does not go with --date or --days")
     if max_results is not None and category is None:
         raise _usage("--max goes with --arxiv CATEGORY")
-    settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url)
+    settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url, arxiv_rss_url=arxiv_rss_url)
     progress = _progress()
     today = date.today()
-    if category is not None:
+    if announced is not None:
+        fetched = collect_arxiv_new(check_categories(announced), settings=settings, progress=progress, today=today)
+    elif category is not None:
         fetched = collect_arxiv_category(
             check_category(category), max_results or DEFAULT_MAX, settings=settings, progress=progress, today=today
         )
@@ -149,7 +192,8 @@ def fetch_cmd(
         wanted = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
         fetched = collect_days(wanted, settings=settings, progress=progress, today=today, strict=False)
     else:
-        fetched = collect_latest(settings=settings, progress=progress, today=today)
+        followed = followed_categories(obj.db)
+        fetched = collect_daily(followed, settings=settings, progress=progress, today=today)
     _merge(obj, fetched)
 
 
@@ -180,4 +224,54 @@ def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
     _merge(obj, fetched)
 
 
-fetch_commands = [fetch_cmd, add_cmd]
+@click.command("follow")
+@click.argument("categories", nargs=-1, metavar="[CATEGORY...]")
+@click.pass_obj
+@fetch_errors
+def follow_cmd(obj: Context, categories: Sequence[str]) -> None:
+    """Follow arXiv categories: `reader fetch` then brings their daily announcements too.
+
+    For example `reader follow cs.CL cs.LG` (or `cs.CL,cs.LG`). With no category, list the
+    categories followed.
+    """
+    from reader.fetch import check_categories
+    from reader.library import followed_categories
+
+    if not categories:
+        followed = followed_categories(obj.db)
+        if not followed:
+            click.echo("not following any arXiv category (e.g. `reader follow cs.CL`)", err=True)
+        for name in followed:
+            click.echo(name)
+        return
+    wanted = check_categories(categories)
+    with obj.library() as library:
+        added = library.follow(wanted)
+        followed = library.followed()
+    already = [c for c in wanted if c not in added]
+    note = f" ({', '.join(already)} already followed)" if already else ""
+    click.echo(f"following {', '.join(followed)}" + note)
+
+
+@click.command("unfollow")
+@click.argument("categories", nargs=-1, required=True, metavar="CATEGORY...")
+@click.pass_obj
+@fetch_errors
+def unfollow_cmd(obj: Context, categories: Sequence[str]) -> None:
+    """Stop following arXiv categories (their papers stay in the library)."""
+    from reader.fetch import check_categories
+    from reader.library import followed_categories
+
+    wanted = check_categories(categories)
+    followed = followed_categories(obj.db)
+    unknown = [c for c in wanted if c not in followed]
+    if unknown:
+        now = f"following {', '.join(followed)}" if followed else "not following any category"
+        raise _usage(f"not following {', '.join(unknown)} ({now}); nothing changed")
+    with obj.library() as library:
+        library.unfollow(wanted)
+        left = library.followed()
+    click.echo(f"following {', '.join(left)}" if left else "not following any arXiv category now")
+
+
+fetch_commands = [fetch_cmd, add_cmd, follow_cmd, unfollow_cmd]

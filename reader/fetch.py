@@ -1,4 +1,5 @@
-"""Fetching papers over HTTP: the Hugging Face daily papers API and the arXiv API.
+"""Fetching papers over HTTP: the Hugging Face daily papers API, the arXiv API and arXiv's
+daily announcement feeds (rss.arxiv.org).
 
 No Textual and no click here: the command line (`reader.cli_fetch`) and the app both call
 these functions. Everything is fetched and parsed before the library is touched, so a failure
@@ -9,8 +10,10 @@ Politeness: a User-Agent naming reader, connect/read timeouts, retries with back
 5xx (a short `Retry-After` is honoured, the total wait is capped), and at most one arXiv
 request every 3 seconds (`RateLimiter`; tests inject a fake clock and sleep).
 
-For the app: run `collect_latest()` in a thread worker (network only, no library access), then
-`apply_fetched(library, fetched)` on the UI thread; or `fetch_latest(library)` does both.
+For the app: run `collect_daily(library.followed())` in a thread worker (network only, no
+library access: Hugging Face's latest day and the followed arXiv categories, as plain `reader
+fetch`), then `apply_fetched(library, fetched)` on the UI thread; or `fetch_latest(library)`
+does both.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import httpx
 import orjson
 
 from reader import __version__
-from reader.importers import BadInput, ImportContext, arxiv_atom, dedupe
+from reader.importers import BadInput, ImportContext, NoAnnouncements, arxiv_atom, arxiv_feed, dedupe
 from reader.importers.hf_api import parse_items
 from reader.library import ImportResult, Library
 from reader.models import Paper
@@ -40,6 +43,8 @@ from reader.text import clean_line
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://export.arxiv.org"
+DEFAULT_ARXIV_RSS_URL = "https://rss.arxiv.org"
+"""arXiv's daily announcement feeds: `/rss/cs.CL+cs.LG`."""
 USER_AGENT = f"reader/{__version__} (research paper triage from the terminal)"
 """Names reader and its version to server operators."""
 
@@ -146,6 +151,7 @@ class Settings:
 
     hf_url: str = DEFAULT_HF_URL
     arxiv_url: str = DEFAULT_ARXIV_URL
+    arxiv_rss_url: str = DEFAULT_ARXIV_RSS_URL
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
     retries: int = 3
@@ -164,14 +170,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from `READER_HF_URL`, `READER_ARXIV_URL`, `READER_CONNECT_TIMEOUT`,
-        `READER_READ_TIMEOUT`, then `overrides` (a `None` override is ignored)."""
+        """Settings from `READER_HF_URL`, `READER_ARXIV_URL`, `READER_ARXIV_RSS_URL`,
+        `READER_CONNECT_TIMEOUT`, `READER_READ_TIMEOUT`, then `overrides` (a `None` override is
+        ignored)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         if env.get("READER_HF_URL"):
             values["hf_url"] = env["READER_HF_URL"]
         if env.get("READER_ARXIV_URL"):
             values["arxiv_url"] = env["READER_ARXIV_URL"]
+        if env.get("READER_ARXIV_RSS_URL"):
+            values["arxiv_rss_url"] = env["READER_ARXIV_RSS_URL"]
         for name, key in (("connect_timeout", "READER_CONNECT_TIMEOUT"), ("read_timeout", "READER_READ_TIMEOUT")):
             if env.get(key):
                 values[name] = _seconds(env[key], key)
@@ -179,6 +188,7 @@ class Settings:
         settings = cls(**values)
         settings.hf_url = check_base_url(settings.hf_url, "--hf-url")
         settings.arxiv_url = check_base_url(settings.arxiv_url, "--arxiv-url")
+        settings.arxiv_rss_url = check_base_url(settings.arxiv_rss_url, "--arxiv-rss-url")
         return settings
 
     def pause(self, seconds: float) -> None:
@@ -653,6 +663,73 @@ def fetch_arxiv_category(
     return dedupe(papers)
 
 
+# -- arXiv's daily announcements (RSS) ---------------------------------------------------------
+
+
+def check_categories(text: str | Sequence[str]) -> list[str]:
+    """Categories as typed (`cs.CL,cs.LG`, or several arguments), each checked, duplicates dropped."""
+    parts = [text] if isinstance(text, str) else list(text)
+    found = [c.strip() for part in parts for c in part.replace("+", ",").split(",") if c.strip()]
+    if not found:
+        raise FetchError("give at least one arXiv category (e.g. cs.CL)", "input")
+    return list(dict.fromkeys(check_category(c) for c in found))
+
+
+def arxiv_feed_url(settings: Settings, categories: Sequence[str]) -> str:
+    return f"{settings.arxiv_rss_url.rstrip('/')}/rss/{'+'.join(categories)}"
+
+
+def fetch_arxiv_announcements(
+    client: httpx.Client,
+    categories: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> tuple[list[Paper], str]:
+    """The day's announcements of these categories (one request for all of them), and a note
+    when there are none (weekends, holidays: not an error). Rate limited like every arXiv call."""
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    cats = check_categories(categories)
+    name = f"{ARXIV} {'+'.join(cats)}"
+    if progress is not None:
+        progress(f"{name}: today's announcements")
+    try:
+        answer = get(
+            client,
+            arxiv_feed_url(settings, cats),
+            {},
+            service=ARXIV,
+            settings=settings,
+            limiter=settings.limiter,
+            cancel=cancel,
+        )
+    except HttpStatusError as exc:
+        if exc.status in (400, 404):
+            raise FetchError(
+                f"arXiv has no announcement feed for {'+'.join(cats)} (check the names)", "input"
+            ) from None
+        raise
+    try:
+        text = answer.body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise FetchError(f"{name}: the server's answer is not UTF-8 text", "server") from None
+    if not text.strip():
+        raise FetchError(f"{name}: the server sent an empty answer instead of a feed", "server")
+    try:
+        papers = arxiv_feed.parse(text, ImportContext(name=name, day=None, today=today))
+    except NoAnnouncements:
+        return [], "no announcements today (arXiv announces nothing on weekends and holidays)"
+    except BadInput as exc:
+        hint = " (is --arxiv-rss-url right?)" if "html" in answer.content_type.lower() else ""
+        raise FetchError(f"{exc} (unexpected answer from the server){hint}", "server") from None
+    for paper in papers:  # the categories asked for, whatever the feed says it is for
+        paper.sources = arxiv_feed.source_for(paper.primary_category, cats)
+    return dedupe(papers), ""
+
+
 # -- what was fetched, and merging it into the library ---------------------------------------------
 
 
@@ -675,10 +752,15 @@ class Fetched:
     parts: list[DayFetch] = field(default_factory=list)
     note: str = ""
     """Said when nothing at all was found (`no papers in the last 7 days`)."""
+    failures: list[tuple[str, FetchError]] = field(default_factory=list)
+    """Sources that failed while others succeeded: (source, error). Their papers are missing."""
 
     @property
     def papers(self) -> list[Paper]:
         return [p for part in self.parts for p in part.papers]
+
+    def failure_lines(self) -> list[str]:
+        return [f"{source} failed: {error}" for source, error in self.failures]
 
 
 @dataclass(slots=True)
@@ -707,6 +789,8 @@ class FetchReport:
     result: ImportResult | None = None
     """None when nothing was imported (an empty day)."""
     note: str = ""
+    failures: list[str] = field(default_factory=list)
+    """One line per source that failed while others were imported."""
 
     @property
     def new(self) -> int:
@@ -730,8 +814,12 @@ class FetchReport:
 
     def summary(self) -> str:
         """One line, for a notification in the app."""
+        failed = "; ".join(self.failures)
+        return f"{self._summary()}; {failed}" if failed else self._summary()
+
+    def _summary(self) -> str:
         if self.result is None:
-            return self.note or (self.parts[0].line() if self.parts else "nothing fetched")
+            return self.note or ("; ".join(p.line() for p in self.parts) if self.parts else "nothing fetched")
         if len(self.parts) == 1:
             return self.parts[0].line()
         return f"{self.papers} papers, {self.result.new} new, {self.result.updated} updated"
@@ -746,7 +834,7 @@ def day_label(day: date, today: date | None = None) -> str:
 
 def apply_fetched(library: Library, fetched: Fetched) -> FetchReport:
     """Merge what was fetched into the library in one write (all or nothing); count per day."""
-    report = FetchReport(note=fetched.note)
+    report = FetchReport(note=fetched.note, failures=fetched.failure_lines())
     papers = fetched.papers
     counts = _simulate(library, fetched.parts)
     if papers:
@@ -876,6 +964,75 @@ def collect_arxiv_category(
     return Fetched([DayFetch(f"{ARXIV} {check_category(category)}", papers)])
 
 
+def collect_arxiv_new(
+    categories: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> Fetched:
+    """The day's announcements of these arXiv categories (`reader fetch --arxiv-new`)."""
+    settings = settings or Settings.from_env()
+    cats = check_categories(categories)
+    with _using(client, settings) as http:
+        papers, note = fetch_arxiv_announcements(
+            http, cats, settings=settings, progress=progress, cancel=cancel, today=today
+        )
+    day = date.fromisoformat(papers[0].days[0]) if papers and papers[0].days else None
+    return Fetched([DayFetch(f"{ARXIV} {'+'.join(cats)}", papers, day, note)])
+
+
+def collect_daily(
+    categories: Sequence[str] = (),
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    today: date | None = None,
+) -> Fetched:
+    """The morning fetch: Hugging Face's latest day, and today's announcements of the arXiv
+    categories followed (`reader fetch` without options, and `F` in the app).
+
+    Each source is fetched on its own: when one fails and another succeeds, the result holds
+    what succeeded and names the failure in `failures`; when every source fails, the first
+    error is raised (the others are added to its message).
+    """
+    settings = settings or Settings.from_env()
+    today = today or date.today()
+    fetched = Fetched()
+    errors: list[tuple[str, FetchError]] = []
+    with _using(client, settings) as http:
+        try:
+            hf = collect_latest(settings=settings, client=http, progress=progress, cancel=cancel, today=today)
+            fetched.parts += hf.parts
+            fetched.note = hf.note
+        except FetchCancelled:
+            raise
+        except FetchError as exc:
+            errors.append((HF, exc))
+        if categories:
+            try:
+                arxiv = collect_arxiv_new(
+                    categories, settings=settings, client=http, progress=progress, cancel=cancel, today=today
+                )
+                fetched.parts += arxiv.parts
+            except FetchCancelled:
+                raise
+            except FetchError as exc:
+                errors.append((f"{ARXIV} {'+'.join(categories)}", exc))
+    sources = 1 + (1 if categories else 0)
+    if len(errors) == sources:
+        first_source, first = errors[0]
+        others = "; ".join(f"{source}: {exc}" for source, exc in errors[1:])
+        message = f"{first_source}: {first}" + (f"; {others}" if others else "") if others else str(first)
+        raise FetchError(message, first.kind)
+    fetched.failures = errors
+    return fetched
+
+
 def fetch_latest(
     library: Library,
     *,
@@ -884,13 +1041,15 @@ def fetch_latest(
     cancel: threading.Event | None = None,
     today: date | None = None,
 ) -> FetchReport:
-    """Fetch the latest day with papers from Hugging Face and merge it into `library`.
+    """Fetch the latest day with papers from Hugging Face and today's announcements of the
+    arXiv categories the library follows (`collect_daily`), and merge them into `library`.
 
     Safe to run in a worker thread as long as nothing else writes to the library meanwhile;
-    `progress` is called from that thread. Raises `FetchError` (one-line message); on any
-    error the library is unchanged.
+    `progress` is called from that thread. Raises `FetchError` (one-line message) when every
+    source failed; then the library is unchanged. When one source failed, what the others
+    brought is merged and the report's `failures` name the one that failed.
     """
-    fetched = collect_latest(settings=settings, progress=progress, cancel=cancel, today=today)
+    fetched = collect_daily(library.followed(), settings=settings, progress=progress, cancel=cancel, today=today)
     if cancel is not None and cancel.is_set():
         raise FetchCancelled()
     return apply_fetched(library, fetched)

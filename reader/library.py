@@ -17,9 +17,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from reader.importers import BadInput, ImportContext, clean_field, dedupe, parse_file, valid_unicode
+from reader.importers import (
+    BadInput,
+    ImportContext,
+    NoAnnouncements,
+    clean_field,
+    dedupe,
+    parse_file,
+    valid_unicode,
+)
 from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
-from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root
+from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root, read_settings, write_settings
 from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
@@ -249,12 +257,16 @@ class Library:
         raise UnknownPaper(f"no paper with id {text!r}")
 
     def find(self, paper: Paper) -> str | None:
-        """The id of the paper already in the library that `paper` is (by id, arXiv id or title)."""
+        """The id of the paper already in the library that `paper` is (by id, arXiv id, or title
+        when the arXiv ids do not differ)."""
         if paper.id in self.papers:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        return self._titles().get(_title_key(paper.title))
+        found = self._titles().get(_title_key(paper.title))
+        if found is not None and paper.arxiv_id and self.papers[found].arxiv_id not in (None, paper.arxiv_id):
+            return None  # the same title on another arXiv id is another paper
+        return found
 
     def days(self) -> list[str]:
         """Every featured day in the library, oldest first."""
@@ -369,14 +381,14 @@ class Library:
     # -- importing -------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[Path], *, day: date | None = None) -> ImportResult:
-        """Parse every file first, then merge all of them in one write (all or nothing)."""
-        today = date.today()
-        papers: list[Paper] = []
-        warnings: list[str] = []
-        for path in paths:
-            ctx = ImportContext(name=str(path), day=day, today=today)
-            papers.extend(parse_file(path, ctx))
-            warnings += ctx.warnings
+        """Parse every file first, then merge all of them in one write (all or nothing).
+
+        Raises `NoAnnouncements` when the files are only arXiv feeds without items. The result
+        carries the parsers' warnings (lines of a page that could not be placed).
+        """
+        papers, notes, warnings = parse_files(paths, day=day)
+        if not papers and notes:
+            raise NoAnnouncements(notes[0])
         result = self.import_papers(papers)
         result.warnings = warnings
         return result
@@ -518,11 +530,72 @@ class Library:
         self.version += 1
         return changes
 
+    # -- followed arXiv categories --------------------------------------------------------------
+
+    def followed(self) -> list[str]:
+        """The arXiv categories whose daily announcements `reader fetch` brings, in order."""
+        return followed_categories(self.root)
+
+    def follow(self, categories: Iterable[str]) -> list[str]:
+        """Follow these (checked) categories; return the ones that were not followed yet."""
+        current = self.followed()
+        added = [c for c in dict.fromkeys(categories) if c not in current]
+        if added:
+            self._save_followed(current + added)
+        return added
+
+    def unfollow(self, categories: Iterable[str]) -> list[str]:
+        """Stop following these categories; return those that were followed (others are ignored)."""
+        current = self.followed()
+        removed = [c for c in dict.fromkeys(categories) if c in current]
+        if removed:
+            self._save_followed([c for c in current if c not in removed])
+        return removed
+
+    def _save_followed(self, categories: list[str]) -> None:
+        settings = read_settings(self.root)
+        settings[FOLLOWED_KEY] = categories
+        write_settings(self.store, settings)
+
     def all_tags(self) -> list[str]:
         found: set[str] = set()
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+
+FOLLOWED_KEY = "arxiv_categories"
+
+
+def followed_categories(root: Path | None = None) -> list[str]:
+    """The arXiv categories the library at `root` (default: `READER_DB` or the user data folder)
+    follows; read without opening or locking the library (none for a library not made yet)."""
+    folder = Path(root) if root else default_root()
+    value = read_settings(folder).get(FOLLOWED_KEY, [])
+    if not isinstance(value, list) or not all(isinstance(c, str) and c.isprintable() and c for c in value):
+        raise LoadError(
+            f"cannot read {folder / 'settings.json'}: {FOLLOWED_KEY!r} is not a list of category names; "
+            "fix or delete the file"
+        )
+    return list(dict.fromkeys(value))
+
+
+def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[list[Paper], list[str], list[str]]:
+    """Parse every file (raising `BadInput` for the first bad one): the papers of all of them,
+    one line for each arXiv feed that had no announcements (not an error), and the parsers'
+    warnings (lines of a page that could not be placed)."""
+    today = date.today()
+    papers: list[Paper] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for path in paths:
+        ctx = ImportContext(name=str(path), day=day, today=today)
+        try:
+            papers.extend(parse_file(path, ctx))
+        except NoAnnouncements as exc:
+            notes.append(str(exc))
+        warnings += ctx.warnings
+    return papers, notes, warnings
 
 
 @contextmanager
@@ -595,6 +668,7 @@ def _cleaned(paper: Paper) -> Paper:
     paper.authors = [a for a in (clean_field(x) for x in paper.authors) if a]
     paper.ai_summary = clean_field(paper.ai_summary) if paper.ai_summary else None
     paper.ai_keywords = [k for k in (clean_field(x) for x in paper.ai_keywords) if k]
+    paper.sources = [s for s in (clean_field(x) for x in paper.sources) if s]
     return paper
 
 

@@ -211,8 +211,9 @@ class Paper:
         before = self.to_dict()
         if other.title:
             self.title = other.title
-        if other.abstract and (len(other.abstract) >= len(self.abstract) or not self.abstract):
-            self.abstract = other.abstract
+        newer = other.version is not None and (self.version is None or other.version > self.version)
+        if other.abstract and (newer or len(other.abstract) >= len(self.abstract) or not self.abstract):
+            self.abstract = other.abstract  # a new arXiv version's abstract wins even when shorter
         for name in (
             "arxiv_id",
             "published",

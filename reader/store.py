@@ -6,6 +6,8 @@ A library is a folder:
     papers.journal   changes to it since the file was last written, one JSON line each
     state.json       TinyDB file, table "state": user state per paper (small)
     state.journal    changes to it since, one line per status change, note save or tag edit
+    settings.json    small preferences kept with the library (the arXiv categories followed),
+                     rewritten whole and atomically on each change
     .lock            held (flock) by the one process allowed to write
     backups/         the previous versions of both files, a few of each, newest last
 
@@ -36,6 +38,7 @@ from tinydb.table import Table
 SCHEMA_VERSION = 1
 PAPERS_FILE = "papers.json"
 STATE_FILE = "state.json"
+SETTINGS_FILE = "settings.json"
 JOURNAL_SUFFIX = ".journal"
 LOCK_FILE = ".lock"
 BACKUP_DIR = "backups"
@@ -527,7 +530,7 @@ class Store:
 
     def _remove_stale_temp_files(self) -> None:
         """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
-        for name in (PAPERS_FILE, STATE_FILE):  # only ours: an export may be writing here too
+        for name in (PAPERS_FILE, STATE_FILE, SETTINGS_FILE):  # only ours: an export may be writing here too
             for stale in [*self.root.glob(f".{name}.*.tmp"), *self.root.glob(f".{Path(name).stem}.journal.*.tmp")]:
                 with contextlib.suppress(OSError):
                     stale.unlink()
@@ -610,6 +613,38 @@ class Store:
 
     def storage(self, kind: str) -> JournaledStorage:
         return self._storages[kind]
+
+
+def read_settings(root: Path) -> dict[str, Any]:
+    """The library's settings (`{}` when it has none). Needs no lock: the file is only ever
+    replaced whole (atomically), so a reader sees the old or the new version."""
+    path = root / SETTINGS_FILE
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LoadError(f"cannot read {path}: not valid JSON ({exc}); fix or delete the file") from exc
+    if not isinstance(data, dict):
+        raise LoadError(f"cannot read {path}: not a reader settings file (expected a JSON object)")
+    return data
+
+
+def write_settings(store: Store, data: Mapping[str, Any]) -> None:
+    """Replace the library's settings atomically (the library must be open for writing)."""
+    if not store.writable or store._lock_fd is None:
+        raise ReadOnlyError(f"library {store.root} is open read-only")
+    path = store.root / SETTINGS_FILE
+    try:
+        atomic_write_bytes(path, orjson.dumps(dict(data), option=orjson.OPT_INDENT_2) + b"\n")
+    except _FolderSyncFailed as exc:
+        raise WriteError(f"could not save {path}: {_describe_os_error(exc.error)} (while syncing the folder)") from exc
+    except OSError as exc:
+        raise WriteError(f"could not save {path}: {_describe_os_error(exc)}; nothing was changed") from exc
 
 
 def _given(storage: JournaledStorage) -> Any:

@@ -35,6 +35,11 @@ class BadInput(ValueError):
     """An input that cannot be imported; the message is one line naming the file."""
 
 
+class NoAnnouncements(Exception):
+    """A well-formed arXiv feed without items: arXiv announced nothing that day (weekends,
+    holidays). Not an error: the message is one line naming the file; nothing is imported."""
+
+
 @dataclass(slots=True)
 class ImportContext:
     """What a parser may need besides the text."""
@@ -97,17 +102,26 @@ def decode(data: bytes, name: str) -> str:
 
 
 def detect(text: str) -> str:
-    """The format of a decoded input: `hf-api` (JSON), `arxiv-atom` (XML) or `hf-page` (text)."""
+    """The format of a decoded input: `hf-api` (JSON), `arxiv-feed` (an RSS or Atom feed of
+    arXiv's daily announcements), `arxiv-atom` (other XML: the arXiv API), `arxiv-listing`
+    (an arXiv listing page copied as text) or `hf-page` (other text)."""
+    from reader.importers.arxiv_listing import looks_like_listing
+
     head = text.lstrip()[:1]
     if head in "[{":
-        return "hf-api"
+        return "arxiv-listing" if head == "[" and looks_like_listing(text[:200]) else "hf-api"
     if head == "<":
-        return "arxiv-atom"
+        from reader.importers.arxiv_feed import looks_like_feed
+
+        return "arxiv-feed" if looks_like_feed(text) else "arxiv-atom"
+    if looks_like_listing(text):
+        return "arxiv-listing"
     return "hf-page"
 
 
 def parse_bytes(data: bytes, ctx: ImportContext) -> list[Paper]:
-    """Parse one input completely, or raise `BadInput`; never returns an empty list."""
+    """Parse one input completely, or raise `BadInput` (or `NoAnnouncements` for an arXiv
+    feed without items); never returns an empty list."""
     if len(data) > MAX_INPUT_BYTES:
         raise too_big(ctx.name)
     text = decode(data, ctx.name)
@@ -140,13 +154,18 @@ def _parser(kind: str) -> Parser:
         from reader.importers.hf_api import parse
     elif kind == "arxiv-atom":
         from reader.importers.arxiv_atom import parse
+    elif kind == "arxiv-feed":
+        from reader.importers.arxiv_feed import parse
+    elif kind == "arxiv-listing":
+        from reader.importers.arxiv_listing import parse
     else:
         from reader.importers.hf_page import parse
     return parse
 
 
 def dedupe(papers: list[Paper]) -> list[Paper]:
-    """Merge papers that appear twice in one input (same id or same normalised title)."""
+    """Merge papers that appear twice in one input (same id, or same normalised title unless
+    their arXiv ids differ)."""
     by_key: dict[str, Paper] = {}
     out: list[Paper] = []
     for paper in papers:
@@ -154,6 +173,8 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
         if paper.arxiv_id:
             keys.append(paper.arxiv_id)
         existing = next((by_key[k] for k in keys if k in by_key), None)
+        if existing is not None and paper.arxiv_id and existing.arxiv_id not in (None, paper.arxiv_id):
+            existing = None  # the same title on two arXiv ids: two papers
         if existing is None:
             out.append(paper)
             existing = paper

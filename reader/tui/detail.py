@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from reader.library import Library
+from reader.marks import source_line
 from reader.models import Paper, Status, UserState
 from reader.text import bold_spans, readable_abstract, url_spans
 from reader.tui import safe
@@ -75,6 +76,8 @@ def paper_content(paper: Paper, state: UserState) -> Content:
         facts += [" · featured ", ", ".join(day_label(d) for d in paper.days)]
     facts += [" · ", (paper.id, label)]
     lines.append(safe.assemble(*facts))
+    if sources := source_line(paper):
+        lines.append(safe.assemble(("source  ", label), sources))
     if state.tags:
         lines.append(safe.assemble(("tags  ", label), ("  ".join(f"#{t}" for t in state.tags), "bold $accent")))
     for name, url in _links(paper):

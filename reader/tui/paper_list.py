@@ -43,7 +43,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.library import Library
-from reader.models import Status
+from reader.marks import row_mark, update_mark
+from reader.models import Paper, Status
 from reader.tui.safe import plain
 
 __all__ = ["STATUS_MARKS", "PaperList"]
@@ -514,7 +515,7 @@ class PaperList(ScrollView, can_focus=True):
         state = self.library.state(pid)
         spans = self._spans.get(pid)
         return (
-            None if paper is None else (paper.title, paper.latest_day, paper.upvotes),
+            None if paper is None else (paper.title, paper.latest_day, paper.upvotes, self._mark(paper)),
             state.status,
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
@@ -571,7 +572,14 @@ class PaperList(ScrollView, can_focus=True):
                 tag_cells = cap if cap >= 4 else 0
 
         title_room = max(0, room - meta_width(tag_cells, votes_cells))
-        segments.extend(self._title_segments(pid, title, title_room, cursor))
+        # The source and update mark (`arXiv cs.CL · updated v2`) sits after the title, if it fits.
+        mark = plain(self._mark(paper)) if paper is not None else ""
+        mark_cells = cell_len(mark) + 2 if mark else 0
+        if title_room - mark_cells < _MIN_TITLE:
+            mark_cells = 0
+        segments.extend(self._title_segments(pid, title, title_room - mark_cells, cursor))
+        if mark_cells:
+            segments.append(Segment("  " + mark, self._style(cursor, _META)))
         if tag_cells or show_day or show_votes:
             segments.append(Segment("  ", base))
         if tag_cells:
@@ -588,6 +596,10 @@ class PaperList(ScrollView, can_focus=True):
             segments.append(Segment(votes.rjust(votes_cells), self._style(cursor, _META)))
         segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _mark(self, paper: Paper) -> str:
+        """The row's mark: source and update in full rows, only the update on the board."""
+        return update_mark(paper) if self.compact else row_mark(paper)
 
     def _title_segments(self, pid: str, title: str, cells: int, cursor: bool) -> list[Segment]:
         """The title in `cells` cells: cut with `…`, matches highlighted, padded to fill."""
