@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from reader import text
 from reader.library import Library
 from reader.models import Paper, Status, UserState
 from reader.text import bold_spans, readable_abstract, url_spans
@@ -29,12 +28,8 @@ STATUS_STYLE = {
 
 
 def day_label(day: str, *, year: bool = True) -> str:
-    """`2025-07-31` as `Jul 31, 2025` (or `Jul 31`); anything unparsable as it is."""
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        return safe.plain(day)
-    return f"{parsed:%b} {parsed.day}, {parsed.year}" if year else f"{parsed:%b} {parsed.day}"
+    """`2025-07-31` as `Jul 31, 2025` (or `Jul 31`); anything unparsable as it is, cleaned."""
+    return text.day_label(day, year=year) or safe.plain(day)
 
 
 def abstract_content(text: str) -> Content:

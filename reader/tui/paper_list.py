@@ -27,7 +27,7 @@ only focuses the list does not); the wheel scrolls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, get_character_cell_size
@@ -44,9 +44,10 @@ from textual.strip import Strip
 
 from reader.library import Library
 from reader.models import Status
+from reader.text import day_label
 from reader.tui.safe import plain
 
-__all__ = ["STATUS_MARKS", "PaperList"]
+__all__ = ["MARK", "STATUS_MARKS", "PaperList"]
 
 STATUS_MARKS: dict[Status, str] = {
     Status.INBOX: "·",
@@ -57,7 +58,6 @@ STATUS_MARKS: dict[Status, str] = {
 }
 """The one-cell mark drawn at the start of a row for each status."""
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY_WIDTH = 6
 """Cells of the day column (`Jul 31`)."""
 _VOTES_WIDTH = 5
@@ -74,6 +74,10 @@ _MATCH = "match"
 _META = "meta"
 _TAGS = "tags"
 _EMPTY = "empty"
+_MARK = "mark"
+
+MARK = "✓"
+"""Drawn in the first cell of a marked paper's row (`m`); unmarked rows have a space there."""
 
 
 _DAY_LABELS: dict[str, str] = {}
@@ -85,14 +89,7 @@ def _format_day(day: str | None) -> str:
     if not day:
         return ""
     if (text := _DAY_LABELS.get(day)) is None:
-        try:
-            month, number = int(day[5:7]), int(day[8:10])
-            if not (1 <= month <= 12 and 1 <= number <= 31 and day[4] == day[7] == "-"):
-                raise ValueError(day)
-            text = f"{_MONTHS[month - 1]} {number:>2}"
-        except (ValueError, IndexError):
-            text = _truncate(plain(day), _DAY_WIDTH)
-        _DAY_LABELS[day] = text
+        text = _DAY_LABELS[day] = day_label(day, year=False, pad=True) or _truncate(plain(day), _DAY_WIDTH)
     return text
 
 
@@ -176,6 +173,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--meta",
         "paper-list--tags",
         "paper-list--empty",
+        "paper-list--mark",
         *(f"paper-list--status-{status.value}" for status in Status),
     }
     """
@@ -187,6 +185,7 @@ class PaperList(ScrollView, can_focus=True):
     | `paper-list--meta` | The featured day and the upvotes. |
     | `paper-list--tags` | The tags. |
     | `paper-list--empty` | The message shown when the list has no rows. |
+    | `paper-list--mark` | The mark of a marked paper. |
     | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`, `reading`, `done`, `skipped`). |
     """
 
@@ -209,6 +208,7 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--meta { color: $text-muted; }
         & > .paper-list--tags { color: $text-secondary; }
         & > .paper-list--empty { color: $text-muted; text-style: italic; }
+        & > .paper-list--mark { color: $text-accent; text-style: bold; }
         & > .paper-list--status-inbox { color: $text-muted; }
         & > .paper-list--status-to-read { color: $text-accent; }
         & > .paper-list--status-reading { color: $text-warning; }
@@ -278,6 +278,7 @@ class PaperList(ScrollView, can_focus=True):
         """Show only the status mark, the title and tags."""
         self._ids: list[str] = []
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
+        self._marks: Collection[str] = ()
         self._posted_id: str | None = None
         self._generation = 0
         """Bumped when every row must be drawn again (new ids, all rows changed)."""
@@ -312,16 +313,19 @@ class PaperList(ScrollView, can_focus=True):
         *,
         keep: str | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        marks: Collection[str] | None = None,
     ) -> None:
         """Replace the rows.
 
         The cursor goes to `keep` when it is among the new ids, else stays at the same index
         (clamped). `spans` gives the title ranges to highlight per id (character offsets into
         the title); it is kept, not copied, so hand over a fresh mapping rather than mutating
-        it later. Posts `Highlighted` if the paper under the cursor changed.
+        it later. `marks` are the ids drawn with a mark (✓) before the status (kept, not
+        copied, too). Posts `Highlighted` if the paper under the cursor changed.
         """
         self._ids = list(ids)
         self._spans = spans if spans is not None else {}
+        self._marks = marks if marks is not None else ()
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
         self.virtual_size = Size(0, len(self._ids))
         index = self.cursor
@@ -518,6 +522,7 @@ class PaperList(ScrollView, can_focus=True):
             state.status,
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
+            pid in self._marks,
         )
 
     def _render_row(self, pid: str, width: int, cursor: bool) -> Strip:
@@ -530,7 +535,7 @@ class PaperList(ScrollView, can_focus=True):
         status = state.status
         title = plain(paper.title) if paper is not None else f"(unknown paper {plain(pid)})"
         segments: list[Segment] = [
-            Segment(" ", base),
+            Segment(MARK, self._style(cursor, _MARK)) if pid in self._marks else Segment(" ", base),
             Segment(STATUS_MARKS.get(status, "?"), self._style(cursor, f"status-{status.value}")),
             Segment(" ", base),
         ]
