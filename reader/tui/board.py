@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.style import Style
 
 from reader.browse import BOARD_STATUSES
 from reader.library import Library
@@ -36,7 +37,8 @@ class BoardColumn(Vertical):
 
     def set_count(self, count: int, total: int | None = None) -> None:
         shown = f"{count}" if total is None or total == count else f"{count} of {total}"
-        self.border_title = Content.assemble((self.status.value, "bold"), f" {shown}")
+        style = Style(bold=True) + self.paper_list.status_style(self.status)
+        self.border_title = Content.assemble((self.status.value, style), f" {shown}")
 
 
 class Board(Horizontal):

@@ -41,6 +41,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style
 
 from reader.library import Library
 from reader.models import Status
@@ -186,7 +187,7 @@ class PaperList(ScrollView, can_focus=True):
     | `paper-list--tags` | The tags. |
     | `paper-list--empty` | The message shown when the list has no rows. |
     | `paper-list--mark` | The mark of a marked paper. |
-    | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`, `reading`, `done`, `skipped`). |
+    | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`...), coloured by the app's stylesheet. |
     """
 
     DEFAULT_CSS = """
@@ -209,11 +210,6 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--tags { color: $text-secondary; }
         & > .paper-list--empty { color: $text-muted; text-style: italic; }
         & > .paper-list--mark { color: $text-accent; text-style: bold; }
-        & > .paper-list--status-inbox { color: $text-muted; }
-        & > .paper-list--status-to-read { color: $text-accent; }
-        & > .paper-list--status-reading { color: $text-warning; }
-        & > .paper-list--status-done { color: $text-success; }
-        & > .paper-list--status-skipped { color: $text-disabled; }
     }
     """
 
@@ -471,6 +467,11 @@ class PaperList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         self._strips.clear()
         super().notify_style_update()
+
+    def status_style(self, status: Status) -> Style:
+        """How a status looks wherever the app names it: its `paper-list--status-*` rule, the
+        one definition of the status colours (styles/app.tcss)."""
+        return self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
 
     def _style(self, cursor: bool, role: str) -> RichStyle:
         """The Rich style of a piece of a row (its component class over the row's class)."""

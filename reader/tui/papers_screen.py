@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.style import Style
 from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -28,7 +29,7 @@ from reader.models import Status, normalise_tag
 from reader.store import StoreError
 from reader.tui import safe
 from reader.tui.board import Board
-from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
+from reader.tui.detail import DetailPane, day_label
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
 from reader.tui.tags_dialog import TagsDialog
@@ -363,6 +364,7 @@ class PapersScreen(Screen[None]):
         return self.active_list.current_id
 
     def on_mount(self) -> None:
+        self.detail.status_style = self.paper_list.status_style
         self.browse.subscribe(self.render_browse)
         self.render_browse()
         self.set_focus(self.paper_list)
@@ -547,7 +549,7 @@ class PapersScreen(Screen[None]):
         counts = self.library.counts(self.day)
         total = sum(counts.values())
         day = day_label(self.day, year=False) if self.day else "no papers yet"
-        parts: list[str | tuple[str, str]] = []
+        parts: list[str | tuple[str, str | Style]] = []
         if self.app.demo:
             wide = self.size.width >= WIDE_WIDTH
             parts += [(self.app.title if wide else "demo", "reverse $warning"), " · "]
@@ -556,7 +558,10 @@ class PapersScreen(Screen[None]):
             f" · {total - counts[Status.INBOX]}/{total} triaged",
         ]
         for status in BOARD_STATUSES:
-            parts += [" · ", (f"{counts[status]} {status.value}", STATUS_STYLE[status])]
+            parts += [
+                " · ",
+                (f"{counts[status]} {status.value}", Style(bold=True) + self.paper_list.status_style(status)),
+            ]
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
         if self.browse.marks:
@@ -682,6 +687,11 @@ class PapersScreen(Screen[None]):
         """Hide what cannot work here, dim what cannot work now."""
         if isinstance(self.focused, Input | TextArea):
             return False  # letters go to the text; the footer shows the editor's own keys
+        return self.can_run(action, parameters)
+
+    def can_run(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether an action works here (False), not now (None) or now (True), wherever the
+        focus is (the palette runs actions from the editor too)."""
         if action == "move":
             return bool(self.board)
         if action == "undo":
