@@ -38,29 +38,29 @@ class Command:
 
 
 PALETTE_TITLES: dict[str, str] = {
-    "papers.to-read": "Move to to-read",
-    "papers.reading": "Move to reading",
-    "papers.done": "Move to done",
-    "papers.skip": "Skip paper",
-    "papers.inbox": "Back to inbox",
-    "papers.move-left": "Move to the column on the left",
-    "papers.move-right": "Move to the column on the right",
-    "papers.auto-advance": "Toggle auto-advance",
+    "papers.status-to-read": "Move to to-read",
+    "papers.status-reading": "Move to reading",
+    "papers.status-done": "Move to done",
+    "papers.status-skipped": "Skip paper",
+    "papers.status-inbox": "Back to inbox",
+    "papers.move-previous": "Move to the column on the left",
+    "papers.move-next": "Move to the column on the right",
+    "papers.toggle-auto": "Toggle auto-advance",
     "papers.notes": "Edit notes",
     "papers.tags": "Edit tags",
     "papers.mark": "Mark paper",
     "papers.mark-all": "Mark all papers, or clear the marks",
-    "papers.sort": "Sort: next order",
+    "papers.cycle-sort": "Sort: next order",
     "papers.open": "Open in browser",
     "papers.pdf": "Open PDF",
-    "papers.board": "Toggle board",
+    "papers.toggle-board": "Toggle board",
     "papers.cycle-view": "Next view",
     "papers.export": "Export",
     "papers.fetch": "Fetch latest papers",
 }
 """Palette names where a binding's footer label is too short to say what it does."""
 
-NOT_IN_PALETTE = {"papers.scroll-down", "papers.scroll-up"}
+NOT_IN_PALETTE = {"papers.scroll-detail-next", "papers.scroll-detail-previous"}
 """Bindings that only make sense as keys. Views get their own entries (with their labels)."""
 
 

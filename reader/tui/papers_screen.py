@@ -6,12 +6,14 @@ typing in the filter or the notes never triggers them. Global actions use ctrl k
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -81,6 +83,23 @@ class FilterInput(Input):
         self.post_message(self.Left())
 
 
+def with_ids(prefix: str, bindings: Iterable[BindingType]) -> list[BindingType]:
+    """The bindings, each with an id named after its action where it has none: `status('to-read')`
+    becomes `prefix.status-to-read`, `day(-1)` `prefix.day-previous`, `day(1)` `prefix.day-next`.
+
+    Ids let users remap keys (Textual's keymaps) and the palette name its commands stably.
+    """
+    named: list[BindingType] = []
+    for entry in bindings:
+        binding = entry if isinstance(entry, Binding) else Binding(*entry)
+        if binding.id is None:
+            _namespace, name, params = parse_action(binding.action)
+            words = [name, *(("next" if p > 0 else "previous") if isinstance(p, int) else str(p) for p in params)]
+            binding = dataclasses.replace(binding, id=f"{prefix}." + "-".join(words).replace("_", "-"))
+        named.append(binding)
+    return named
+
+
 class FilterHits(Message):
     """A search (run in a worker) found these hits for `query`."""
 
@@ -116,178 +135,42 @@ class PapersScreen(Screen[None]):
     app: ReaderApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "t",
-            "status('to-read')",
-            "To-read",
-            tooltip="Move the paper to to-read (and go to the next)",
-            id="papers.to-read",
-        ),
-        Binding(
-            "r",
-            "status('reading')",
-            "Reading",
-            tooltip="Move the paper to reading",
-            id="papers.reading",
-        ),
-        Binding("d", "status('done')", "Done", tooltip="Move the paper to done", id="papers.done"),
-        Binding("x", "status('skipped')", "Skip", tooltip="Skip the paper", id="papers.skip"),
-        Binding(
-            "i",
-            "status('inbox')",
-            "Inbox",
-            show=False,
-            tooltip="Put the paper back in the inbox",
-            id="papers.inbox",
-        ),
-        Binding(
-            "H,shift+left",
-            "move(-1)",
-            "Column ←",
-            show=False,
-            tooltip="Board: move the paper one column left",
-            id="papers.move-left",
-        ),
-        Binding(
-            "L,shift+right",
-            "move(1)",
-            "Column →",
-            show=False,
-            tooltip="Board: move the paper one column right",
-            id="papers.move-right",
-        ),
-        Binding("u", "undo", "Undo", tooltip="Undo the last status, tag or note change", id="papers.undo"),
-        Binding("U", "redo", "Redo", show=False, tooltip="Redo what was undone", id="papers.redo"),
-        Binding(
-            "a",
-            "toggle_auto",
-            "Auto-advance",
-            show=False,
-            tooltip="Turn moving on after a decision on/off",
-            id="papers.auto-advance",
-        ),
-        Binding(
-            "n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)", id="papers.notes"
-        ),
-        Binding(
-            "number_sign",
-            "tags",
-            "Tags",
-            key_display="#",
-            show=False,
-            tooltip="Edit the paper's tags (or those of the marked papers)",
-            id="papers.tags",
-        ),
-        Binding(
-            "m",
-            "mark",
-            "Mark",
-            show=False,
-            tooltip="Mark or unmark the paper; a status key or # then acts on every marked paper, as one undo step",
-            id="papers.mark",
-        ),
-        Binding(
-            "M",
-            "mark_all",
-            "Mark all",
-            show=False,
-            tooltip="Mark every paper in the list, or clear the marks",
-            id="papers.mark-all",
-        ),
-        Binding(
-            "s",
-            "cycle_sort",
-            "Sort",
-            show=False,
-            tooltip="Cycle the order: page order, upvotes, newest published, title",
-            id="papers.sort",
-        ),
-        Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser", id="papers.open"),
-        Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser", id="papers.pdf"),
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            key_display="/",
-            tooltip="Filter as you type; escape clears",
-            id="papers.filter",
-        ),
-        Binding("b", "toggle_board", "Board", tooltip="Switch between the list and the board", id="papers.board"),
-        Binding(
-            "v",
-            "cycle_view",
-            "View",
-            show=False,
-            tooltip="Cycle the views (inbox, day, statuses, all)",
-            id="papers.cycle-view",
-        ),
-        Binding("1", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day", id="papers.view-inbox"),
-        Binding("2", "view('day')", "Day view", show=False, tooltip="All papers of the day", id="papers.view-day"),
-        Binding(
-            "3", "view('to-read')", "To-read view", show=False, tooltip="Every paper to read", id="papers.view-to-read"
-        ),
-        Binding(
-            "4",
-            "view('reading')",
-            "Reading view",
-            show=False,
-            tooltip="Every paper being read",
-            id="papers.view-reading",
-        ),
-        Binding("5", "view('done')", "Done view", show=False, tooltip="Every paper done", id="papers.view-done"),
-        Binding("6", "view('all')", "All view", show=False, tooltip="The whole library", id="papers.view-all"),
-        Binding(
-            "left_square_bracket",
-            "day(-1)",
-            "Previous day",
-            key_display="[",
-            show=False,
-            tooltip="The previous featured day",
-            id="papers.previous-day",
-        ),
-        Binding(
-            "right_square_bracket",
-            "day(1)",
-            "Next day",
-            key_display="]",
-            show=False,
-            tooltip="The next featured day",
-            id="papers.next-day",
-        ),
-        Binding(
-            "e",
-            "export",
-            "Export",
-            show=False,
-            tooltip="Export papers (Markdown, BibTeX, CSV, JSON)",
-            id="papers.export",
-        ),
-        Binding(
-            "F",
-            "fetch",
-            "Fetch",
-            show=False,
-            tooltip="Fetch the latest daily papers (in the background)",
-            id="papers.fetch",
-        ),
-        Binding(
-            "space",
-            "scroll_detail(1)",
-            "Scroll detail",
-            show=False,
-            tooltip="Page down in the detail pane",
-            id="papers.scroll-down",
-        ),
-        Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False, id="papers.scroll-up"),
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear filter",
-            show=False,
-            tooltip="Clear the filter: back to the view",
-            id="papers.clear-filter",
-        ),
+        Binding("t", "status('to-read')", "To-read", tooltip="Move the paper to to-read (and go to the next)"),
+        Binding("r", "status('reading')", "Reading", tooltip="Move the paper to reading"),
+        Binding("d", "status('done')", "Done", tooltip="Move the paper to done"),
+        Binding("x", "status('skipped')", "Skip", tooltip="Skip the paper"),
+        Binding("i", "status('inbox')", "Inbox", show=False, tooltip="Put the paper back in the inbox"),
+        Binding("H,shift+left", "move(-1)", "Column ←", show=False, tooltip="Board: move the paper one column left"),
+        Binding("L,shift+right", "move(1)", "Column →", show=False, tooltip="Board: move the paper one column right"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last status, tag or note change"),
+        Binding("U", "redo", "Redo", show=False, tooltip="Redo what was undone"),
+        Binding("a", "toggle_auto", "Auto-advance", show=False, tooltip="Turn moving on after a decision on/off"),
+        Binding("n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)"),
+        Binding("number_sign", "tags", "Tags", key_display="#", show=False, tooltip="Edit the paper's tags"),
+        Binding("m", "mark", "Mark", show=False, tooltip="Mark or unmark the paper (t r d x i # act on marked)"),
+        Binding("M", "mark_all", "Mark all", show=False, tooltip="Mark every paper in the list, or clear the marks"),
+        Binding("s", "cycle_sort", "Sort", show=False, tooltip="Next order: page, upvotes, newest published, title"),
+        Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser"),
+        Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
+        Binding("b", "toggle_board", "Board", tooltip="Switch between the list and the board"),
+        Binding("v", "cycle_view", "View", show=False, tooltip="Cycle the views (inbox, day, statuses, all)"),
+        Binding("1", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
+        Binding("2", "view('day')", "Day view", show=False, tooltip="All papers of the day"),
+        Binding("3", "view('to-read')", "To-read view", show=False, tooltip="Every paper to read"),
+        Binding("4", "view('reading')", "Reading view", show=False, tooltip="Every paper being read"),
+        Binding("5", "view('done')", "Done view", show=False, tooltip="Every paper done"),
+        Binding("6", "view('all')", "All view", show=False, tooltip="The whole library"),
+        Binding("left_square_bracket", "day(-1)", "Previous day", key_display="[", show=False),
+        Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
+        Binding("e", "export", "Export", show=False, tooltip="Export papers (Markdown, BibTeX, CSV, JSON)"),
+        Binding("F", "fetch", "Fetch", show=False, tooltip="Fetch the latest daily papers (in the background)"),
+        Binding("space", "scroll_detail(1)", "Scroll detail", show=False, tooltip="Page down in the detail pane"),
+        Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter: back to the view"),
     ]
+    BINDINGS = with_ids("papers", BINDINGS)
+    """Each gets an id from its action (`papers.status-to-read`, `papers.day-previous`): see `with_ids`."""
 
     def __init__(self, library: Library) -> None:
         super().__init__(id="papers-screen")
