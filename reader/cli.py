@@ -20,6 +20,7 @@ import click
 import orjson
 
 from reader import __version__
+from reader.browse import SORTS, sort_by_name, sorted_ids
 from reader.cli_common import (
     EXIT_FETCH,
     EXIT_INPUT,
@@ -156,14 +157,25 @@ def _json(data: Any) -> str:
 @click.option("--status", "status_name", default="all", show_default=True, help="A status, or all.")
 @click.option("--day", metavar="YYYY-MM-DD|latest", help="Only papers featured on that day.")
 @click.option("--query", "-q", metavar="TEXT", help="A filter in the search language (see README).")
+@click.option(
+    "--sort",
+    "sort_name",
+    type=click.Choice([sort.name for sort in SORTS]),
+    default="page",
+    show_default=True,
+    help="The order: page (newest day, then most upvoted; best match with --query), upvotes, "
+    "published (newest first) or title.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
 @pass_context
 @user_errors
-def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, as_json: bool) -> None:
+def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, sort_name: str, as_json: bool) -> None:
     """List papers (all of them unless filtered). Reads without locking the library."""
     status = parse_status(status_name, allow_all=True)
     with obj.library(readonly=True) as library:
-        ids = select_ids(library, status, resolve_day(library, day), query)
+        ids = sorted_ids(
+            library, select_ids(library, status, resolve_day(library, day), query), sort_by_name(sort_name)
+        )
         if as_json:
             click.echo(_json([record(library.paper(pid), library.state(pid)) for pid in ids]))
             return
@@ -175,15 +187,6 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
         width = shutil.get_terminal_size((120, 24)).columns
         for pid in ids:
             click.echo(terminal_safe(list_row(library.paper(pid), library.state(pid), width)))
-
-
-STATUS_MARK = {
-    Status.INBOX: "·",
-    Status.TO_READ: "○",
-    Status.READING: "◐",
-    Status.DONE: "●",
-    Status.SKIPPED: "×",
-}
 
 
 def list_row(paper: Paper, state: UserState, width: int) -> str:

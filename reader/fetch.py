@@ -40,6 +40,7 @@ from reader.importers.hf_api import parse_items
 from reader.library import ImportResult, Library
 from reader.models import Paper
 from reader.text import clean_line
+from reader.text import day_label as text_day_label
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://export.arxiv.org"
@@ -827,9 +828,7 @@ class FetchReport:
 
 def day_label(day: date, today: date | None = None) -> str:
     """`Jul 31`, or `Jul 31, 2024` for a day not in this year."""
-    today = today or date.today()
-    label = f"{day:%b} {day.day}"
-    return label if day.year == today.year else f"{label}, {day.year}"
+    return text_day_label(day, today=today or date.today()) or day.isoformat()
 
 
 def apply_fetched(library: Library, fetched: Fetched) -> FetchReport:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reader.importers import (
     BadInput,
@@ -32,6 +32,9 @@ from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
     from reader.search import SearchIndex
+
+
+T = TypeVar("T")
 
 
 class UnknownPaper(KeyError):
@@ -105,12 +108,40 @@ class History:
         return changes
 
     def redo(self, library: Library) -> list[Change]:
+        """Make the last undone change again; return it."""
         if not self._redo:
             return []
         changes = self._redo[-1]
         library.restore({c.paper_id: c.after for c in changes})
         self._undo.append(self._redo.pop())
         return changes
+
+
+class _Derived:
+    """What the library derives from its papers (orders, days), built on first use.
+
+    The one cache of `Library`: every entry is dropped at once when the papers change
+    (`Library._papers_changed`, or a size that no longer matches), never field by field.
+    Statuses, notes and tags do not invalidate it: they never move a paper in the order.
+    """
+
+    __slots__ = ("_size", "_stamp", "_values")
+
+    def __init__(self) -> None:
+        self._values: dict[object, object] = {}
+        self._stamp = -1
+        self._size = -1
+
+    def get(self, key: object, stamp: int, size: int, build: Callable[[], T]) -> T:
+        """The value under `key`, built now if the papers changed since it was built."""
+        if stamp != self._stamp or size != self._size:
+            self._values = {}
+            self._stamp, self._size = stamp, size
+        try:
+            return self._values[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._values[key] = build()
+            return value
 
 
 _DEFAULT_STATE = UserState()
@@ -129,20 +160,15 @@ class Library:
         """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
+        self.papers_version = 0
+        """Bumped when papers are added or changed (not user state): drops `_derived`."""
+        self._derived = _Derived()
         self._search: SearchIndex | None = None
+        """The search index: kept across changes, it takes them in itself (`refresh`)."""
         self._search_version = -1
-        self._order_cache: list[str] | None = None
-        self._rank_cache: dict[str, int] | None = None
-        """Id -> place in `_order_cache` (for `sort_key`), rebuilt when that list is."""
-        self._rank_of: list[str] | None = None
-        """Every id in display order; dropped when papers change (see `_index`)."""
-        self._days_cache: dict[str, list[str]] | None = None
-        """Featured day -> its ids in library order; dropped when papers change (see `_index`)."""
-        self._days_sorted: dict[str, list[str]] = {}
-        """Featured day -> its ids in display order, for the days asked for."""
-        self._day_list: list[str] | None = None
-        """Every featured day, oldest first."""
-        self._days_size = -1
+        self.history = History()
+        """Undo and redo of the user-state changes made through this library."""
+        self._batch: list[Change] | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -183,7 +209,7 @@ class Library:
             ) from None
 
     def _index(self, paper: Paper) -> None:
-        self._order_cache = self._days_cache = None  # a new or changed paper may move in the order
+        self.papers_version += 1  # a new or changed paper may move in the order
         if paper.arxiv_id:
             self._by_arxiv[paper.arxiv_id] = paper.id
         if self._by_title is not None:
@@ -277,28 +303,33 @@ class Library:
         then a day shown without its year would be ambiguous."""
         return any(other != day and other[4:] == day[4:] for other in self._all_days())
 
+    def _cached(self, key: object, build: Callable[[], T]) -> T:
+        return self._derived.get(key, self.papers_version, len(self.papers), build)
+
     def sort_key(self, pid: str) -> int:
         """A key that sorts ids in display order: newest featured day first, then most
         upvoted, then the order of the source (the paper's place in the cached order)."""
-        rank = self._rank_cache
-        if rank is None or self._rank_of is not self._order_cache or len(rank) != len(self.papers):
-            order = self._display_order()
-            rank = self._rank_cache = {pid: n for n, pid in enumerate(order)}
-            self._rank_of = order
-        return rank[pid]
+        return self._rank()[pid]
+
+    def _rank(self) -> dict[str, int]:
+        """Id -> its place in the display order (cached)."""
+        return self._cached("rank", lambda: {pid: n for n, pid in enumerate(self._display_order())})
 
     def ids(self, status: Status | None = None, day: str | None = None) -> list[str]:
         """Paper ids, filtered by status and featured day, in display order.
 
         With a day: most upvoted first, then the order of the source; without: as `sort_key`.
         """
-        if day is not None:
-            selected: list[str] = self._day_ids(day)
-        else:
-            selected = self._display_order()
+        states = self.states
+        if day is None and status is not None and status is not Status.INBOX:
+            # Only touched papers have a state: look at those, not the whole library (the
+            # board stays instant at 100k papers).
+            papers = self.papers
+            found = [pid for pid, state in states.items() if state.status is status and pid in papers]
+            return sorted(found, key=self._rank().__getitem__)
+        selected = self._day_ids(day) if day is not None else self._display_order()
         if status is None:
             return list(selected)
-        states = self.states
         if status is Status.INBOX:
             return [pid for pid in selected if (state := states.get(pid)) is None or state.status is status]
         return [pid for pid in selected if (state := states.get(pid)) is not None and state.status is status]
@@ -322,50 +353,44 @@ class Library:
     def _display_order(self) -> list[str]:
         """Every id in display order (newest featured day first, then most upvoted, then the
         order of the source); cached until papers change (statuses do not move it)."""
-        if self._order_cache is None or len(self._order_cache) != len(self.papers):
-            papers, order = self.papers, self._order
-            groups: dict[str, list[str]] = {}
-            for pid, paper in papers.items():
-                groups.setdefault(paper.days[-1] if paper.days else "", []).append(pid)
-            result: list[str] = []
-            for latest in sorted(groups, key=_inverted):
-                members = groups[latest]
-                members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order.get(pid, 0)))
-                result += members
-            self._order_cache = result
-        return self._order_cache
+        return self._cached("order", self._build_order)
+
+    def _build_order(self) -> list[str]:
+        papers, order = self.papers, self._order
+        groups: dict[str, list[str]] = {}
+        for pid, paper in papers.items():
+            groups.setdefault(paper.days[-1] if paper.days else "", []).append(pid)
+        result: list[str] = []
+        for latest in sorted(groups, key=_inverted):
+            members = groups[latest]
+            members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order.get(pid, 0)))
+            result += members
+        return result
 
     def _day_groups(self) -> dict[str, list[str]]:
         """Featured day -> its ids in library order; one pass over the papers, cached until
         papers change. Each day is sorted for display only when it is asked for."""
-        if self._days_cache is None or self._days_size != len(self.papers):
-            groups: dict[str, list[str]] = {}
-            for pid, paper in self.papers.items():
-                days = paper.days
-                for day in days if len(days) < 2 else dict.fromkeys(days):
-                    groups.setdefault(day, []).append(pid)
-            self._days_cache = groups
-            self._days_sorted = {}
-            self._day_list = None
-            self._days_size = len(self.papers)
-        return self._days_cache
+        return self._cached("days", self._build_day_groups)
+
+    def _build_day_groups(self) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for pid, paper in self.papers.items():
+            days = paper.days
+            for day in days if len(days) < 2 else dict.fromkeys(days):
+                groups.setdefault(day, []).append(pid)
+        return groups
 
     def _day_ids(self, day: str) -> list[str]:
         """The ids featured on `day`, most upvoted first, then in library order (cached)."""
-        groups = self._day_groups()
-        found = self._days_sorted.get(day)
-        if found is None:
-            papers, order = self.papers, self._order
-            found = sorted(groups.get(day, ()), key=lambda pid: (-(papers[pid].upvotes or 0), order[pid]))
-            self._days_sorted[day] = found
-        return found
+        papers, order = self.papers, self._order
+        return self._cached(
+            ("day", day),
+            lambda: sorted(self._day_groups().get(day, ()), key=lambda pid: (-(papers[pid].upvotes or 0), order[pid])),
+        )
 
     def _all_days(self) -> list[str]:
         """Every featured day, oldest first (cached)."""
-        groups = self._day_groups()
-        if self._day_list is None:
-            self._day_list = sorted(groups)
-        return self._day_list
+        return self._cached("day list", lambda: sorted(self._day_groups()))
 
     def search_index(self) -> SearchIndex:
         """The search index over this library, refreshed when the library changed."""
@@ -480,7 +505,7 @@ class Library:
             if status is Status.DONE:
                 after.finished_at = stamp
             new[pid] = after
-        return self.restore(new)
+        return self._change(new)
 
     def set_notes(self, pid: str, text: str) -> list[Change]:
         """Replace a paper's notes (control bytes removed); no write if nothing changed."""
@@ -492,10 +517,29 @@ class Library:
         after = before.copy()
         after.notes = text
         after.updated_at = now_iso()
-        return self.restore({pid: after})
+        return self._change({pid: after})
 
     def set_tags(self, pid: str, tags: Iterable[str]) -> list[Change]:
+        """Replace a paper's tags (cleaned, normalised, each once); no write if nothing changed."""
         self.paper(pid)
+        after = self._tagged(pid, tags)
+        return self._change({pid: after} if after is not None else {})
+
+    def edit_tags(self, pids: str | Sequence[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[Change]:
+        """Add and remove tags on one paper or many, in one write and one undo step."""
+        ids = [pids] if isinstance(pids, str) else list(pids)
+        drop = {normalise_tag(t) for t in remove}
+        extra = list(add)
+        new: dict[str, UserState] = {}
+        for pid in ids:
+            self.paper(pid)
+            after = self._tagged(pid, [*(t for t in self.state(pid).tags if t not in drop), *extra])
+            if after is not None:
+                new[pid] = after
+        return self._change(new)
+
+    def _tagged(self, pid: str, tags: Iterable[str]) -> UserState | None:
+        """The paper's state with these tags, or None when its tags would not change."""
         clean: list[str] = []
         for tag in tags:
             name = normalise_tag(clean_line(valid_unicode(tag)))
@@ -503,19 +547,56 @@ class Library:
                 clean.append(name)
         before = self.state(pid)
         if before.tags == clean:
-            return []
+            return None
         after = before.copy()
         after.tags = clean
         after.updated_at = now_iso()
-        return self.restore({pid: after})
+        return after
 
-    def edit_tags(self, pid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[Change]:
-        drop = {normalise_tag(t) for t in remove}
-        tags = [t for t in self.state(pid).tags if t not in drop]
-        return self.set_tags(pid, [*tags, *add])
+    # -- undo ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group every change made inside into one undo step (a status for many papers, say).
+
+        Each call still writes durably at once; only the undo history groups them.
+        """
+        if self._batch is not None:  # nested: the outer batch records
+            yield
+            return
+        self._batch = []
+        try:
+            yield
+        finally:
+            changes, self._batch = self._batch, None
+            self.history.record(changes)
+
+    def _record(self, changes: list[Change]) -> list[Change]:
+        if self._batch is not None:
+            self._batch.extend(changes)
+        else:
+            self.history.record(changes)
+        return changes
+
+    def undo(self) -> list[Change]:
+        """Put back the states before the last change (or batch); return the changes undone."""
+        return self.history.undo(self)
+
+    def redo(self) -> list[Change]:
+        """Make the last undone change again; return it."""
+        return self.history.redo(self)
+
+    # -- writing user state ----------------------------------------------------------------------
+
+    def _change(self, states: dict[str, UserState]) -> list[Change]:
+        """Write these states durably, adopt them and record them for undo."""
+        return self._record(self.restore(states))
 
     def restore(self, states: dict[str, UserState]) -> list[Change]:
-        """Write these states durably, then adopt them; return the changes made."""
+        """Write these states durably, then adopt them; return the changes made.
+
+        Not recorded for undo (undo itself writes through here): the use cases above do that.
+        """
         if not states:
             return []
         docs = {pid: (None if s.is_default() else s.to_dict()) for pid, s in states.items()}

@@ -24,7 +24,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,11 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
+
+from reader.atomic import FolderSyncFailed as _FolderSyncFailed
+from reader.atomic import atomic_write_bytes, fsync_dir
+
+__all__ = ["atomic_write_bytes"]  # also importable from here, where it lived
 
 SCHEMA_VERSION = 1
 PAPERS_FILE = "papers.json"
@@ -73,69 +77,6 @@ def default_root() -> Path:
     import platformdirs  # imported here: only needed when no path is given
 
     return Path(platformdirs.user_data_dir("reader", appauthor=False))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class _FolderSyncFailed(OSError):
-    """The rename happened but fsyncing the folder failed (carries the original `OSError`).
-
-    An `OSError` itself, so callers that only catch `OSError` (exports) still report it.
-    """
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__(error.errno, error.strerror)
-        self.error = error
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_NEW_FILE_MODE = 0o666 & ~_read_umask()
-"""What a new file gets, as `open()` would give it (read once, at import: umask is per process)."""
-
-
-def _mode_for(path: Path) -> int:
-    """The permissions the file has now, or those of a new file (mkstemp would make it 0600)."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        return _NEW_FILE_MODE
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically and durably; on error the old file is intact.
-
-    If only the final fsync of the folder fails, the file has already been replaced but the
-    rename may not survive a crash: `_FolderSyncFailed` says so.
-    """
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    try:
-        _fsync_dir(folder)
-    except OSError as exc:
-        raise _FolderSyncFailed(exc) from exc
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -262,7 +203,7 @@ class JournaledStorage(Storage):
             existed = self.journal.exists()
             self._journal_fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             if not existed:
-                _fsync_dir(self.journal.parent)
+                fsync_dir(self.journal.parent)
         return self._journal_fd
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ text through them again before drawing (see `reader.tui.safe`).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (terminated by BEL or
 # ST), and two-byte escapes. The 8-bit C1 forms (0x9b CSI, 0x9d OSC...) are covered too.
@@ -128,3 +129,25 @@ def url_spans(text: str) -> list[tuple[int, int]]:
             end -= 1
         spans.append((match.start(), end))
     return spans
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month abbreviations, locale independent (`%b` follows the locale)."""
+
+
+def day_label(day: str | date, *, year: bool = True, today: date | None = None, pad: bool = False) -> str | None:
+    """A featured day as people say it: `Jul 31, 2025`, or `Jul 31` without the year.
+
+    The one day formatter of reader (app, fetch reports). With `today` the year is shown only
+    for another year than today's; `pad` right-aligns the day number (`Jul  1`) for columns.
+    A string that is not an ISO date gives None (callers show it cleaned, as they see fit).
+    """
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return None
+    label = f"{MONTHS[day.month - 1]} {day.day:>2}" if pad else f"{MONTHS[day.month - 1]} {day.day}"
+    if today is not None:
+        year = day.year != today.year
+    return f"{label}, {day.year}" if year else label

@@ -685,19 +685,25 @@ async def test_notes_that_cannot_be_written_follow_their_paper_until_saved(
 
 
 async def test_fetch_runs_in_a_worker_and_shows_the_new_day(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
     import reader.fetch
 
-    class Report:
-        def summary(self) -> str:
-            return "1 paper, 1 new"
+    merged_on: list[int] = []
+    real_import = lib.import_papers
 
-    def fake_fetch(library: Library, *, progress: Any = None, **kwargs: Any) -> Report:
+    def fake_collect(*, progress: Any = None, **kwargs: Any) -> reader.fetch.Fetched:
         assert progress is not None
         progress("fetching [b]Aug 1[/b]")
-        library.import_papers([Paper(id="new-1", title="A fresh paper", days=["2025-08-01"])])
-        return Report()
+        paper = Paper(id="new-1", title="A fresh paper", days=["2025-08-01"])
+        return reader.fetch.Fetched([reader.fetch.DayFetch("Aug 1", [paper], date(2025, 8, 1))])
 
-    monkeypatch.setattr(reader.fetch, "fetch_latest", fake_fetch)
+    def recording_import(papers: Any) -> Any:
+        merged_on.append(threading.get_ident())
+        return real_import(papers)
+
+    monkeypatch.setattr(reader.fetch, "collect_latest", fake_collect)
+    monkeypatch.setattr(lib, "import_papers", recording_import)
     app, _, notes = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("F")
@@ -707,7 +713,9 @@ async def test_fetch_runs_in_a_worker_and_shows_the_new_day(lib: Library, monkey
         assert screen.day == "2025-08-01"
         assert screen.paper_list.ids == ["new-1"]
         messages = [args[0] for args, _ in notes.calls]
-        assert "fetching [b]Aug 1[/b]" in messages and "1 paper, 1 new" in messages
+        assert "fetching [b]Aug 1[/b]" in messages and "Aug 1: 1 paper, 1 new, 0 updated" in messages
+        # the merge into the library ran on the UI thread, never in the worker
+        assert merged_on == [threading.get_ident()]
 
 
 async def test_export_key_opens_the_export_dialog(lib: Library) -> None:

@@ -127,7 +127,7 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
                 raise ENOSPC
             return real_mkstemp(*args, **kwargs)
 
-        monkeypatch.setattr(store.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     elif point in ("write", "short-write"):
         monkeypatch.setattr(store.os, "fdopen", lambda fd, mode: _FailingFile(real_fdopen(fd, mode), point != "write"))
     elif point == "file-fsync":
@@ -155,7 +155,7 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
                 raise ENOSPC
             return real_mkstemp(*args, **kwargs)
 
-        monkeypatch.setattr(store.tempfile, "mkstemp", mkstemp_journal)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_journal)
     elif point == "backup-link":
         monkeypatch.setattr(store.os, "link", lambda *a: (_ for _ in ()).throw(OSError(errno.EPERM, "no links")))
     elif point == "backup-link-and-copy":
@@ -166,7 +166,7 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
                 raise ENOSPC
             return real_mkstemp(*args, **kwargs)
 
-        monkeypatch.setattr(store.tempfile, "mkstemp", mkstemp_not_in_backups)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_not_in_backups)
     elif point == "backup-mkdir":
 
         def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:

@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.atomic import atomic_write_bytes
 from reader.models import Paper, Status, UserState, normalise_tag
-from reader.store import atomic_write_bytes
 from reader.text import json_terminal_safe, terminal_safe
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from reader.library import History, Library
+from reader.library import Library
 from reader.resources import bundled
 from reader.tui.board import Board
 from reader.tui.commands import ReaderCommands
@@ -52,8 +52,6 @@ class ReaderApp(App[None]):
     ) -> None:
         super().__init__()
         self.library = library
-        self.history = History()
-        """Undo/redo of status, tag and note changes for this session."""
         self.browser_open: Callable[[str], object] = browser_open or webbrowser.open
         """Opens a URL; tests replace it so that no browser starts."""
         self.demo = demo
@@ -63,7 +61,7 @@ class ReaderApp(App[None]):
         self._quit_armed = False
 
     def get_default_screen(self) -> Screen[None]:
-        return PapersScreen(self.library, self.history)
+        return PapersScreen(self.library)
 
     @property
     def papers_screen(self) -> PapersScreen:

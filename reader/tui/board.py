@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.style import Style
 
+from reader.browse import BOARD_STATUSES
 from reader.library import Library
 from reader.models import Status
 from reader.tui.paper_list import PaperList
 from reader.tui.triage_list import TriageList
 
-BOARD_STATUSES: tuple[Status, ...] = (Status.TO_READ, Status.READING, Status.DONE)
-"""The board's columns, left to right."""
-
-
-def status_ids(library: Library, status: Status) -> list[str]:
-    """The papers in a (non-inbox) status, in display order.
-
-    Only touched papers have a user state, so this looks at those instead of the whole
-    library: the board stays instant at 100k papers.
-    """
-    papers, states = library.papers, library.states
-    found = [pid for pid, state in states.items() if state.status is status and pid in papers]
-    return sorted(found, key=library.sort_key)
+__all__ = ["BOARD_STATUSES", "Board", "BoardColumn"]
 
 
 class BoardColumn(Vertical):
@@ -47,7 +37,8 @@ class BoardColumn(Vertical):
 
     def set_count(self, count: int, total: int | None = None) -> None:
         shown = f"{count}" if total is None or total == count else f"{count} of {total}"
-        self.border_title = Content.assemble((self.status.value, "bold"), f" {shown}")
+        style = Style(bold=True) + self.paper_list.status_style(self.status)
+        self.border_title = Content.assemble((self.status.value, style), f" {shown}")
 
 
 class Board(Horizontal):
@@ -95,21 +86,21 @@ class Board(Horizontal):
 
     def fill(
         self,
-        only: Collection[str] | None = None,
+        columns: Mapping[Status, tuple[Sequence[str], int]],
+        *,
+        filtered: bool = False,
         spans: dict[str, list[tuple[int, int]]] | None = None,
         keep: dict[Status, str | None] | None = None,
+        marks: Collection[str] = (),
     ) -> None:
-        """Refill every column from the library, restricted to `only` when a filter is active."""
+        """Fill every column with its ids (and how many it holds before a filter: `filtered`)."""
         for status in BOARD_STATUSES:
             column = self.column(status)
-            ids = status_ids(self.library, status)
-            total = len(ids)
-            if only is not None:
-                ids = [pid for pid in ids if pid in only]
+            ids, total = columns[status]
             current = column.paper_list.current_id
             target = keep.get(status, current) if keep else current
-            column.paper_list.set_ids(ids, keep=target, spans=spans)
-            column.set_count(len(ids), total if only is not None else None)
+            column.paper_list.set_ids(ids, keep=target, spans=spans, marks=marks)
+            column.set_count(len(ids), total if filtered else None)
 
     def action_column(self, step: int) -> None:
         """Focus the neighbouring column."""

@@ -6,11 +6,13 @@ paper titles are untrusted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.actions import parse as parse_action
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
@@ -35,30 +37,60 @@ class Command:
     run: Callable[[], object]
 
 
+PALETTE_TITLES: dict[str, str] = {
+    "papers.status-to-read": "Move to to-read",
+    "papers.status-reading": "Move to reading",
+    "papers.status-done": "Move to done",
+    "papers.status-skipped": "Skip paper",
+    "papers.status-inbox": "Back to inbox",
+    "papers.move-previous": "Move to the column on the left",
+    "papers.move-next": "Move to the column on the right",
+    "papers.toggle-auto": "Toggle auto-advance",
+    "papers.notes": "Edit notes",
+    "papers.tags": "Edit tags",
+    "papers.mark": "Mark paper",
+    "papers.mark-all": "Mark all papers, or clear the marks",
+    "papers.cycle-sort": "Sort: next order",
+    "papers.open": "Open in browser",
+    "papers.pdf": "Open PDF",
+    "papers.toggle-board": "Toggle board",
+    "papers.cycle-view": "Next view",
+    "papers.export": "Export",
+    "papers.fetch": "Fetch latest papers",
+}
+"""Palette names where a binding's footer label is too short to say what it does."""
+
+NOT_IN_PALETTE = {"papers.scroll-detail-next", "papers.scroll-detail-previous"}
+"""Bindings that only make sense as keys. Views get their own entries (with their labels)."""
+
+
+def binding_commands(screen: PapersScreen) -> list[Command]:
+    """A palette entry for every binding of the screen (and the app's help) that can run now:
+    the title, the help with the key, the action, all taken from the binding itself."""
+    from reader.tui.help_screen import key_label
+
+    commands = []
+    for binding in [*_bindings(type(screen).BINDINGS), *_bindings(type(screen.app).BINDINGS)]:
+        ident = binding.id or ""
+        if ident in NOT_IN_PALETTE or ident.startswith("papers.view-") or ident == "quit":
+            continue
+        _namespace, name, params = parse_action(binding.action)
+        if ident.startswith("papers.") and screen.can_run(name, params) is False:
+            continue
+        title = PALETTE_TITLES.get(ident, binding.description)
+        help_text = f"{binding.tooltip or binding.description} ({key_label(screen.app, binding)})"  # type: ignore[arg-type]
+        run: Callable[[], object] = (
+            partial(screen.run_from_palette, binding.action)
+            if ident.startswith("papers.")
+            else partial(screen.app.run_action, binding.action)
+        )
+        commands.append(Command(title, help_text, run))
+    return commands
+
+
 def screen_commands(screen: PapersScreen) -> list[Command]:
-    """The palette entries for the papers screen, in a sensible discovery order."""
-    run = screen.run_from_palette
-    commands = [
-        Command(
-            "Move to to-read", "Triage: the highlighted paper goes to to-read (t)", partial(run, "status('to-read')")
-        ),
-        Command("Move to reading", "The highlighted paper is being read (r)", partial(run, "status('reading')")),
-        Command("Move to done", "The highlighted paper is done (d)", partial(run, "status('done')")),
-        Command("Skip paper", "Skip the highlighted paper (x)", partial(run, "status('skipped')")),
-        Command("Back to inbox", "Put the highlighted paper back in the inbox (i)", partial(run, "status('inbox')")),
-        Command("Undo", "Undo the last status, tag or note change (u)", partial(run, "undo")),
-        Command("Redo", "Redo what was undone (U)", partial(run, "redo")),
-        Command("Toggle board", "Switch between the list and the board (b)", partial(run, "toggle_board")),
-        Command("Toggle auto-advance", "Move on after each decision, or stay (a)", partial(run, "toggle_auto")),
-        Command("Edit notes", "Write notes on the highlighted paper (n)", partial(run, "notes")),
-        Command("Edit tags", "Edit the highlighted paper's tags (#)", partial(run, "tags")),
-        Command("Open in browser", "Open the paper's page (o)", partial(run, "open")),
-        Command("Open PDF", "Open the paper's PDF (p)", partial(run, "pdf")),
-        Command("Filter", "Filter the papers as you type (/)", partial(run, "filter")),
-        Command("Previous day", "The previous featured day ([)", partial(run, "day(-1)")),
-        Command("Next day", "The next featured day (])", partial(run, "day(1)")),
-        Command("Help", "Every key (?)", partial(screen.app.run_action, "help")),
-    ]
+    """The palette entries for the papers screen: its bindings, then views and days."""
+    commands = binding_commands(screen)
     from reader.tui.papers_screen import VIEWS
 
     for number, view in enumerate(VIEWS, 1):
@@ -67,11 +99,11 @@ def screen_commands(screen: PapersScreen) -> list[Command]:
         commands.append(
             Command(f"Day: {day_label(day)}", f"Show the papers featured on {day}", partial(screen.set_day, day))
         )
-    if screen.check_action("export", ()):
-        commands.append(Command("Export", "Export papers to Markdown, BibTeX, CSV or JSON (e)", partial(run, "export")))
-    if screen.check_action("fetch", ()):
-        commands.append(Command("Fetch latest papers", "Fetch the newest daily papers (F)", partial(run, "fetch")))
     return commands
+
+
+def _bindings(entries: Iterable[BindingType]) -> list[Binding]:
+    return [entry if isinstance(entry, Binding) else Binding(*entry) for entry in entries]
 
 
 class ReaderCommands(Provider):

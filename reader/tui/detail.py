@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
+from reader import text
 from reader.library import Library
 from reader.marks import source_line
 from reader.models import Paper, Status, UserState
@@ -19,23 +21,13 @@ from reader.tui.notes import NotesEditor, SaveNotes
 MAX_AUTHORS = 12
 """Authors shown before the list is cut short with `+ N more`."""
 
-STATUS_STYLE = {
-    Status.INBOX: "$text-muted",
-    Status.TO_READ: "bold $text-primary",
-    Status.READING: "bold $text-warning",
-    Status.DONE: "bold $text-success",
-    Status.SKIPPED: "$text-disabled strike",
-}
-"""How each status looks wherever the app names it."""
+StatusStyle = Callable[[Status], Style | str]
+"""How a status looks where the app names it (the list's `status_style`, from the stylesheet)."""
 
 
 def day_label(day: str, *, year: bool = True) -> str:
-    """`2025-07-31` as `Jul 31, 2025` (or `Jul 31`); anything unparsable as it is."""
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        return safe.plain(day)
-    return f"{parsed:%b} {parsed.day}, {parsed.year}" if year else f"{parsed:%b} {parsed.day}"
+    """`2025-07-31` as `Jul 31, 2025` (or `Jul 31`); anything unparsable as it is, cleaned."""
+    return text.day_label(day, year=year) or safe.plain(day)
 
 
 def abstract_content(text: str) -> Content:
@@ -59,7 +51,7 @@ def _links(paper: Paper) -> list[tuple[str, str]]:
     return [(name, url) for name, url in found if url]
 
 
-def paper_content(paper: Paper, state: UserState) -> Content:
+def paper_content(paper: Paper, state: UserState, status_style: StatusStyle = lambda status: "") -> Content:
     """The whole detail text of a paper, built from literal parts (never markup)."""
     label = "$text-muted"
     lines: list[Content] = [safe.literal(paper.title, "bold $text-primary")]
@@ -67,7 +59,7 @@ def paper_content(paper: Paper, state: UserState) -> Content:
         shown = ", ".join(paper.authors[:MAX_AUTHORS])
         more = len(paper.authors) - MAX_AUTHORS
         lines.append(safe.literal(shown + (f" + {more} more" if more > 0 else ""), "italic"))
-    facts: list[Content | str | tuple[str, str]] = [(state.status.value, STATUS_STYLE[state.status])]
+    facts: list[Content | str | tuple[str, str | Style]] = [(state.status.value, _bold(status_style(state.status)))]
     if paper.withdrawn_at:
         facts += [" · ", ("withdrawn", "bold $text-error")]
     if paper.upvotes is not None:
@@ -92,6 +84,10 @@ def paper_content(paper: Paper, state: UserState) -> Content:
     return Content("\n").join(lines)
 
 
+def _bold(style: Style | str) -> Style | str:
+    return Style(bold=True) + style if isinstance(style, Style) else f"bold {style}".strip()
+
+
 class DetailPane(Vertical):
     """One paper in full, scrollable, above its notes editor."""
 
@@ -102,6 +98,8 @@ class DetailPane(Vertical):
         self.paper_id: str | None = None
         """The paper shown, or None."""
         self._drawn: tuple[object, ...] = ()
+        self.status_style: StatusStyle = lambda status: ""
+        """How statuses look (set by the screen from the list's stylesheet rules)."""
         self.empty_text = "No paper selected."
         """What to say when there is no paper to show (set by the screen)."""
 
@@ -140,4 +138,5 @@ class DetailPane(Vertical):
         if self.paper_id is None or self.paper_id not in self.library:
             body.update(safe.literal(self.empty_text, "$text-muted"))
             return
-        body.update(paper_content(self.library.paper(self.paper_id), self.library.state(self.paper_id)))
+        paper, state = self.library.paper(self.paper_id), self.library.state(self.paper_id)
+        body.update(paper_content(paper, state, self.status_style))

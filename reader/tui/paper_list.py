@@ -27,7 +27,7 @@ only focuses the list does not); the wheel scrolls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, get_character_cell_size
@@ -41,13 +41,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style
 
 from reader.library import Library
 from reader.marks import row_mark, update_mark
 from reader.models import Paper, Status
+from reader.text import day_label
 from reader.tui.safe import plain
 
-__all__ = ["STATUS_MARKS", "PaperList"]
+__all__ = ["MARK", "STATUS_MARKS", "PaperList"]
 
 STATUS_MARKS: dict[Status, str] = {
     Status.INBOX: "·",
@@ -58,7 +60,6 @@ STATUS_MARKS: dict[Status, str] = {
 }
 """The one-cell mark drawn at the start of a row for each status."""
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY_WIDTH = 6
 """Cells of the day column (`Jul 31`)."""
 _VOTES_WIDTH = 5
@@ -75,6 +76,10 @@ _MATCH = "match"
 _META = "meta"
 _TAGS = "tags"
 _EMPTY = "empty"
+_MARK = "mark"
+
+MARK = "✓"
+"""Drawn in the first cell of a marked paper's row (`m`); unmarked rows have a space there."""
 
 
 _DAY_LABELS: dict[str, str] = {}
@@ -86,14 +91,7 @@ def _format_day(day: str | None) -> str:
     if not day:
         return ""
     if (text := _DAY_LABELS.get(day)) is None:
-        try:
-            month, number = int(day[5:7]), int(day[8:10])
-            if not (1 <= month <= 12 and 1 <= number <= 31 and day[4] == day[7] == "-"):
-                raise ValueError(day)
-            text = f"{_MONTHS[month - 1]} {number:>2}"
-        except (ValueError, IndexError):
-            text = _truncate(plain(day), _DAY_WIDTH)
-        _DAY_LABELS[day] = text
+        text = _DAY_LABELS[day] = day_label(day, year=False, pad=True) or _truncate(plain(day), _DAY_WIDTH)
     return text
 
 
@@ -177,6 +175,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--meta",
         "paper-list--tags",
         "paper-list--empty",
+        "paper-list--mark",
         *(f"paper-list--status-{status.value}" for status in Status),
     }
     """
@@ -188,7 +187,8 @@ class PaperList(ScrollView, can_focus=True):
     | `paper-list--meta` | The featured day and the upvotes. |
     | `paper-list--tags` | The tags. |
     | `paper-list--empty` | The message shown when the list has no rows. |
-    | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`, `reading`, `done`, `skipped`). |
+    | `paper-list--mark` | The mark of a marked paper. |
+    | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`...), coloured by the app's stylesheet. |
     """
 
     DEFAULT_CSS = """
@@ -210,11 +210,7 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--meta { color: $text-muted; }
         & > .paper-list--tags { color: $text-secondary; }
         & > .paper-list--empty { color: $text-muted; text-style: italic; }
-        & > .paper-list--status-inbox { color: $text-muted; }
-        & > .paper-list--status-to-read { color: $text-accent; }
-        & > .paper-list--status-reading { color: $text-warning; }
-        & > .paper-list--status-done { color: $text-success; }
-        & > .paper-list--status-skipped { color: $text-disabled; }
+        & > .paper-list--mark { color: $text-accent; text-style: bold; }
     }
     """
 
@@ -279,6 +275,7 @@ class PaperList(ScrollView, can_focus=True):
         """Show only the status mark, the title and tags."""
         self._ids: list[str] = []
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
+        self._marks: Collection[str] = ()
         self._posted_id: str | None = None
         self._generation = 0
         """Bumped when every row must be drawn again (new ids, all rows changed)."""
@@ -313,16 +310,19 @@ class PaperList(ScrollView, can_focus=True):
         *,
         keep: str | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        marks: Collection[str] | None = None,
     ) -> None:
         """Replace the rows.
 
         The cursor goes to `keep` when it is among the new ids, else stays at the same index
         (clamped). `spans` gives the title ranges to highlight per id (character offsets into
         the title); it is kept, not copied, so hand over a fresh mapping rather than mutating
-        it later. Posts `Highlighted` if the paper under the cursor changed.
+        it later. `marks` are the ids drawn with a mark (✓) before the status (kept, not
+        copied, too). Posts `Highlighted` if the paper under the cursor changed.
         """
         self._ids = list(ids)
         self._spans = spans if spans is not None else {}
+        self._marks = marks if marks is not None else ()
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
         self.virtual_size = Size(0, len(self._ids))
         index = self.cursor
@@ -469,6 +469,11 @@ class PaperList(ScrollView, can_focus=True):
         self._strips.clear()
         super().notify_style_update()
 
+    def status_style(self, status: Status) -> Style:
+        """How a status looks wherever the app names it: its `paper-list--status-*` rule, the
+        one definition of the status colours (styles/app.tcss)."""
+        return self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
+
     def _style(self, cursor: bool, role: str) -> RichStyle:
         """The Rich style of a piece of a row (its component class over the row's class)."""
         key = (cursor, role)
@@ -519,6 +524,7 @@ class PaperList(ScrollView, can_focus=True):
             state.status,
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
+            pid in self._marks,
         )
 
     def _render_row(self, pid: str, width: int, cursor: bool) -> Strip:
@@ -531,7 +537,7 @@ class PaperList(ScrollView, can_focus=True):
         status = state.status
         title = plain(paper.title) if paper is not None else f"(unknown paper {plain(pid)})"
         segments: list[Segment] = [
-            Segment(" ", base),
+            Segment(MARK, self._style(cursor, _MARK)) if pid in self._marks else Segment(" ", base),
             Segment(STATUS_MARKS.get(status, "?"), self._style(cursor, f"status-{status.value}")),
             Segment(" ", base),
         ]

@@ -6,41 +6,44 @@ typing in the filter or the notes never triggers them. Global actions use ctrl k
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import Screen
+from textual.style import Style
 from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
-from reader.library import Change, History, Library
-from reader.models import Status
+from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View
+from reader.library import Change, Library
+from reader.models import Status, normalise_tag
 from reader.store import StoreError
 from reader.tui import safe
-from reader.tui.board import BOARD_STATUSES, Board, status_ids
-from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
+from reader.tui.board import Board
+from reader.tui.detail import DetailPane, day_label
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
+    from reader.fetch import Fetched
     from reader.tui.app import ReaderApp
 
-T = TypeVar("T")
+__all__ = ["VIEWS", "FilterInput", "PapersScreen", "View"]
 
-Spans = dict[str, list[tuple[int, int]]]
+T = TypeVar("T")
 
 NARROW_WIDTH = 110
 """Below this many columns the detail pane goes under the list instead of beside it."""
@@ -55,35 +58,7 @@ FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
 
 
-@dataclass(frozen=True, slots=True)
-class View:
-    """A way to look at the library without a filter."""
-
-    name: str
-    label: str
-    status: Status | None
-    per_day: bool
-    """Restricted to the current featured day."""
-
-
-VIEWS: tuple[View, ...] = (
-    View("inbox", "inbox of the day", Status.INBOX, True),
-    View("day", "all of the day", None, True),
-    View("to-read", "to-read", Status.TO_READ, False),
-    View("reading", "reading", Status.READING, False),
-    View("done", "done", Status.DONE, False),
-    View("all", "all papers", None, False),
-)
-
-STATUS_KEYS: dict[Status, str] = {
-    Status.TO_READ: "t",
-    Status.READING: "r",
-    Status.DONE: "d",
-    Status.SKIPPED: "x",
-    Status.INBOX: "i",
-}
-
-PAPER_ACTIONS = {"status", "tags", "open", "pdf", "notes", "move"}
+PAPER_ACTIONS = {"status", "tags", "open", "pdf", "notes", "move", "mark"}
 """Actions that need a highlighted paper."""
 
 
@@ -108,8 +83,54 @@ class FilterInput(Input):
         self.post_message(self.Left())
 
 
+def with_ids(prefix: str, bindings: Iterable[BindingType]) -> list[BindingType]:
+    """The bindings, each with an id named after its action where it has none: `status('to-read')`
+    becomes `prefix.status-to-read`, `day(-1)` `prefix.day-previous`, `day(1)` `prefix.day-next`.
+
+    Ids let users remap keys (Textual's keymaps) and the palette name its commands stably.
+    """
+    named: list[BindingType] = []
+    for entry in bindings:
+        binding = entry if isinstance(entry, Binding) else Binding(*entry)
+        if binding.id is None:
+            _namespace, name, params = parse_action(binding.action)
+            words = [name, *(("next" if p > 0 else "previous") if isinstance(p, int) else str(p) for p in params)]
+            binding = dataclasses.replace(binding, id=f"{prefix}." + "-".join(words).replace("_", "-"))
+        named.append(binding)
+    return named
+
+
+class FilterHits(Message):
+    """A search (run in a worker) found these hits for `query`."""
+
+    def __init__(self, query: str, ids: list[str], spans: Spans, scoped: bool) -> None:
+        super().__init__()
+        self.query, self.ids, self.spans, self.scoped = query, ids, spans, scoped
+
+
+class FetchLanded(Message):
+    """A fetch worker is done: what it downloaded and parsed (not merged yet), or its error."""
+
+    def __init__(self, fetched: Fetched | None, error: str | None) -> None:
+        super().__init__()
+        self.fetched, self.error = fetched, error
+
+
+class WorkerSays(Message):
+    """A line of progress (or an error) from a worker, for a notification."""
+
+    def __init__(self, text: str, severity: str = "information") -> None:
+        super().__init__()
+        self.text, self.severity = text, severity
+
+
 class PapersScreen(Screen[None]):
-    """Triage and reading: list or board, detail pane, notes, filter."""
+    """Triage and reading: list or board, detail pane, notes, filter.
+
+    What the list shows lives in a `Browse` model (reader/browse.py): actions change the model
+    or the library, the model tells `render_browse`, which draws. Workers (filter, fetch) only
+    read and compute, then post a message; their handlers change the model or the library.
+    """
 
     app: ReaderApp
 
@@ -126,6 +147,9 @@ class PapersScreen(Screen[None]):
         Binding("a", "toggle_auto", "Auto-advance", show=False, tooltip="Turn moving on after a decision on/off"),
         Binding("n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)"),
         Binding("number_sign", "tags", "Tags", key_display="#", show=False, tooltip="Edit the paper's tags"),
+        Binding("m", "mark", "Mark", show=False, tooltip="Mark or unmark the paper (t r d x i # act on marked)"),
+        Binding("M", "mark_all", "Mark all", show=False, tooltip="Mark every paper in the list, or clear the marks"),
+        Binding("s", "cycle_sort", "Sort", show=False, tooltip="Next order: page, upvotes, newest published, title"),
         Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser"),
         Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
@@ -145,26 +169,40 @@ class PapersScreen(Screen[None]):
         Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter: back to the view"),
     ]
+    BINDINGS = with_ids("papers", BINDINGS)
+    """Each gets an id from its action (`papers.status-to-read`, `papers.day-previous`): see `with_ids`."""
 
-    auto_advance: reactive[bool] = reactive(True, bindings=True)
-    """Move the cursor to the next paper after a decision."""
-    board: reactive[bool] = reactive(False, bindings=True)
-    """Show the board instead of the list."""
-
-    def __init__(self, library: Library, history: History) -> None:
+    def __init__(self, library: Library) -> None:
         super().__init__(id="papers-screen")
         self.library = library
-        self.history = history
-        self.view = VIEWS[0]
-        days = library.days()
-        self.day: str | None = days[-1] if days else None
-        self.query_text = ""
-        self.scoped = False
-        self._hits: list[str] | None = None
-        self._spans: Spans = {}
+        self.browse = Browse(library)
+        """What the list shows; `render_browse` draws it whenever it changes."""
         self._fetching = False
         self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
+        self._shown_board = False
+
+    # -- the browse model, read by tests and the palette ----------------------------------------
+
+    @property
+    def view(self) -> View:
+        return self.browse.view
+
+    @property
+    def day(self) -> str | None:
+        return self.browse.day
+
+    @property
+    def query_text(self) -> str:
+        return self.browse.query
+
+    @property
+    def board(self) -> bool:
+        return self.browse.board
+
+    @property
+    def auto_advance(self) -> bool:
+        return self.browse.auto_advance
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -209,7 +247,9 @@ class PapersScreen(Screen[None]):
         return self.active_list.current_id
 
     def on_mount(self) -> None:
-        self.refill()
+        self.detail.status_style = self.paper_list.status_style
+        self.browse.subscribe(self.render_browse)
+        self.render_browse()
         self.set_focus(self.paper_list)
         self.detail.show(self.paper_list.current_id)
 
@@ -222,30 +262,12 @@ class PapersScreen(Screen[None]):
         footer.show_command_palette = not narrow
         self.update_status_line()
 
-    # -- what the lists show -----------------------------------------------------------------
-
-    def view_ids(self) -> list[str]:
-        """The papers of the current view, before any filter."""
-        return self.library.ids(status=self.view.status, day=self.day if self.view.per_day else None)
-
-    def list_ids(self) -> list[str]:
-        """What the list shows: the filter's hits (whole library), or the view."""
-        if self.query_text:
-            return list(self._hits or [])
-        return self.view_ids()
+    # -- searching ---------------------------------------------------------------------------
 
     def run_search(self, query: str, *, full_text: bool) -> tuple[list[str], Spans, bool]:
         """Search the whole library (the query may name its own status:/day: scope)."""
-        try:
-            from reader.search import parse_query
-        except ModuleNotFoundError:  # the search module is not installed yet: titles only
-            needle = query.strip().lower()
-            ids = [pid for pid in self.library.ids() if needle in self.library.paper(pid).title.lower()]
-            spans = {}
-            for pid in ids:
-                start = self.library.paper(pid).title.lower().find(needle)
-                spans[pid] = [(start, start + len(needle))]
-            return ids, spans, False
+        from reader.search import parse_query
+
         index = self.library.search_index()
         parsed = parse_query(query)
         ids = index.search_ids(parsed, full_text=full_text)
@@ -253,19 +275,6 @@ class PapersScreen(Screen[None]):
         top = ids[:HIGHLIGHT_LIMIT]
         spans = {hit.id: list(hit.title_spans) for hit in index.search(parsed, ids=top, full_text=full_text)}
         return ids, spans, bool(parsed.scoped)
-
-    def apply_filter(self, query: str) -> None:
-        """Filter as the user types: at once in a small library, in a thread in a large one."""
-        self.query_text = query.strip()
-        if not self.query_text:
-            self._hits, self._spans, self.scoped = None, {}, False
-            self.refill(keep=self.current_id)
-            return
-        if len(self.library) > FULL_TEXT_IN_THREAD:
-            self.background_search(self.query_text)
-            return
-        self.search_now(full_text=True)
-        self.refill(keep=self.current_id)
 
     def _search_locked(self, query: str, *, full_text: bool) -> tuple[list[str], Spans, bool]:
         # The index keeps the previous result to narrow from: one search at a time.
@@ -280,19 +289,30 @@ class PapersScreen(Screen[None]):
         except Exception:  # the palette still fuzzy-matches the list on screen
             return []
 
-    def search_now(self, *, full_text: bool) -> None:
-        """Run the filter on the UI thread; a search that fails shows no hits, never a crash."""
+    def _search_if_due(self) -> None:
+        """Run the filter when its query or the library changed: at once in a small library
+        (the hits are in the model before it is drawn), in a worker in a large one."""
+        due = self.browse.search_due()
+        if due is None:
+            return
+        query = due[0]
+        if len(self.library) > FULL_TEXT_IN_THREAD:
+            with self._search_lock:
+                self.library.search_index()  # take the library's changes in here, not in the worker
+            self.background_search(query)
+            return
         try:
-            self._hits, self._spans, self.scoped = self._search_locked(self.query_text, full_text=full_text)
+            ids, spans, scoped = self._search_locked(query, full_text=True)
         except Exception as exc:  # the search module's bug must not end the session
-            self._hits, self._spans, self.scoped = [], {}, False
+            ids, spans, scoped = [], {}, False
             self.app.notify(safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4)
+        self.browse.set_hits(query, ids, spans, scoped, quiet=True)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def background_search(self, query: str) -> None:
         """Titles first, then abstracts and notes, off the UI thread: typing never waits.
 
-        Each result lands only if the user has not typed on meanwhile.
+        Each result is posted as a message; it lands only if the user has not typed on meanwhile.
         """
         worker = get_current_worker()
         for full_text in (False, True):
@@ -301,77 +321,84 @@ class PapersScreen(Screen[None]):
             try:
                 ids, spans, scoped = self._search_locked(query, full_text=full_text)
             except Exception as exc:
-                self.app.call_from_thread(
-                    self.app.notify, safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4
-                )
+                self.post_message(WorkerSays(safe.plain(f"Filter failed: {exc}"), "error"))
                 return
             if worker.is_cancelled:
                 return
-            self.app.call_from_thread(self._search_done, query, ids, spans, scoped)
+            self.post_message(FilterHits(query, ids, spans, scoped))
 
-    def _search_done(self, query: str, ids: list[str], spans: Spans, scoped: bool) -> None:
-        if query != self.query_text:
-            return
-        self._hits, self._spans, self.scoped = ids, spans, scoped
-        self.refill(keep=self.current_id)
+    def on_filter_hits(self, message: FilterHits) -> None:
+        message.stop()
+        self.browse.set_hits(message.query, message.ids, message.spans, message.scoped)
 
-    def refill(self, keep: str | None = None, *, after: tuple[str, int, str | None] | None = None) -> None:
-        """Refill the list or board and redraw the progress line, detail and footer.
+    def on_worker_says(self, message: WorkerSays) -> None:
+        message.stop()
+        self.app.notify(message.text, severity=message.severity, markup=False, timeout=4)  # type: ignore[arg-type]
 
-        `after` is (paper, its index, the paper that followed it) when a paper just changed: the
-        cursor then lands on the paper itself, or on the next one when auto-advance is on or the
-        paper left the view.
-        """
+    def apply_filter(self, query: str) -> None:
+        """Filter as the user types."""
+        self.browse.set_query(query)
+
+    # -- drawing what the model says -----------------------------------------------------------
+
+    def render_browse(self) -> None:
+        """Draw the list or board, the progress line, the detail and the footer from the model."""
+        self._search_if_due()
+        browse = self.browse
+        switching = browse.board != self._shown_board
+        if switching:
+            self._switch_board(browse.board)
         self.detail.empty_text = self.detail_hint()
-        if self.board:
-            self._refill_board(after)
+        spans = browse.shown_spans()
+        if browse.board:
+            self._render_board(spans)
         else:
-            ids = self.list_ids()
-            target = keep
-            if after is not None:
-                target = self._landing(ids, *after)
+            ids = browse.list_ids()
             self.paper_list.empty_message = self.empty_message()
-            self.paper_list.set_ids(ids, keep=target, spans=self._spans if self.query_text else None)
+            self.paper_list.set_ids(
+                ids, keep=browse.landing(ids, self.paper_list.current_id), spans=spans, marks=browse.marks
+            )
             self.paper_list.border_title = self.list_title(len(ids))
+        if switching:
+            self._focus_after_switch()
         self.update_status_line()
         self.detail.show(self.current_id)
         self.sync_bindings()
 
-    def _refill_board(self, after: tuple[str, int, str | None] | None) -> None:
-        board = self.board_widget
-        keep: dict[Status, str | None] = {}
-        if after is not None:
-            status = board.status_of(board.active_list)
-            ids = status_ids(self.library, status)
-            if self._hits is not None and self.query_text:
-                hits = set(self._hits)
-                ids = [pid for pid in ids if pid in hits]
-            keep[status] = self._landing(ids, *after)
-        only = set(self._hits or []) if self.query_text else None
-        board.fill(only=only, spans=self._spans if self.query_text else None, keep=keep)
+    def refill(self, keep: str | None = None) -> None:
+        """Draw again, the cursor on `keep` (for callers outside the screen)."""
+        self.browse.changed(Landing(keep=keep))
+
+    def _switch_board(self, board: bool) -> None:
+        self._shown_board = board
+        self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
+        self.set_class(board, "-board")
+
+    def _focus_after_switch(self) -> None:
+        """The board opens on a column with papers (the last one used, if it has some)."""
+        if self.board and not self.board_widget.active_list.ids:
+            filled = [lst for lst in self.board_widget.lists() if lst.ids]
+            if filled:
+                self.board_widget.remember(filled[0])
+        self.focus_list()
+
+    def _render_board(self, spans: Spans | None) -> None:
+        board, browse = self.board_widget, self.browse
+        columns = {status: browse.column_ids(status) for status in BOARD_STATUSES}
+        active = board.status_of(board.active_list)
+        keep = {active: browse.landing(columns[active][0], board.active_list.current_id)}
+        board.fill(columns, filtered=bool(browse.query), spans=spans, keep=keep, marks=browse.marks)
         for status in BOARD_STATUSES:
             board.column(status).paper_list.empty_message = f"Nothing in {status.value}" + (
-                " matches the filter" if self.query_text else ""
+                " matches the filter" if browse.query else ""
             )
 
-    def _landing(self, ids: list[str], paper: str, index: int, following: str | None) -> str | None:
-        if not ids:
-            return None
-        if self.auto_advance and following is not None and following in ids:
-            return following
-        if paper in ids and (not self.auto_advance or following is None):
-            return paper
-        return ids[min(index, len(ids) - 1)]
-
     def list_title(self, count: int) -> Content:
-        """The list's border title: what it shows and how many."""
-        if self.query_text:
-            label = "filter" + ("" if self.scoped else " · all papers")
-        elif self.view.per_day and self.day:
-            label = f"{self.view.name} · {day_label(self.day, year=self.library.day_needs_year(self.day))}"
-        else:
-            label = self.view.label
-        return Content.assemble((label, "bold"), f" · {count}")
+        """The list's border title: what it shows, its order, how many, how many are marked."""
+        marked = len(self.browse.marks)
+        return Content.assemble(
+            (self.browse.title(), "bold"), f" · {count}", (f" · {marked} marked" if marked else "", "bold $accent")
+        )
 
     def empty_message(self) -> str:
         """What an empty list tells the user to do."""
@@ -405,7 +432,7 @@ class PapersScreen(Screen[None]):
         counts = self.library.counts(self.day)
         total = sum(counts.values())
         day = day_label(self.day, year=self.library.day_needs_year(self.day)) if self.day else "no papers yet"
-        parts: list[str | tuple[str, str]] = []
+        parts: list[str | tuple[str, str | Style]] = []
         if self.app.demo:
             wide = self.size.width >= WIDE_WIDTH
             parts += [(self.app.title if wide else "demo", "reverse $warning"), " · "]
@@ -414,12 +441,17 @@ class PapersScreen(Screen[None]):
             f" · {total - counts[Status.INBOX]}/{total} triaged",
         ]
         for status in BOARD_STATUSES:
-            parts += [" · ", (f"{counts[status]} {status.value}", STATUS_STYLE[status])]
+            parts += [
+                " · ",
+                (f"{counts[status]} {status.value}", Style(bold=True) + self.paper_list.status_style(status)),
+            ]
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
+        if self.browse.marks:
+            mode += [(f"{len(self.browse.marks)} marked", "bold $accent"), " · "]
         if self.query_text:
-            count = len(self._hits or [])
-            scope = "" if self.scoped else " in all papers"
+            count = len(self.browse.hits or [])
+            scope = "" if self.browse.scoped else " in all papers"
             if self.has_class("-narrow"):
                 mode += [(f"{count} match" + ("" if count == 1 else "es"), "bold")]
             else:
@@ -496,10 +528,8 @@ class PapersScreen(Screen[None]):
         """Write notes (the editor's save callback); record the change for undo."""
         if paper_id not in self.library:
             return True
-        changes = self._guard(lambda: self.library.set_notes(paper_id, text), None)
-        if changes is None:
+        if self._guard(lambda: self.library.set_notes(paper_id, text), None) is None:
             return False
-        self.history.record(changes)
         self.sync_bindings()
         return True
 
@@ -520,12 +550,13 @@ class PapersScreen(Screen[None]):
             pid is None,
             paper is None or paper.url is None,
             paper is None or paper.pdf_url is None,
-            self.history.can_undo,
-            self.history.can_redo,
+            self.library.history.can_undo,
+            self.library.history.can_redo,
             self.board,
             len(self.library.days()) > 1,
             self._fetching,
             bool(self.query_text),
+            bool(self.browse.marks),
         )
 
     def sync_bindings(self) -> None:
@@ -539,16 +570,21 @@ class PapersScreen(Screen[None]):
         """Hide what cannot work here, dim what cannot work now."""
         if isinstance(self.focused, Input | TextArea):
             return False  # letters go to the text; the footer shows the editor's own keys
+        return self.can_run(action, parameters)
+
+    def can_run(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether an action works here (False), not now (None) or now (True), wherever the
+        focus is (the palette runs actions from the editor too)."""
         if action == "move":
             return bool(self.board)
         if action == "undo":
-            return True if self.history.can_undo else None
+            return True if self.library.history.can_undo else None
         if action == "redo":
-            return True if self.history.can_redo else None
+            return True if self.library.history.can_redo else None
         if action in PAPER_ACTIONS:
             pid = self.current_id
             if pid is None:
-                return None
+                return True if action in {"status", "tags"} and self.browse.marks else None
             paper = self.library.paper(pid)
             if action == "open" and paper.url is None:
                 return None
@@ -565,36 +601,30 @@ class PapersScreen(Screen[None]):
         return True
 
     def action_status(self, name: str) -> None:
-        """Move the highlighted paper to a status; the cursor moves on when auto-advance is on."""
+        """Move the highlighted paper (or every marked one) to a status; the cursor moves on
+        when auto-advance is on."""
         status = Status(name)
         paper_list = self.active_list
         pid = paper_list.current_id
-        if pid is None:
+        marked = self.browse.marked()
+        if pid is None and not marked:
             return
         self.detail.editor.flush()
+        if marked:
+            if self._guard(lambda: self.library.set_status(marked, status), None) is None:
+                return
+            with self.browse.batch():
+                self.browse.clear_marks()
+                self.browse.changed(Landing(keep=pid))
+            self.app.notify(f"{_papers(len(marked))} → {status.value}", markup=False, timeout=2)
+            return
+        assert pid is not None
         ids = paper_list.ids
         index = ids.index(pid) if pid in ids else paper_list.cursor
         following = ids[index + 1] if index + 1 < len(ids) else None
-        changes = self._guard(lambda: self.library.set_status(pid, status), None)
-        if changes is None:
+        if self._guard(lambda: self.library.set_status(pid, status), None) is None:
             return
-        self.history.record(changes)
-        if self.query_text:
-            self.apply_filter_keep(after=(pid, index, following))
-        else:
-            self.refill(after=(pid, index, following))
-
-    def apply_filter_keep(self, after: tuple[str, int, str | None]) -> None:
-        """Re-run the filter after a change (a status: filter may now exclude the paper).
-
-        In a large library the list keeps its hits for now and the search runs in a thread.
-        """
-        if len(self.library) > FULL_TEXT_IN_THREAD:
-            self.refill(after=after)
-            self.background_search(self.query_text)
-            return
-        self.search_now(full_text=True)
-        self.refill(after=after)
+        self.browse.changed(Landing(after=After(pid, index, following)))
 
     def action_move(self, step: int) -> None:
         """Board: move the paper one column left or right."""
@@ -608,43 +638,55 @@ class PapersScreen(Screen[None]):
             return
         self.action_status(BOARD_STATUSES[index].value)
 
+    def action_mark(self) -> None:
+        """Mark the highlighted paper, or unmark it; the cursor moves on."""
+        pid = self.current_id
+        if pid is None:
+            return
+        self.browse.toggle_mark(pid)
+        self.active_list.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        """Mark every paper in the list (as filtered), or clear the marks."""
+        count = self.browse.mark_all(self.active_list.ids)
+        self.app.notify(f"{_papers(count)} marked" if count else "Marks cleared", markup=False, timeout=2)
+
+    def action_cycle_sort(self) -> None:
+        """The next order of the list (and of the board's columns)."""
+        sort = self.browse.cycle_sort()
+        self.app.notify(f"Sorted: {sort.label}", markup=False, timeout=2)
+
     def _after_history(self, changes: list[Change], verb: str) -> None:
         if not changes:
             self.app.notify(f"Nothing to {verb}", markup=False, timeout=2)
             return
-        if self.query_text:
-            if len(self.library) > FULL_TEXT_IN_THREAD:
-                self.background_search(self.query_text)
-            else:
-                self.search_now(full_text=True)
         first = changes[0].paper_id
-        self.refill(keep=first)
-        if first in self.active_list.ids:
-            self.active_list.select_id(first)
+        self.browse.changed(Landing(keep=first))
         editor = self.detail.editor
         if editor.paper_id in {c.paper_id for c in changes}:
             editor.reload(self.library.state(editor.paper_id).notes if editor.paper_id else "")
         self.detail.show(self.current_id)
         what = ", ".join(sorted({_describe(c, undone=verb == "undo") for c in changes}))
-        self.app.notify(f"{verb.capitalize()}: {what}", markup=False, timeout=2)
+        many = f" ({_papers(len({c.paper_id for c in changes}))})" if len(changes) > 1 else ""
+        self.app.notify(f"{verb.capitalize()}: {what}{many}", markup=False, timeout=2)
 
     def action_undo(self) -> None:
-        """Undo the last status, tag or note change."""
+        """Undo the last status, tag or note change (all papers of a change on many)."""
         self.detail.editor.flush()
-        changes = self._guard(lambda: self.history.undo(self.library), None)
+        changes = self._guard(self.library.undo, None)
         if changes is not None:
             self._after_history(changes, "undo")
 
     def action_redo(self) -> None:
         """Redo the last undone change."""
         self.detail.editor.flush()
-        changes = self._guard(lambda: self.history.redo(self.library), None)
+        changes = self._guard(self.library.redo, None)
         if changes is not None:
             self._after_history(changes, "redo")
 
     def action_toggle_auto(self) -> None:
         """Turn auto-advance on or off."""
-        self.auto_advance = not self.auto_advance
+        self.browse.auto_advance = not self.browse.auto_advance
         self.update_status_line()
         self.app.notify(f"Auto-advance {'on' if self.auto_advance else 'off'}", markup=False, timeout=2)
 
@@ -656,23 +698,38 @@ class PapersScreen(Screen[None]):
         self.set_focus(self.detail.editor)
 
     def action_tags(self) -> None:
-        """Edit the highlighted paper's tags in a small dialog."""
+        """Edit the tags of the highlighted paper, or those all marked papers share, in a dialog."""
         pid = self.current_id
-        if pid is None:
+        marked = self.browse.marked()
+        if marked:
+            common = [
+                t for t in self.library.state(marked[0]).tags if all(t in self.library.state(p).tags for p in marked)
+            ]
+            title = f"{_papers(len(marked))} marked: the tags they all have (added and removed on each)"
+        elif pid is not None:
+            common = list(self.library.state(pid).tags)
+            title = self.library.paper(pid).title
+        else:
             return
 
         def done(tags: list[str] | None) -> None:
             if tags is None:
                 return
-            changes = self._guard(lambda: self.library.set_tags(pid, tags), None)
-            if changes:
-                self.history.record(changes)
-            if self.query_text:
-                self.apply_filter_keep(after=(pid, self.active_list.cursor, pid))
-            else:
-                self.refill(keep=pid)
+            if marked:
+                wanted = [normalise_tag(t) for t in tags]
+                add = [t for t in wanted if t not in common]
+                remove = [t for t in common if t not in wanted]
+                if self._guard(lambda: self.library.edit_tags(marked, add=add, remove=remove), None) is None:
+                    return
+                with self.browse.batch():
+                    self.browse.clear_marks()
+                    self.browse.changed(Landing(keep=pid))
+                return
+            assert pid is not None
+            self._guard(lambda: self.library.set_tags(pid, tags), None)
+            self.browse.changed(Landing(keep=pid))
 
-        self.app.push_screen(TagsDialog(self.library.paper(pid).title, list(self.library.state(pid).tags)), done)
+        self.app.push_screen(TagsDialog(title, common), done)
 
     def _open(self, url: str | None, what: str) -> None:
         if not url:
@@ -711,69 +768,36 @@ class PapersScreen(Screen[None]):
     def action_toggle_board(self) -> None:
         """Switch between the list and the board."""
         self.detail.editor.flush()
-        self.board = not self.board
-
-    def watch_board(self, board: bool) -> None:
-        if not self.is_mounted:
-            return
-        self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
-        self.set_class(board, "-board")
-        self.refill(keep=self.paper_list.current_id)
-        if board and not self.board_widget.active_list.ids:
-            filled = [lst for lst in self.board_widget.lists() if lst.ids]
-            if filled:
-                self.board_widget.remember(filled[0])
-        self.focus_list()
-        self.detail.show(self.current_id)
+        self.browse.set_board(not self.board)
 
     def action_view(self, name: str) -> None:
         """Show one of the views (clears the filter)."""
-        for view in VIEWS:
-            if view.name == name:
-                self.set_view(view)
+        self.set_view(next(view for view in VIEWS if view.name == name))
 
-    def set_view(self, view: View) -> None:
-        self.view = view
-        if self.board:
-            self.board = False
+    def _clear_filter_line(self) -> None:
         if self.filter_input.value:
             with self.filter_input.prevent(Input.Changed):
                 self.filter_input.value = ""
-            self.query_text, self._hits, self._spans = "", None, {}
-        self.refill(keep=self.current_id)
+
+    def set_view(self, view: View) -> None:
+        self._clear_filter_line()
+        self.browse.set_view(view.name)
         self.focus_list()
 
     def action_cycle_view(self) -> None:
         """The next view."""
-        self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+        self._clear_filter_line()
+        self.browse.cycle_view()
+        self.focus_list()
 
     def action_day(self, step: int) -> None:
         """Go to the previous or next featured day."""
-        days = self.library.days()
-        if not days:
-            return
-        index = days.index(self.day) if self.day in days else len(days) - 1
-        new = max(0, min(len(days) - 1, index + step))
-        if new == index and self.day is not None:
+        if not self.browse.step_day(step) and self.library.days():
             self.app.notify("No " + ("earlier" if step < 0 else "later") + " day", markup=False, timeout=2)
-            return
-        self.day = days[new]
-        if not self.view.per_day:
-            self.view = VIEWS[0]
-        if self.board:
-            self.board = False
-        self.refill()
-        self.paper_list.move_cursor(0)
 
     def set_day(self, day: str) -> None:
         """Go to a featured day (palette)."""
-        self.day = day
-        if not self.view.per_day:
-            self.view = VIEWS[0]
-        if self.board:
-            self.board = False
-        self.refill()
-        self.paper_list.move_cursor(0)
+        self.browse.set_day(day)
 
     def action_export(self) -> None:
         """Open the export dialog on what is shown (the filter's hits, else the library)."""
@@ -782,7 +806,7 @@ class PapersScreen(Screen[None]):
         from reader.tui.export_dialog import ExportDialog
 
         self.detail.editor.flush()
-        filter_ids = list(self._hits or []) if self.query_text else None
+        filter_ids = list(self.browse.hits or []) if self.query_text else None
         self.app.push_screen(ExportDialog(self.library, filter_ids, self.day))
 
     def action_fetch(self) -> None:
@@ -793,33 +817,48 @@ class PapersScreen(Screen[None]):
         self._fetching = True
         self.sync_bindings()
         self.app.notify("Fetching the latest daily papers…", markup=False, timeout=3)
-        self.fetch_worker()
+        try:
+            followed = self.library.followed()
+        except StoreError:
+            followed = []  # a damaged settings file: `reader follow` says so; fetch Hugging Face
+        self.fetch_worker(followed)
 
     @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
-    def fetch_worker(self) -> None:
-        """Run `reader.fetch.fetch_latest` off the UI thread; report back on it."""
-        from reader.fetch import fetch_latest
+    def fetch_worker(self, categories: list[str]) -> None:
+        """Download and parse the latest day and the followed arXiv categories off the UI thread
+        (no library access), then post what came back; `on_fetch_landed` merges it on the UI
+        thread."""
+        from reader.fetch import collect_daily
 
         def progress(message: str) -> None:
-            self.app.call_from_thread(self.app.notify, safe.plain(str(message)), markup=False, timeout=3)
+            self.post_message(WorkerSays(safe.plain(str(message))))
 
         try:
-            report = fetch_latest(self.library, progress=progress)
-        except Exception as exc:  # FetchError, StoreError, anything: the session goes on
-            self.app.call_from_thread(self._fetched, None, safe.plain(str(exc)) or type(exc).__name__)
+            fetched = collect_daily(categories, progress=progress)
+        except Exception as exc:  # FetchError, anything: the session goes on
+            self.post_message(FetchLanded(None, safe.plain(str(exc)) or type(exc).__name__))
             return
-        self.app.call_from_thread(self._fetched, report.summary(), None)
+        self.post_message(FetchLanded(fetched, None))
 
-    def _fetched(self, summary: str | None, error: str | None) -> None:
+    def on_fetch_landed(self, message: FetchLanded) -> None:
+        """Merge what a fetch brought into the library (here, on the UI thread) and show it."""
+        message.stop()
+        from reader.fetch import apply_fetched
+
         self._fetching = False
+        error = message.error
+        summary = ""
+        if message.fetched is not None:
+            fetched = message.fetched
+            try:
+                summary = apply_fetched(self.library, fetched).summary()
+            except Exception as exc:  # StoreError, anything: the session goes on
+                error = safe.plain(str(exc)) or type(exc).__name__
         if error is not None:
             self.app.notify(error, title="Fetch failed", severity="error", markup=False, timeout=8)
             self.sync_bindings()
             return
-        days = self.library.days()
-        if days:
-            self.day = days[-1]
-        self.refill(keep=self.current_id)
+        self.browse.latest_day()
         self.app.notify(safe.plain(summary or "fetched"), title="Fetched", markup=False, timeout=5)
 
     async def run_from_palette(self, action: str) -> None:
@@ -859,3 +898,7 @@ def _describe(change: Change, *, undone: bool = False) -> str:
     if before.notes != after.notes:
         return "notes"
     return "change"
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper" + ("" if count == 1 else "s")

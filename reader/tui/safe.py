@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content, Span
+from textual.style import Style
 
 from reader.text import clean_block, clean_line
 
@@ -47,14 +48,14 @@ def literal(text: str, style: str = "") -> Content:
     return Content.styled(block(text), style)
 
 
-def assemble(*parts: str | tuple[str, str] | Content) -> Content:
+def assemble(*parts: str | tuple[str, str | Style] | Content) -> Content:
     """Join parts into one literal `Content`, like `Content.assemble`.
 
     A `str` part is cleaned and drawn literally; a `(text, style)` tuple is cleaned text in a
     (trusted) style; a `Content` part is taken as it is (it is already markup-free by
     construction; build it with this module).
     """
-    pieces: list[str | tuple[str, str] | Content] = []
+    pieces: list[str | tuple[str, str | Style] | Content] = []
     for part in parts:
         if isinstance(part, str):
             pieces.append(block(part))

@@ -1,0 +1,80 @@
+"""Writing a file atomically and durably: the one way `reader` replaces a file.
+
+The library's files (`reader.store`) and exported documents (`reader.exporters`) both go
+through `atomic_write_bytes`: the bytes go to a temporary file in the same folder, which is
+flushed, fsynced and renamed over the target, and the folder is fsynced. A crash leaves the
+old file or the new one, never a torn one. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["FolderSyncFailed", "atomic_write_bytes", "fsync_dir"]
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename (or a new file) in folder `path` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FolderSyncFailed(OSError):
+    """The rename happened but fsyncing the folder failed (carries the original `OSError`).
+
+    An `OSError` itself, so callers that only catch `OSError` (exports) still report it.
+    """
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror)
+        self.error = error
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_read_umask()
+"""What a new file gets, as `open()` would give it (read once, at import: umask is per process)."""
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the file has now, or those of a new file (mkstemp would make it 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return _NEW_FILE_MODE
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically and durably; on error the old file is intact.
+
+    If only the final fsync of the folder fails, the file has already been replaced but the
+    rename may not survive a crash: `FolderSyncFailed` says so.
+    """
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    try:
+        fsync_dir(folder)
+    except OSError as exc:
+        raise FolderSyncFailed(exc) from exc

@@ -1,0 +1,341 @@
+"""What the paper list shows, as plain state: view, day, filter, sort, marks and the cursor.
+
+`Browse` is the app's browsing state without Textual. Its inputs change through its methods
+(a view, a day, the filter's text and hits, a sort, marks, a library change); `list_ids` and
+`column_ids` are the one place that computes what the list and the board show from them,
+and `landing` says where the cursor goes after a change. The screen subscribes
+(`subscribe`) and renders; it never decides what to show itself.
+
+New views and orders plug in as entries of `VIEWS` and `SORTS`: a view picks papers (a
+status, per day or not), a sort orders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from reader.library import Library
+from reader.models import Paper, Status
+from reader.text import day_label
+
+Spans = dict[str, list[tuple[int, int]]]
+"""Title ranges to highlight, per paper id."""
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A way to look at the library without a filter."""
+
+    name: str
+    label: str
+    status: Status | None
+    per_day: bool
+    """Restricted to the current featured day."""
+
+
+VIEWS: tuple[View, ...] = (
+    View("inbox", "inbox of the day", Status.INBOX, True),
+    View("day", "all of the day", None, True),
+    View("to-read", "to-read", Status.TO_READ, False),
+    View("reading", "reading", Status.READING, False),
+    View("done", "done", Status.DONE, False),
+    View("all", "all papers", None, False),
+)
+
+BOARD_STATUSES: tuple[Status, ...] = (Status.TO_READ, Status.READING, Status.DONE)
+"""The board's columns, left to right."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """An order of the list. `key` None keeps the order the papers come in (the page's order
+    for a view, best match first for a filter)."""
+
+    name: str
+    label: str
+    """How the list's border title names it (`by upvotes`)."""
+    key: Callable[[Paper], Any] | None = None
+    reverse: bool = False
+    """Greatest key first; papers with equal keys keep their page order either way."""
+
+
+SORTS: tuple[Sort, ...] = (
+    Sort("page", "page order"),
+    Sort("upvotes", "by upvotes", lambda p: p.upvotes if p.upvotes is not None else -1, reverse=True),
+    Sort("published", "newest published", lambda p: p.published or "", reverse=True),
+    Sort("title", "by title", lambda p: p.title.casefold()),
+)
+
+
+def sort_by_name(name: str) -> Sort:
+    for sort in SORTS:
+        if sort.name == name:
+            return sort
+    raise ValueError(f"unknown sort {name!r} (choose from {', '.join(s.name for s in SORTS)})")
+
+
+def sorted_ids(library: Library, ids: Sequence[str], sort: Sort) -> list[str]:
+    """`ids` in the order `sort` gives (stable: ties keep the order they came in)."""
+    if sort.key is None:
+        return list(ids)
+    papers, key = library.papers, sort.key
+    return sorted(ids, key=lambda pid: key(papers[pid]), reverse=sort.reverse)
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """A paper just changed: it was at `index`, and `following` came after it."""
+
+    paper: str
+    index: int
+    following: str | None
+
+
+@dataclass(slots=True)
+class Landing:
+    """Where the cursor goes at the next render: on `keep`, at the top, or after a change."""
+
+    keep: str | None = None
+    top: bool = False
+    after: After | None = None
+
+
+@dataclass(slots=True)
+class Browse:
+    """The browsing state of one screen over one library; see the module's docstring."""
+
+    library: Library
+    view: View = VIEWS[0]
+    day: str | None = None
+    query: str = ""
+    """The filter's text (stripped); empty: no filter."""
+    hits: list[str] | None = None
+    """The filter's hits, best first (None until a search for `query` landed)."""
+    spans: Spans = field(default_factory=dict)
+    scoped: bool = False
+    """The query names its own scope (`status:`, `day:`), so `all papers` is not said."""
+    sort: Sort = SORTS[0]
+    marks: dict[str, None] = field(default_factory=dict)
+    """Marked papers, in the order they were marked (a dict as an ordered set)."""
+    auto_advance: bool = True
+    """After a decision the cursor moves to the next paper."""
+    board: bool = False
+    _landing: Landing = field(default_factory=Landing)
+    _searched: tuple[str, int] | None = None
+    """(query, library version) of the last search asked for."""
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
+    _held: int = 0
+    _dirty: bool = False
+
+    def __post_init__(self) -> None:
+        if self.day is None:
+            days = self.library.days()
+            self.day = days[-1] if days else None
+
+    # -- watching ---------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every change (once per `batch`)."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make several changes; listeners hear of them once, at the end."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._dirty:
+                self._notify()
+
+    def changed(self, landing: Landing | None = None) -> None:
+        """Something that decides what is shown changed (the library, say): tell the listeners."""
+        if landing is not None:
+            self._landing = landing
+        self._dirty = True
+        if not self._held:
+            self._notify()
+
+    def _notify(self) -> None:
+        self._dirty = False
+        for listener in list(self._listeners):
+            listener()
+
+    # -- what is shown ----------------------------------------------------------------------------
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self.query)
+
+    def view_ids(self) -> list[str]:
+        """The papers of the current view, before any filter, in page order."""
+        return self.library.ids(status=self.view.status, day=self.day if self.view.per_day else None)
+
+    def list_ids(self) -> list[str]:
+        """What the list shows: the filter's hits (whole library), or the view; sorted."""
+        ids = list(self.hits or []) if self.query else self.view_ids()
+        return sorted_ids(self.library, ids, self.sort)
+
+    def column_ids(self, status: Status) -> tuple[list[str], int]:
+        """What a board column shows (filtered, sorted) and how many it holds unfiltered."""
+        ids = self.library.ids(status=status)
+        total = len(ids)
+        if self.query:
+            hits = set(self.hits or ())
+            ids = [pid for pid in ids if pid in hits]
+        return sorted_ids(self.library, ids, self.sort), total
+
+    def shown_spans(self) -> Spans | None:
+        return self.spans if self.query else None
+
+    def landing(self, ids: Sequence[str], current: str | None) -> str | None:
+        """Where the cursor goes in `ids` now (the pending landing is used up)."""
+        landing, self._landing = self._landing, Landing()
+        if landing.top:
+            return ids[0] if ids else None
+        if landing.after is not None:
+            return self.land_after(ids, landing.after)
+        return landing.keep if landing.keep is not None else current
+
+    def land_after(self, ids: Sequence[str], after: After) -> str | None:
+        """After a change of `after.paper`: the next paper with auto-advance (or when the paper
+        left the list), else the paper itself."""
+        if not ids:
+            return None
+        if self.auto_advance and after.following is not None and after.following in ids:
+            return after.following
+        if after.paper in ids and (not self.auto_advance or after.following is None):
+            return after.paper
+        return ids[min(after.index, len(ids) - 1)]
+
+    def title(self) -> str:
+        """What the list shows, in words (`inbox · Jul 31`, `filter · all papers`)."""
+        if self.query:
+            label = "filter" + ("" if self.scoped else " · all papers")
+        elif self.view.per_day and self.day:
+            label = f"{self.view.name} · {day_label(self.day, year=self.library.day_needs_year(self.day)) or self.day}"
+        else:
+            label = self.view.label
+        if self.sort is not SORTS[0]:
+            label += f" · {self.sort.label}"
+        return label
+
+    # -- changing what is shown ------------------------------------------------------------------
+
+    def set_view(self, name: str) -> None:
+        """Show a view (clears the filter and leaves the board)."""
+        self.view = next(view for view in VIEWS if view.name == name)
+        self.board = False
+        self._clear_query()
+        self.changed()
+
+    def cycle_view(self) -> None:
+        self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)].name)
+
+    def set_day(self, day: str) -> None:
+        """Go to a featured day: its inbox (unless a per-day view is on), cursor at the top."""
+        self.day = day
+        if not self.view.per_day:
+            self.view = VIEWS[0]
+        self.board = False
+        self.changed(Landing(top=True))
+
+    def step_day(self, step: int) -> bool:
+        """The previous (-1) or next (1) featured day; False when there is none."""
+        days = self.library.days()
+        if not days:
+            return False
+        index = days.index(self.day) if self.day in days else len(days) - 1
+        new = max(0, min(len(days) - 1, index + step))
+        if new == index and self.day is not None:
+            return False
+        self.set_day(days[new])
+        return True
+
+    def latest_day(self) -> None:
+        """Go to the newest featured day (after a fetch), keeping the view and the cursor."""
+        days = self.library.days()
+        if days:
+            self.day = days[-1]
+        self.changed()
+
+    def set_board(self, board: bool) -> None:
+        self.board = board
+        self.changed()
+
+    def cycle_sort(self) -> Sort:
+        """The next order; the cursor stays on its paper."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.changed()
+        return self.sort
+
+    def set_sort(self, name: str) -> None:
+        self.sort = sort_by_name(name)
+        self.changed()
+
+    def set_query(self, text: str) -> None:
+        """The filter's text changed. Its hits stay until the search for it lands."""
+        query = text.strip()
+        if query == self.query:
+            return
+        self.query = query
+        if not query:
+            self._clear_query()
+        self.changed()
+
+    def _clear_query(self) -> None:
+        self.query, self.hits, self.spans, self.scoped = "", None, {}, False
+        self._searched = None
+
+    def search_due(self) -> tuple[str, int] | None:
+        """The (query, library version) to search for now, or None when that search was asked
+        for already; asking marks it as asked for."""
+        if not self.query:
+            return None
+        key = (self.query, self.library.version)
+        if key == self._searched:
+            return None
+        self._searched = key
+        return key
+
+    def set_hits(self, query: str, ids: list[str], spans: Spans, scoped: bool, *, quiet: bool = False) -> bool:
+        """A search for `query` landed; False (and nothing changes) if the user typed on since."""
+        if query != self.query:
+            return False
+        self.hits, self.spans, self.scoped = ids, spans, scoped
+        if not quiet:
+            self.changed()
+        return True
+
+    # -- marks -----------------------------------------------------------------------------------
+
+    def toggle_mark(self, pid: str) -> bool:
+        """Mark or unmark a paper; True when it is marked now."""
+        if pid in self.marks:
+            del self.marks[pid]
+        else:
+            self.marks[pid] = None
+        self.changed()
+        return pid in self.marks
+
+    def mark_all(self, ids: Iterable[str]) -> int:
+        """Mark every paper given, or clear the marks if there are some; the number marked."""
+        if self.marks:
+            self.marks.clear()
+        else:
+            self.marks = dict.fromkeys(ids)
+        self.changed()
+        return len(self.marks)
+
+    def marked(self) -> list[str]:
+        """The marked papers still in the library, in the order they were marked."""
+        return [pid for pid in self.marks if pid in self.library]
+
+    def clear_marks(self) -> None:
+        if self.marks:
+            self.marks.clear()
+            self.changed()
