@@ -38,6 +38,7 @@ __all__ = [
     "Entry",
     "ExportError",
     "Format",
+    "NotesExist",
     "NotesReport",
     "WriteFailed",
     "default_filename",
@@ -60,6 +61,14 @@ class ExportError(Exception):
 
 class DestinationExists(ExportError):
     """The destination file exists and overwriting was not asked for."""
+
+
+class NotesExist(DestinationExists):
+    """Notes for some of the papers exist in the folder and updating them was not asked for."""
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
 
 
 class BadDestination(ExportError):
@@ -396,8 +405,9 @@ def write_notes(library: Library, ids: Sequence[str], folder: Path, force: bool 
     existing = plan.existing
     if existing and not force:
         noun = "note exists" if len(existing) == 1 else "notes exist"
-        raise DestinationExists(
-            f"{folder}: {len(existing)} {noun} already (e.g. {existing[0].path.name}); use --force to update them"
+        raise NotesExist(
+            f"{folder}: {len(existing)} {noun} already (e.g. {existing[0].path.name}); use --force to update them",
+            len(existing),
         )
     try:
         folder.mkdir(exist_ok=True)
