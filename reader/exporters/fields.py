@@ -7,7 +7,8 @@ its authors' names split into parts.
 - `split_name`: a name as `family`/`given` (plus a particle such as `van` or `du` and a suffix
   such as `Jr.`), or as a `literal` when it is one word or looks like a group
   (`Research and Development Team`). Names written `Family, Given` (or `Family, Jr., Given`)
-  keep that split. This is what CSL JSON `author` and RIS `AU  - Family, Given` need.
+  keep that split. A name with a word that has no letter (`- x`, `R2 D2`... `2`) is kept whole
+  too. This is what CSL JSON `author` and RIS `AU  - Family, Given` need.
 """
 
 from __future__ import annotations
@@ -95,7 +96,12 @@ def split_name(name: str) -> Name:
             return _with_particle(parts[0], parts[2], parts[1])
         return Name(literal=text)
     words = text.split(" ")
-    if len(words) == 1 or any(w.lower().strip("().,") in _GROUP_WORDS for w in words) or " and " in f" {text} ":
+    if (
+        len(words) == 1
+        or any(w.lower().strip("().,") in _GROUP_WORDS for w in words)
+        or " and " in f" {text} "
+        or not all(any(c.isalpha() for c in w) for w in words)  # `- dash`, `R2 D2`: not a person's parts
+    ):
         return Name(literal=text)
     suffix = ""
     if len(words) > 2 and words[-1].lower() in _SUFFIXES:
