@@ -103,7 +103,7 @@ def lib_path(tmp_path: Path) -> Path:
         library.set_notes(P1, NOTES_1)
         library.set_notes(P2, NOTES_2)
         library.set_tags(P1, ["kv_cache", "2024", "c++", "llm/agents"])
-        library.set_tags(P2, YAML_SPECIALS[:3] + ["null", "yes"])
+        library.set_tags(P2, [*YAML_SPECIALS[:3], "null", "yes"])
     return path
 
 
