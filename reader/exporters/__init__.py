@@ -220,6 +220,8 @@ def with_format(name: str, old: str, new: str) -> str:
     notes folder the default names are used.
     """
     before, after = FORMATS[parse_format(old)], FORMATS[parse_format(new)]
+    if not after.folder and format_for_path(name) == after.name:
+        return name  # already named for the new format (typed by the user)
     if after.folder:
         return NOTES_FOLDER
     if before.folder:
