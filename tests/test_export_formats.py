@@ -547,3 +547,17 @@ def test_new_formats_by_extension_through_the_cli(lib_path: Path, tmp_path: Path
         assert result.exit_code == 0, result.output
         assert check((tmp_path / name).read_text("utf-8"))
     assert json.loads((tmp_path / "refs.csl.json").read_text("utf-8"))[0]["type"] == "article"
+
+
+def test_json_has_the_new_fields(lib_path: Path, library: Library) -> None:
+    records = {r["id"]: r for r in json.loads(export(lib_path, "json"))}
+    assert records[P3]["doi"] == "10.1103/PhysRevD.76.013009"
+    assert records[P3]["journal_ref"] == "Phys. Rev. D 76, 013009 (2007)"
+    assert {"organization", "categories", "arxiv_comment", "sources"} <= set(records[P1])
+
+
+def test_no_papers_write_no_notes(lib_path: Path, tmp_path: Path) -> None:
+    result = run(lib_path, "-f", "notes", "-o", str(tmp_path / "n"), "--tag", "no-such-tag")
+    assert result.exit_code == 0
+    assert result.stderr == f"reader: no papers match: wrote no notes to {tmp_path / 'n'}\n"
+    assert list((tmp_path / "n").iterdir()) == []

@@ -15,7 +15,7 @@
   (another paper) and a 10-hex id such as `4e10589061` as 4e+10589061. So the `id` column holds
   `arXiv:1812.11470` for a paper known by its arXiv id and `reader:4e10589c61` for one known by
   its title hash, and the `arxiv` column holds `arXiv:<id>`: every id cell starts with letters.
-  `reader show`, `reader open` and friends accept both forms as they are.
+  `reader show`, `mark`, `note` and `tag` accept both forms as they are.
 """
 
 from __future__ import annotations
