@@ -1,4 +1,5 @@
-"""`reader export`: write the done list (or any selection) as Markdown, BibTeX, CSV or JSON.
+"""`reader export`: write the done list (or any selection) as Markdown, BibTeX, CSV, JSON, RIS,
+CSL JSON, or a folder of Markdown notes.
 
 It reads the library without locking it, so it works while the app is open, and never
 imports Textual.
@@ -23,6 +24,7 @@ from reader.cli_common import (
     resolve_day,
     user_errors,
 )
+from reader.library import Library
 
 
 @click.command("export")
@@ -36,10 +38,18 @@ from reader.cli_common import (
     "-f",
     "fmt",
     metavar="FORMAT",
-    help="markdown (default), bibtex, csv or json; with -o, taken from the extension when not given.",
+    help=(
+        "markdown (default), bibtex, csv, json, ris, csl-json or notes; with -o, taken from the extension"
+        " when not given (.md .bib .csv .json .ris .csl.json)."
+    ),
 )
-@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write to FILE (atomically) instead of standard output; for -f notes, the FOLDER of notes.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (-f notes: update existing notes).")
 @pass_context
 @user_errors
 def export_cmd(
@@ -57,9 +67,10 @@ def export_cmd(
 
     Select with --status (any status, or all), --since/--until (the UTC day the paper was
     finished, or entered its status; both inclusive), --tag and --day (featured day). Formats:
-    markdown (grouped by day, newest first), bibtex (@misc with arXiv fields), csv (one row per
-    paper, spreadsheet-safe) and json (the records of `reader list --json`). An existing file is
-    replaced only with --force. Reads without locking the library.
+    markdown (grouped by day, newest first), bibtex (@misc/@article with arXiv fields and DOI),
+    csv (one row per paper, spreadsheet-safe), json (the records of `reader list --json`), ris
+    and csl-json (for Zotero and pandoc), and notes (-o FOLDER: one Markdown note per paper, for
+    Obsidian). An existing file is replaced only with --force. Reads without locking the library.
     """
     status = parse_status(status_name, allow_all=True)
     low = parse_date(since, "--since")
@@ -70,8 +81,15 @@ def export_cmd(
     name = _choose_format(fmt, None if to_stdout else output)
     spec = exporters.FORMATS[name]
 
+    if spec.folder and to_stdout:
+        raise UserError(f"--format {name} writes one file per paper: give a folder with -o FOLDER")
+
     with obj.library(readonly=True) as library:
         ids = exporters.select(library, status, low, high, list(tags), resolve_day(library, day))
+        if spec.folder:
+            assert output is not None
+            _export_folder(library, ids, Path(output).expanduser(), force)
+            return
         period = exporters.period_text(exporters.entries(library, ids), low, high)
         text = exporters.render(library, ids, name, title_period=period, title=exporters.document_title(status))
 
@@ -95,6 +113,21 @@ def export_cmd(
         click.echo(f"wrote {len(ids)} {noun} to {path} ({spec.label})")
     else:
         click.echo(f"reader: no papers match: wrote {spec.empty} to {path}", err=True)
+
+
+def _export_folder(library: Library, ids: list[str], folder: Path, force: bool) -> None:
+    """The notes format: one Markdown note per paper in `folder`."""
+    try:
+        report = exporters.write_notes(library, ids, folder, force=force)
+    except (exporters.DestinationExists, exporters.BadDestination) as exc:
+        raise UserError(str(exc), EXIT_INPUT) from None
+    except exporters.ExportError as exc:
+        raise UserError(str(exc), EXIT_LIBRARY) from None
+    if ids:
+        noun = "note" if len(ids) == 1 else "notes"
+        click.echo(f"wrote {len(ids)} {noun} to {folder} ({report.describe()})")
+    else:
+        click.echo(f"reader: no papers match: wrote no notes to {folder}", err=True)
 
 
 def _is_day(text: str | None) -> bool:

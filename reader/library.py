@@ -265,8 +265,12 @@ class Library:
         return state.status if state else Status.INBOX
 
     def resolve(self, ref: str) -> str:
-        """The id a user means: an id, an arXiv id or URL, or an unambiguous id prefix."""
+        """The id a user means: an id, an arXiv id or URL, or an unambiguous id prefix.
+
+        `reader:<id>` (how CSV exports write ids that are not arXiv ids) means `<id>`.
+        """
         text = ref.strip()
+        text = text[len("reader:") :] if text.lower().startswith("reader:") else text
         if text in self.papers:
             return text
         arxiv = parse_arxiv_id(text)

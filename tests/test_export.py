@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+import rispy
 from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -336,15 +337,18 @@ def test_bibtex_reads_back_every_field(lib_path: Path, library: Library) -> None
         assert fields["title"].startswith("{") and fields["title"].endswith("}")
         assert bib_decode(fields["title"][1:-1]) == paper.title
         assert bib_names(fields["author"]) == paper.authors
-        assert bib_decode(fields.get("note", "")) == state.notes
+        assert "note" not in fields  # a note is printed by standard styles: notes go in annote
+        assert bib_decode(fields.get("annote", "")) == state.notes
         assert bib_decode(fields.get("keywords", "")) == ", ".join(state.tags)
         assert fields["url"] == paper.url.replace(" ", "%20")
         if paper.arxiv_id:
             assert fields["eprint"] == paper.arxiv_id
+            assert fields["eprinttype"] == "arxiv"
             assert fields["archivePrefix"] == "arXiv"
+            assert fields["doi"] == f"10.48550/arXiv.{paper.arxiv_id}"
             assert fields["year"] == paper.published[:4]
         else:
-            assert "eprint" not in fields and "archivePrefix" not in fields
+            assert not {"eprint", "eprinttype", "archivePrefix", "doi"} & set(fields)
             assert fields["year"] == paper.days[0][:4]
     assert parsed[0][2]["primaryClass"] == "cs.LG"
     assert "primaryClass" not in parsed[1][2]
@@ -394,7 +398,7 @@ def test_bibtex_paper_without_anything_is_still_valid() -> None:
     entry = exporters.Entry(_paper("z", "??"), UserState(status=Status.DONE))
     [(key, kind, fields)] = parse_bib(render_bibtex([entry]))
     assert (key, kind) == ("anonndpaper", "misc")
-    assert fields == {"title": "{??}"}
+    assert fields == {"title": "{??}"}  # no arXiv id, no DOI: no doi field
     assert render_bibtex([]) == ""
 
 
@@ -409,9 +413,9 @@ def test_csv_round_trip_is_exact_and_formula_safe(lib_path: Path, library: Libra
     assert raw.endswith(b"\r\n") and raw.count(b"\r\n") >= len(DONE_NEWEST_FIRST) + 1
     text = raw.decode("utf-8")
     rows = parse_csv(text)
-    assert [r["id"] for r in rows] == DONE_NEWEST_FIRST
+    assert [r["id"].split(":", 1)[1] for r in rows] == DONE_NEWEST_FIRST
     for row in rows:
-        paper, state = library.paper(row["id"]), library.state(row["id"])
+        paper, state = library.paper(library.resolve(row["id"])), library.state(library.resolve(row["id"]))
         assert row["title"] == paper.title
         assert row["authors"].split("; ") == paper.authors
         assert row["status"] == "done"
@@ -419,14 +423,16 @@ def test_csv_round_trip_is_exact_and_formula_safe(lib_path: Path, library: Libra
         assert row["days"].split("; ") == paper.days
         assert row["tags"] == "; ".join(state.tags)
         assert row["url"] == (paper.url or "")
-        assert row["arxiv_id"] == (paper.arxiv_id or "")
+        assert row["arxiv"] == (f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else "")
         assert row["notes"] == state.notes
+        assert row["abstract"] == paper.abstract
+        assert row["pdf_url"] == (paper.pdf_url or "") and row["hf_url"] == (paper.hf_url or "")
     # No cell begins with a character a spreadsheet would run as a formula.
     for cells in list(csv.reader(io.StringIO(text, newline="")))[1:]:
         assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     raw_rows = {r[0]: r for r in csv.reader(io.StringIO(text, newline=""))}
-    assert raw_rows["a1b2c3d4e5"][COLUMNS.index("notes")].startswith("'" + FORMULA_NOTE)
-    assert raw_rows["2507.00003"][COLUMNS.index("notes")].startswith("'+ starts")
+    assert raw_rows["reader:a1b2c3d4e5"][COLUMNS.index("notes")].startswith("'" + FORMULA_NOTE)
+    assert raw_rows["arXiv:2507.00003"][COLUMNS.index("notes")].startswith("'+ starts")
 
 
 @pytest.mark.parametrize(
@@ -516,7 +522,7 @@ def test_output_file_is_written_and_not_replaced_without_force(lib_path: Path, t
 
     result = run(lib_path, "-o", str(target), "--format", "csv", "--force")
     assert result.exit_code == 0, result.output
-    assert [r["id"] for r in parse_csv(target.read_text("utf-8"))] == DONE_NEWEST_FIRST
+    assert [r["id"].split(":", 1)[1] for r in parse_csv(target.read_text("utf-8"))] == DONE_NEWEST_FIRST
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".log.bib")] == []
 
 
@@ -643,5 +649,10 @@ def test_sample_day_exports_in_every_format(tmp_path: Path) -> None:
     assert len({k for k, _, _ in bib}) == len(ids)
     rows = parse_csv(run(path, "-f", "csv").stdout)
     assert {r["title"] for r in rows} == titles
-    assert [r["notes"] for r in rows if r["id"] == ids[0]] == [FORMULA_NOTE]
+    assert [r["notes"] for r in rows if r["id"].split(":", 1)[1] == ids[0]] == [FORMULA_NOTE]
     assert len(json.loads(run(path, "-f", "json").stdout)) == len(ids)
+    assert {r["title"] for r in rispy.loads(run(path, "-f", "ris").stdout)} == titles
+    assert {i["title"] for i in json.loads(run(path, "-f", "csl-json").stdout)} == titles
+    result = run(path, "-f", "notes", "-o", str(tmp_path / "notes"))
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "notes").glob("*.md"))) == len(ids)

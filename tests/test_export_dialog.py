@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from textual.app import App
 from textual.widgets import Input, RadioButton, Select, Static
 
+from reader import exporters
 from reader.library import Library
 from reader.models import Paper, Status
 from reader.tui.export_dialog import ConfirmOverwrite, ExportDialog
@@ -208,3 +209,71 @@ async def test_empty_selection_writes_and_warns(tmp_path: Path) -> None:
     [(args, kwargs)] = app.notes
     assert kwargs.get("severity") == "warning" and kwargs.get("markup") is False
     assert args[0].startswith("No papers match: wrote an empty Markdown log")
+
+
+async def choose_format(app: DialogApp, pilot: Any, fmt: str) -> None:
+    """Pick a format from the menu with the keyboard (down from the current one)."""
+    select = app.screen.query_one("#export-format", Select)
+    names = list(exporters.FORMATS)
+    select.focus()
+    await pilot.press("enter", *["down"] * (names.index(fmt) - names.index(str(select.value))), "enter")
+    await pilot.pause()
+    assert select.value == fmt
+
+
+async def test_every_format_is_offered_and_keeps_the_name_in_step(library: Library, tmp_path: Path) -> None:
+    app = DialogApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        select = app.screen.query_one("#export-format", Select)
+        assert [value for _, value in select._options] == list(exporters.FORMATS)
+        await choose_format(app, pilot, "ris")
+        assert path_input(app).value == "reading-log-2025-07-31.ris"
+        await choose_format(app, pilot, "csl-json")
+        assert path_input(app).value == "reading-log-2025-07-31.csl.json"
+        await choose_format(app, pilot, "notes")
+        assert path_input(app).value == "paper-notes"
+        await type_path(app, pilot, "refs.ris")  # typing an extension picks the format back
+        assert select.value == "ris"
+        await type_path(app, pilot, "refs.csl.json")
+        assert select.value == "csl-json"
+        await pilot.press("enter")
+        await settle(app, pilot)
+    items = json.loads((tmp_path / "refs.csl.json").read_text("utf-8"))
+    assert [i["type"] for i in items] == ["article", "article"]
+
+
+async def test_notes_format_writes_a_folder_and_asks_before_updating(library: Library, tmp_path: Path) -> None:
+    app = DialogApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose_format(app, pilot, "notes")
+        app.screen.query_one("#export-ok").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ExportDialog)
+    folder = tmp_path / "paper-notes"
+    assert app.results == [folder]
+    notes = sorted(folder.glob("*.md"))
+    assert len(notes) == 2
+    [(args, kwargs)] = app.notes
+    assert args[0] == f"Wrote 2 notes to {folder} (2 new)" and kwargs.get("markup") is False
+    mine = "\nmy own [b]text[/b]\n"
+    notes[0].write_text(notes[0].read_text("utf-8") + mine, "utf-8")
+    library.set_notes("2507.00002", "new notes")
+
+    app = DialogApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose_format(app, pilot, "notes")
+        await type_path(app, pilot, "paper-notes")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmOverwrite)
+        question = app.screen.query_one("#confirm-question", Static)
+        assert "2 notes exist in" in str(question.render()) and "Update them?" in str(question.render())
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ExportDialog)
+    assert app.results == [folder]
+    assert app.notes[-1][0][0] == f"Wrote 2 notes to {folder} (1 updated, 1 unchanged)"
+    assert notes[0].read_text("utf-8").endswith(mine)
+    assert sorted(folder.glob("*.md")) == notes
+    assert any("new notes" in p.read_text("utf-8") for p in notes)

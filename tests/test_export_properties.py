@@ -54,7 +54,7 @@ def test_bibtex_round_trips_any_text(title: str, authors: list[str], notes: str)
     fields = {f.key: f.value for f in entry.fields}
     assert bib_decode(fields["title"][1:-1]) == title
     assert bib_names(fields["author"]) == authors
-    assert bib_decode(fields.get("note", "")) == notes
+    assert bib_decode(fields.get("annote", "")) == notes
     depth = 0
     for char in text:  # braces balance as BibTeX itself counts them (escaped or not)
         depth += {"{": 1, "}": -1}.get(char, 0)

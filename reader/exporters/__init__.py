@@ -2,11 +2,13 @@
 
 The command line (`reader export`) and the app's export dialog both use this small API:
 
-- `FORMATS` and `parse_format()`: the formats by name (`markdown`, `bibtex`, `csv`, `json`);
+- `FORMATS` and `parse_format()`: the formats by name (`markdown`, `bibtex`, `csv`, `json`,
+  `ris`, `csl-json`, `notes`);
 - `select()`: the ids of the papers to export, newest status change first;
 - `render()`: the text of a document for those ids;
 - `default_filename()`, `format_for_path()`: file names and the format a name suggests;
-- `write()`: an atomic write that refuses to replace a file unless forced.
+- `write()`: an atomic write that refuses to replace a file unless forced;
+- `write_notes()`: the notes format, one Markdown file per paper in a folder (`Format.folder`).
 
 Nothing here imports Textual. Each format lives in its own module and sees the papers as
 `Entry` records (paper, user state, and the date the paper entered its status).
@@ -36,6 +38,8 @@ __all__ = [
     "Entry",
     "ExportError",
     "Format",
+    "NotesExist",
+    "NotesReport",
     "WriteFailed",
     "default_filename",
     "document_title",
@@ -47,6 +51,7 @@ __all__ = [
     "select",
     "stamp_day",
     "write",
+    "write_notes",
 ]
 
 
@@ -56,6 +61,14 @@ class ExportError(Exception):
 
 class DestinationExists(ExportError):
     """The destination file exists and overwriting was not asked for."""
+
+
+class NotesExist(DestinationExists):
+    """Notes for some of the papers exist in the folder and updating them was not asked for."""
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
 
 
 class BadDestination(ExportError):
@@ -95,6 +108,10 @@ class Format:
     """How an export without papers is described: `wrote {empty}`."""
     render: Callable[[Sequence[Entry], str, str | None], str]
     """`render(entries, title, period)` -> the document text."""
+    folder: bool = False
+    """Written as a folder of files (`write_notes`), not as one document."""
+    json: bool = False
+    """The document is JSON (its terminal-safety filter must keep it valid JSON)."""
 
 
 _STAMP_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})")
@@ -132,15 +149,45 @@ def _render_json(items: Sequence[Entry], title: str, period: str | None) -> str:
     return render_json(items)
 
 
+def _render_ris(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.ris import render_ris
+
+    return render_ris(items)
+
+
+def _render_csl_json(items: Sequence[Entry], title: str, period: str | None) -> str:
+    from reader.exporters.csl_json import render_csl_json
+
+    return render_csl_json(items)
+
+
+def _render_notes(items: Sequence[Entry], title: str, period: str | None) -> str:
+    raise ExportError("the notes format writes a folder of files: give a folder with -o")
+
+
 FORMATS: dict[str, Format] = {
     "markdown": Format("markdown", "Markdown", ".md", "an empty Markdown log", _render_markdown),
     "bibtex": Format("bibtex", "BibTeX", ".bib", "an empty BibTeX file", _render_bibtex),
     "csv": Format("csv", "CSV", ".csv", "an empty CSV file (header row only)", _render_csv),
-    "json": Format("json", "JSON", ".json", "an empty JSON array", _render_json),
+    "json": Format("json", "JSON", ".json", "an empty JSON array", _render_json, json=True),
+    "ris": Format("ris", "RIS", ".ris", "an empty RIS file", _render_ris),
+    "csl-json": Format("csl-json", "CSL JSON", ".csl.json", "an empty CSL JSON array", _render_csl_json, json=True),
+    "notes": Format("notes", "Notes folder", "", "no notes", _render_notes, folder=True),
 }
 """The export formats by name, in the order they are offered."""
 
-_ALIASES = {"md": "markdown", "bib": "bibtex", "tex": "bibtex"}
+_ALIASES = {
+    "md": "markdown",
+    "bib": "bibtex",
+    "tex": "bibtex",
+    "csl": "csl-json",
+    "csljson": "csl-json",
+    "csl_json": "csl-json",
+    "note": "notes",
+    "obsidian": "notes",
+}
+NOTES_FOLDER = "paper-notes"
+"""The default folder of the notes format (no date: exporting again updates the same notes)."""
 
 
 def parse_format(text: str) -> str:
@@ -153,18 +200,45 @@ def parse_format(text: str) -> str:
 
 
 def format_for_path(path: Path | str) -> str | None:
-    """The format a file name suggests by its extension (`log.bib` -> `bibtex`), or None."""
-    suffix = Path(path).suffix.lower()
-    for fmt in FORMATS.values():
-        if suffix == fmt.extension:
+    """The format a file name suggests by its extension (`log.bib` -> `bibtex`), or None.
+
+    The longest matching extension wins: `refs.csl.json` is CSL JSON, `refs.json` JSON.
+    A name without an extension suggests nothing (the notes format is chosen by name only).
+    """
+    name = Path(path).name.lower()
+    by_length = sorted((f for f in FORMATS.values() if f.extension), key=lambda f: -len(f.extension))
+    for fmt in by_length:
+        if name.endswith(fmt.extension) and len(name) > len(fmt.extension):
             return fmt.name
-    return {".markdown": "markdown"}.get(suffix)
+    return "markdown" if name.endswith(".markdown") else None
+
+
+def with_format(name: str, old: str, new: str) -> str:
+    """A file name moved from one format's extension to another's (`log.bib` -> `log.ris`).
+
+    A name that does not end in the old format's extension is kept; between a file and the
+    notes folder the default names are used.
+    """
+    before, after = FORMATS[parse_format(old)], FORMATS[parse_format(new)]
+    if not after.folder and format_for_path(name) == after.name:
+        return name  # already named for the new format (typed by the user)
+    if after.folder:
+        return NOTES_FOLDER
+    if before.folder:
+        return default_filename(after.name) if name in ("", NOTES_FOLDER) else name + after.extension
+    if before.extension and name.lower().endswith(before.extension):
+        return name[: -len(before.extension)] + after.extension
+    return name
 
 
 def default_filename(fmt: str, day: str | date | None = None) -> str:
-    """A file name for an export, e.g. `reading-log-2025-07-31.md` (today when no day)."""
+    """A file name for an export, e.g. `reading-log-2025-07-31.md` (today when no day);
+    `paper-notes` for the notes folder."""
+    spec = FORMATS[parse_format(fmt)]
+    if spec.folder:
+        return NOTES_FOLDER
     when = day.isoformat() if isinstance(day, date) else (day or date.today().isoformat())
-    return f"reading-log-{when}{FORMATS[parse_format(fmt)].extension}"
+    return f"reading-log-{when}{spec.extension}"
 
 
 # -- selection -----------------------------------------------------------------------------
@@ -260,7 +334,7 @@ def render(
     period = title_period if title_period is not None else period_text(items)
     document = spec.render(items, title, period)
     # stored text is cleaned on import and load; this guards against anything that slipped by
-    return json_terminal_safe(document) if spec.name == "json" else terminal_safe(document)
+    return json_terminal_safe(document) if spec.json else terminal_safe(document)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -284,3 +358,69 @@ def write(path: Path, text: str, force: bool = False) -> None:
     except OSError as exc:
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise WriteFailed(f"could not write {path}: {reason}") from None
+
+
+# -- the notes folder ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NotesReport:
+    """What `write_notes` did."""
+
+    folder: Path
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def describe(self) -> str:
+        """`3 new, 2 updated, 1 unchanged` (parts that are zero left out)."""
+        parts = [f"{n} {word}" for n, word in ((self.created, "new"), (self.updated, "updated")) if n]
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
+        return ", ".join(parts) or "nothing to write"
+
+
+def write_notes(library: Library, ids: Sequence[str], folder: Path, force: bool = False) -> NotesReport:
+    """Write one Markdown note per paper into `folder` (see `reader.exporters.notes_folder`).
+
+    The folder is made when missing (its parent must exist). Every note is checked before
+    any is written: an existing note without `force`, or one that cannot be updated safely,
+    raises `DestinationExists` or `BadDestination` and nothing is written. Each note is
+    written atomically; text below a note's marker line is kept.
+    """
+    from reader.exporters import notes_folder
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise BadDestination(f"{folder} is not a folder; the notes format writes one file per paper into a folder")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise BadDestination(f"{folder}: the folder {folder.parent} does not exist")
+    items = entries(library, ids)
+    try:
+        plan = notes_folder.plan_notes(items, folder)
+    except notes_folder.NoteProblem as exc:
+        raise BadDestination(str(exc)) from None
+    existing = plan.existing
+    if existing and not force:
+        noun = "note exists" if len(existing) == 1 else "notes exist"
+        raise NotesExist(
+            f"{folder}: {len(existing)} {noun} already (e.g. {existing[0].path.name}); use --force to update them",
+            len(existing),
+        )
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(f"could not make the folder {folder}: {exc.strerror or exc}") from None
+    for note in plan.writes:
+        if not note.unchanged:
+            write(note.path, note.text, force=True)
+    return NotesReport(
+        folder,
+        created=sum(1 for w in plan.writes if not w.existed),
+        updated=sum(1 for w in plan.writes if w.existed and not w.unchanged),
+        unchanged=sum(1 for w in plan.writes if w.unchanged),
+    )

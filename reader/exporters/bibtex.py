@@ -1,4 +1,4 @@
-"""BibTeX: one `@misc` entry per paper, with arXiv fields, stable citation keys and safe text.
+"""BibTeX: one entry per paper, with arXiv fields, a DOI, stable citation keys and safe text.
 
 An entry:
 
@@ -7,12 +7,22 @@ An entry:
       author = {Ada Lovelace and {Research and Development Team}},
       year = {2025},
       eprint = {2507.12345},
+      eprinttype = {arxiv},
       archivePrefix = {arXiv},
       primaryClass = {cs.LG},
+      doi = {10.48550/arXiv.2507.12345},
       url = {https://arxiv.org/abs/2507.12345},
       keywords = {rl, agents},
-      note = {The user's notes.}
+      annote = {The user's notes.}
     }
+
+- `@article` with `journal = {<the journal reference>}` when arXiv knows one, `@misc` otherwise.
+- `eprinttype = {arxiv}` is what biblatex and Zotero read the arXiv id by; `archivePrefix` and
+  `primaryClass` are the BibTeX (natbib, arXiv) spelling of the same.
+- `doi`: the journal DOI when known, else arXiv's own DOI (`10.48550/arXiv.<id>`); none for a
+  paper without an arXiv id or a DOI.
+- The reading notes go in `annote`, which standard BibTeX and biblatex styles never print (a
+  `note` would appear in the reference list); Zotero and JabRef import `annote` as a note.
 
 Text encoding (every field except `url`), chosen so that BibTeX, LaTeX and bibtexparser agree:
 - `% & # _ $` become `\\% \\& \\# \\_ \\$`; `\\ ~ ^` become `\\textbackslash{}`,
@@ -27,7 +37,7 @@ Text encoding (every field except `url`), chosen so that BibTeX, LaTeX and bibte
   name. Names are joined with ` and `.
 Non-ASCII text is written as UTF-8 (biber/biblatex and bibtexparser read it as is).
 
-The `url` field is left verbatim (URL packages read it literally) except that `{ } \\` and
+The `url` and `doi` fields are left verbatim (URL packages read it literally) except that `{ } \\` and
 whitespace are percent-encoded, which names the same resource.
 
 Citation keys: first author's surname + year + first significant word of the title, folded
@@ -42,6 +52,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
+
+from reader.exporters.fields import doi_of
 
 if TYPE_CHECKING:
     from reader.exporters import Entry
@@ -206,25 +218,39 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
 # -- entries -------------------------------------------------------------------------------
 
 
+def entry_type(paper: Paper) -> str:
+    """`article` when a journal reference is known, `misc` otherwise (a preprint)."""
+    return "article" if paper.journal_ref and paper.journal_ref.strip() else "misc"
+
+
 def entry_fields(entry: Entry) -> list[tuple[str, str]]:
     """The fields of one entry, encoded, in the order they are written."""
     paper, state = entry.paper, entry.state
     fields: list[tuple[str, str]] = [("title", "{" + escape_text(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(escape_name(a) for a in paper.authors)))
+    if entry_type(paper) == "article":
+        fields.append(("journal", escape_text(" ".join((paper.journal_ref or "").split()))))
     year = year_of(paper)
     if year:
         fields.append(("year", year))
     if paper.arxiv_id:
-        fields += [("eprint", escape_text(paper.arxiv_id)), ("archivePrefix", "arXiv")]
+        fields += [
+            ("eprint", escape_text(paper.arxiv_id)),
+            ("eprinttype", "arxiv"),
+            ("archivePrefix", "arXiv"),
+        ]
         if paper.primary_category:
             fields.append(("primaryClass", escape_text(paper.primary_category)))
+    doi = doi_of(paper)
+    if doi:
+        fields.append(("doi", escape_url(doi)))
     if paper.url:
         fields.append(("url", escape_url(paper.url)))
     if state.tags:
         fields.append(("keywords", escape_text(", ".join(state.tags))))
     if state.notes:
-        fields.append(("note", escape_text(state.notes)))
+        fields.append(("annote", escape_text(state.notes)))
     return fields
 
 
@@ -234,5 +260,5 @@ def render_bibtex(items: Sequence[Entry]) -> str:
     blocks = []
     for key, entry in zip(keys, items, strict=True):
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in entry_fields(entry))
-        blocks.append(f"@misc{{{key},\n{body}\n}}\n")
+        blocks.append(f"@{entry_type(entry.paper)}{{{key},\n{body}\n}}\n")
     return "\n".join(blocks)

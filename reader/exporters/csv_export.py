@@ -11,6 +11,11 @@
   spreadsheets show as text. A cell that already begins with `'` gets one more, so the rule
   is reversible: drop one leading `'` from a cell that starts with one (see `unneutralise`).
 - Lists (authors, featured days, tags) are joined with `; `.
+- Ids stay text: a spreadsheet or `pandas.read_csv` reads `1812.11470` as the number 1812.1147
+  (another paper) and a 10-hex id such as `4e10589061` as 4e+10589061. So the `id` column holds
+  `arXiv:1812.11470` for a paper known by its arXiv id and `reader:4e10589c61` for one known by
+  its title hash, and the `arxiv` column holds `arXiv:<id>`: every id cell starts with letters.
+  `reader show`, `mark`, `note` and `tag` accept both forms as they are.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import csv
 import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from reader.models import parse_arxiv_id
 
 if TYPE_CHECKING:
     from reader.exporters import Entry
@@ -32,9 +39,14 @@ COLUMNS: tuple[str, ...] = (
     "days",
     "tags",
     "url",
-    "arxiv_id",
+    "arxiv",
     "published",
     "notes",
+    "abstract",
+    "upvotes",
+    "ai_summary",
+    "pdf_url",
+    "hf_url",
 )
 """The header row, in order."""
 
@@ -51,11 +63,16 @@ def unneutralise(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
+def id_cell(paper_id: str) -> str:
+    """The `id` column's text for a paper id: `arXiv:<id>` or `reader:<id>` (never a number)."""
+    return f"arXiv:{paper_id}" if parse_arxiv_id(paper_id) == paper_id else f"reader:{paper_id}"
+
+
 def row(entry: Entry) -> list[str]:
     """The cells of one paper, neutralised, in `COLUMNS` order."""
     paper, state = entry.paper, entry.state
     values = {
-        "id": paper.id,
+        "id": id_cell(paper.id),
         "title": paper.title,
         "authors": "; ".join(paper.authors),
         "status": state.status.value,
@@ -63,9 +80,14 @@ def row(entry: Entry) -> list[str]:
         "days": "; ".join(paper.days),
         "tags": "; ".join(state.tags),
         "url": paper.url or "",
-        "arxiv_id": paper.arxiv_id or "",
+        "arxiv": f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else "",
         "published": paper.published or "",
         "notes": state.notes,
+        "abstract": paper.abstract,
+        "upvotes": "" if paper.upvotes is None else str(paper.upvotes),
+        "ai_summary": paper.ai_summary or "",
+        "pdf_url": paper.pdf_url or "",
+        "hf_url": paper.hf_url or "",
     }
     return [neutralise(values[name]) for name in COLUMNS]
 

@@ -15,7 +15,13 @@ Shape of the document (CommonMark; renders the same on GitHub, in markdown-it an
       > The notes, kept as Markdown,
       > block-quoted inside the list item.
 
-Paper text (titles, authors, tags) comes from the internet and is escaped so it always shows
+Tags are written as Obsidian/Logseq tags, `#kv_cache`, unescaped (a backslash would end the tag
+for Obsidian). A tag that cannot be one, because it has no letter (`2024`), a character other
+than letters, digits, `_`, `-` and `/` (`c++`), or an `_` that Markdown could read as emphasis
+(`_draft_`), is written as code, `` `#2024` ``: it reads as the tag's text and no tool takes a
+part of it for a different tag.
+
+Paper text (titles, authors) comes from the internet and is escaped so it always shows
 literally: it can neither break the list nor turn into links, emphasis, HTML or headings.
 The user's notes are their own Markdown and are kept as such, each line block-quoted so that
 nothing in them ends the list item. Only http(s) URLs become links.
@@ -40,6 +46,10 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$!])")
 _BLOCK_START = re.compile(r"^([#>+\-=*_`~:|])")
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])")
 _URL_UNSAFE = re.compile(r"[\s()<>\\\x00-\x1f\x7f]")
+_TAG_CHARS = re.compile(r"[^\W_](?:[\w/-]*[^\W_])?")
+"""Letters, digits, `_`, `-`, `/`, starting and ending with a letter or digit."""
+_LONE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+"""An `_` not between two letters or digits: Markdown may read it as emphasis."""
 
 
 def escape_inline(text: str, *, line_start: bool = False) -> str:
@@ -57,6 +67,26 @@ def link_target(url: str | None) -> str | None:
     if not url or not re.match(r"^https?://", url, re.IGNORECASE):
         return None
     return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), url)
+
+
+def is_tag_word(tag: str) -> bool:
+    """Whether `#tag` reads as this whole tag in Obsidian and Logseq (and as text in Markdown)."""
+    return (
+        _TAG_CHARS.fullmatch(tag) is not None
+        and not _LONE_UNDERSCORE.search(tag)
+        and any(char.isalpha() for char in tag)
+    )
+
+
+def hashtag(tag: str) -> str:
+    """A tag as `#tag`, or as a code span `` `#tag` `` when it cannot be one (see above)."""
+    if is_tag_word(tag):
+        return f"#{tag}"
+    text = "#" + " ".join(tag.split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.endswith("`") else ""
+    return f"{fence}{text}{pad}{fence}"
 
 
 def _quote(notes: str, indent: str) -> list[str]:
@@ -77,9 +107,12 @@ def _item(entry: Entry, show_status: bool) -> list[str]:
     if show_status:
         meta.append(state.status.value)
     if state.tags:
-        meta.append(" ".join(f"#{escape_inline(tag)}" for tag in state.tags))
+        meta.append(" ".join(hashtag(tag) for tag in state.tags))
     if meta:
-        lines += ["", "  " + _protect_line_start(" · ".join(meta))]
+        line = " · ".join(meta)
+        # A line that starts with one of our tags (`#rl`) is no heading: that needs a space after `#`.
+        starts_with_tag = bool(state.tags) and len(meta) == 1 and line.startswith("#")
+        lines += ["", "  " + (line if starts_with_tag else _protect_line_start(line))]
     if state.notes.strip():
         lines += ["", *_quote(state.notes, "  ")]
     return lines

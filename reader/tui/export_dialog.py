@@ -2,9 +2,11 @@
 
 Opened with `e` on the papers screen as `ExportDialog(library, filter_ids, day)`. It offers
 the done list, the papers the current filter shows (when there is a filter) or the whole
-library; the destination starts as `reading-log-<day>.<ext>` in the working folder. Format
-and file name keep in step: choosing a format changes the extension, typing a known extension
-(`.md`, `.bib`, `.csv`, `.json`) chooses the format. An existing file is replaced only after a yes in
+library; the destination starts as `reading-log-<day>.<ext>` in the working folder. Every
+export format is offered. Format and file name keep in step: choosing a format changes the
+extension, typing a known extension (`.md`, `.bib`, `.csv`, `.json`, `.ris`, `.csl.json`) chooses
+the format. The notes format writes a folder (`paper-notes` to start with) of one Markdown note per
+paper. An existing file is replaced, or existing notes updated, only after a yes in
 `ConfirmOverwrite`. Rendering and writing run in a thread (a large library takes a moment);
 the dialog then reports where it wrote with a notification and dismisses with the `Path`
 written, or with None when cancelled.
@@ -66,14 +68,17 @@ class ConfirmOverwrite(ModalScreen[bool]):
     #confirm-buttons Button { margin-right: 2; }
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, question: str | None = None) -> None:
         super().__init__(id="confirm-overwrite")
         self.path = path
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(
-                safe.assemble((safe.plain(str(self.path)), "bold"), " exists. Replace it?"),
+                safe.literal(safe.plain(self.question))
+                if self.question is not None
+                else safe.assemble((safe.plain(str(self.path)), "bold"), " exists. Replace it?"),
                 id="confirm-question",
                 markup=False,
             )
@@ -131,7 +136,10 @@ class ExportDialog(ModalScreen[Path | None]):
         with Vertical(id="export-box"):
             yield Static(Content("Format"), classes="export-label", markup=False)
             yield Select(
-                [(Content(f"{f.label} ({f.extension})"), f.name) for f in exporters.FORMATS.values()],
+                [
+                    (Content(f"{f.label} ({'a folder' if f.folder else f.extension})"), f.name)
+                    for f in exporters.FORMATS.values()
+                ],
                 value=self.fmt,
                 allow_blank=False,
                 id="export-format",
@@ -194,11 +202,13 @@ class ExportDialog(ModalScreen[Path | None]):
         event.stop()
         if not isinstance(event.value, str) or event.value == self.fmt:
             return
-        old, self.fmt = exporters.FORMATS[self.fmt], event.value
+        old, self.fmt = self.fmt, event.value
         field = self.query_one("#export-path", Input)
-        path = Path(field.value)
-        if field.value and path.suffix.lower() == old.extension:
-            field.value = str(path.with_suffix(exporters.FORMATS[self.fmt].extension))
+        renamed = exporters.with_format(field.value, old, self.fmt)
+        if exporters.FORMATS[old].folder and renamed == exporters.default_filename(self.fmt):
+            renamed = exporters.default_filename(self.fmt, self.day)
+        if renamed != field.value:
+            field.value = renamed
         self.show_error("")
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -239,12 +249,20 @@ class ExportDialog(ModalScreen[Path | None]):
         if path is None:
             self.show_error("Type a file name to save to.")
             return
+        title = "Reading log" if self.selection == "done" else None
+        if exporters.FORMATS[self.fmt].folder:
+            if path.exists() and not path.is_dir():
+                self.show_error(f"{path} is a file; the notes format needs a folder.")
+            elif not path.parent.is_dir():
+                self.show_error(f"The folder {path.parent} does not exist.")
+            else:
+                self.run_job(ExportJob(self.selected_ids(), self.fmt, path, False, title))
+            return
         if path.is_dir():
             path = path / exporters.default_filename(self.fmt, self.day)
         if not path.parent.is_dir():
             self.show_error(f"The folder {path.parent} does not exist.")
             return
-        title = "Reading log" if self.selection == "done" else None
         job = ExportJob(self.selected_ids(), self.fmt, path, False, title)
         if path.exists() or path.is_symlink():
 
@@ -267,19 +285,43 @@ class ExportDialog(ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_worker(self, job: ExportJob) -> None:
         """Render and write off the UI thread; report back on it."""
+        report: exporters.NotesReport | None = None
         try:
-            text = exporters.render(self.library, job.ids, job.fmt, title=job.title)
-            exporters.write(job.path, text, force=job.force)
-        except exporters.DestinationExists:
-            self.app.call_from_thread(self.finish, job, f"{job.path} appeared meanwhile; export again to replace it.")
+            if exporters.FORMATS[job.fmt].folder:
+                report = exporters.write_notes(self.library, job.ids, job.path, force=job.force)
+            else:
+                text = exporters.render(self.library, job.ids, job.fmt, title=job.title)
+                exporters.write(job.path, text, force=job.force)
+        except exporters.DestinationExists as exc:
+            if isinstance(exc, exporters.NotesExist) and not job.force:
+                self.app.call_from_thread(self.ask_update, job, exc.count)
+            else:
+                self.app.call_from_thread(
+                    self.finish, job, f"{job.path} appeared meanwhile; export again to replace it."
+                )
         except exporters.ExportError as exc:
             self.app.call_from_thread(self.finish, job, str(exc))
         except Exception as exc:  # any failure is reported in the dialog, never a crash
             self.app.call_from_thread(self.finish, job, f"Export failed: {exc}")
         else:
-            self.app.call_from_thread(self.finish, job, None)
+            self.app.call_from_thread(self.finish, job, None, report)
 
-    def finish(self, job: ExportJob, error: str | None) -> None:
+    def ask_update(self, job: ExportJob, count: int) -> None:
+        """Notes exist in the folder: ask before updating them (text below their marker is kept)."""
+        self.busy = False
+        self.query_one("#export-ok", Button).disabled = False
+        existing = "1 note exists" if count == 1 else f"{count} notes exist"
+
+        def answered(update: bool | None) -> None:
+            if update:
+                self.run_job(ExportJob(job.ids, job.fmt, job.path, True, job.title))
+            else:
+                self.query_one("#export-path", Input).focus()
+
+        question = f"{existing} in {job.path}. Update them? Text below each note's marker line is kept."
+        self.app.push_screen(ConfirmOverwrite(job.path, question), answered)
+
+    def finish(self, job: ExportJob, error: str | None, report: exporters.NotesReport | None = None) -> None:
         """Back on the UI thread: report, and close on success."""
         self.busy = False
         self.query_one("#export-ok", Button).disabled = False
@@ -287,7 +329,11 @@ class ExportDialog(ModalScreen[Path | None]):
             self.show_error(error)
             return
         spec = exporters.FORMATS[job.fmt]
-        if job.ids:
+        if report is not None:
+            noun = "note" if len(job.ids) == 1 else "notes"
+            message = f"Wrote {len(job.ids)} {noun} to {job.path} ({report.describe()})"
+            self.app.notify(safe.plain(message), title="Exported", severity="information", markup=False)
+        elif job.ids:
             message = f"Wrote {_count(len(job.ids))} to {job.path} ({spec.label})"
             self.app.notify(safe.plain(message), title="Exported", markup=False)
         else:
