@@ -126,6 +126,9 @@ class SearchIndex:
         self._serials = itertools.count()
         self._lock = threading.RLock()
         """Held while the index changes: the app searches full text in a thread."""
+        self.path = ""
+        """How the last search went: `scope` (from the whole scope, through the filters),
+        `narrowed` (within a previous result) or `reused` (a result searched on the way)."""
         self._trails: dict[bool, list[_Step]] = {}
         """By `full_text`: the searches of the current query, each narrowed from one before it."""
         self._filter_cache: dict[bool, tuple[tuple[object, ...], list[int]]] = {}
@@ -379,17 +382,20 @@ class SearchIndex:
         key = (serial, full_text, self._version, filters)
         if not texts:
             found = self._base(key, scope, filters, full_text)
+            self.path = "scope"
             return found, [0.0] * len(found)
         head, tail = texts[:-1], texts[-1]
         trail = self._trails.get(full_text, [])
         if not self.narrowing or (trail and trail[0].key != key):
             trail = []
         depth = len(trail) - 1
+        self.path = "narrowed"
         while depth >= 0:  # the latest step this query can start from
             step = trail[depth]
             if step.head == head and step.tail == tail:
                 # Searched on the way here (the user deleted back to it): the same result.
                 self._trails[full_text] = trail[: depth + 1]
+                self.path = "reused"
                 return step.result, step.result_scores
             if step.head == head and _extends(tail, step.tail):
                 # The last word grew: its substring hits are among the step's.
@@ -402,6 +408,7 @@ class SearchIndex:
                 break
             depth -= 1
         else:
+            self.path = "scope"
             base = self._base(key, scope, filters, full_text)
             base_scores = [0.0] * len(base)
             for term in head:

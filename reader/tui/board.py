@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -96,7 +96,7 @@ class Board(Horizontal):
     def fill(
         self,
         only: Collection[str] | None = None,
-        spans: dict[str, list[tuple[int, int]]] | None = None,
+        spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
         keep: dict[Status, str | None] | None = None,
     ) -> None:
         """Refill every column from the library, restricted to `only` when a filter is active."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -40,16 +40,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-Spans = dict[str, list[tuple[int, int]]]
+Spans = Mapping[str, Sequence[tuple[int, int]]]
 
 NARROW_WIDTH = 110
 """Below this many columns the detail pane goes under the list instead of beside it."""
 
 WIDE_WIDTH = 150
 """From this many columns the top bar has room for the app's full title."""
-
-HIGHLIGHT_LIMIT = 1000
-"""Filter hits (best first) whose title matches are highlighted."""
 
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
@@ -246,13 +243,8 @@ class PapersScreen(Screen[None]):
                 start = self.library.paper(pid).title.lower().find(needle)
                 spans[pid] = [(start, start + len(needle))]
             return ids, spans, False
-        index = self.library.search_index()
-        parsed = parse_query(query)
-        ids = index.search_ids(parsed, full_text=full_text)
-        # Highlights only for the first screens of hits: building spans for 100k rows costs a second.
-        top = ids[:HIGHLIGHT_LIMIT]
-        spans = {hit.id: list(hit.title_spans) for hit in index.search(parsed, ids=top, full_text=full_text)}
-        return ids, spans, bool(parsed.scoped)
+        found = self.library.search_index().find(parse_query(query), full_text=full_text)  # spans: as rows are drawn
+        return found.ids, found.highlights, found.scoped
 
     def apply_filter(self, query: str) -> None:
         """Filter as the user types: at once in a small library, in a thread in a large one."""
