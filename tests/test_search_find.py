@@ -173,3 +173,16 @@ def test_narrowed_searches_equal_fresh_searches(library: Library, actions: list[
             pid = f"s{int(str(value)):03d}"
             library.set_status(pid, Status.INBOX if library.status(pid) is Status.DONE else Status.DONE)
             check()
+
+
+def test_the_steps_kept_for_narrowing_are_bounded(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reader.search.index as index_module
+
+    monkeypatch.setattr(index_module, "TRAIL_POSITIONS", 40)
+    index, fresh = SearchIndex(library), SearchIndex(library)
+    fresh.narrowing = False
+    query = "reward model"
+    for text in [query[:end] for end in range(1, len(query) + 1)] + [query[:end] for end in range(len(query), 0, -1)]:
+        assert index.find(text).ids == fresh.find(text).ids, text
+        steps = index._trails[True]
+        assert len(steps) == 1 or sum(len(s.matched) + len(s.result) for s in steps) <= 40

@@ -64,6 +64,9 @@ def _title_tier(title: str, needle: str) -> float | None:
 
 TRAIL = 64
 """Steps of the current query kept for narrowing, per scope kind (a query is typed, not pasted)."""
+TRAIL_POSITIONS = 1_000_000
+"""At most this many hits (matched and result) are kept over a trail's steps, oldest dropped
+first: ~80 MB at most, so a long query of common letters in a 100k library stays bounded."""
 
 
 def _extends(tail: Term, previous: Term) -> bool:
@@ -417,7 +420,12 @@ class SearchIndex:
         result, result_scores = self._complete(base, base_scores, matched, tiers, tail, full_text)
         if self.narrowing:
             step = _Step(key, head, tail, base, base_scores, matched, tiers, result, result_scores)
-            self._trails[full_text] = [*trail[max(0, depth + 2 - TRAIL) : depth + 1], step]
+            kept = [*trail[max(0, depth + 2 - TRAIL) : depth + 1], step]
+            size = sum(len(s.matched) + len(s.result) for s in kept)
+            while size > TRAIL_POSITIONS and len(kept) > 1:
+                size -= len(kept[0].matched) + len(kept[0].result)
+                del kept[0]
+            self._trails[full_text] = kept
         return result, result_scores
 
     def _scope(self, ids: Sequence[str] | None) -> tuple[int, list[int]]:
