@@ -133,8 +133,8 @@ def _app_search(library: Any) -> Callable[[str, bool], int]:
     """The app's own filter call (`PapersScreen.run_search`) over `library`; returns the hit count.
 
     It is called unbound with a stand-in for the screen that has only the library: that is
-    all the method reads. It searches the whole library and builds title highlights for the
-    first screens of hits, exactly as the app does on every change of the filter line.
+    all the method reads. It searches the whole library once (`SearchIndex.find`), exactly as
+    the app does on every change of the filter line; highlights are worked out as rows are drawn.
     """
     from types import SimpleNamespace
 
@@ -153,10 +153,9 @@ def filtering(db: Path, runs: int) -> dict[str, Any]:
     """Per-keystroke cost of the app's filter call while FILTER_QUERY is typed.
 
     For every prefix of the query, the call the app makes on a change of the filter line
-    (`PapersScreen.run_search`: `SearchIndex.search_ids` over the whole library, then hits
-    with highlights for the first 1000) is timed. Before each typing run the index forgets
-    the previous query, so narrowing starts from nothing. Where the app runs it (UI thread
-    or a worker) is reported separately.
+    (`PapersScreen.run_search`: one `SearchIndex.find` over the whole library) is timed.
+    Before each typing run the index forgets the previous query, so narrowing starts from
+    nothing. Where the app runs it (UI thread or a worker) is reported separately.
     """
     from reader.library import Library
 

@@ -12,7 +12,7 @@ status, per day or not), a sort orders them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from reader.library import Library
 from reader.models import Paper, Status
 from reader.text import day_label
 
-Spans = dict[str, list[tuple[int, int]]]
+Spans = Mapping[str, Sequence[tuple[int, int]]]
 """Title ranges to highlight, per paper id."""
 
 

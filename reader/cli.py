@@ -144,8 +144,7 @@ def redate_cmd(obj: Context, old: str, new: str) -> None:
 def select_ids(library: Library, status: Status | None, day: str | None, query: str | None) -> list[str]:
     ids = library.ids(status=status, day=day)
     if query:
-        hits = library.search_index().search(query, ids=ids)
-        return [hit.id for hit in hits]
+        return library.search_index().find(query, ids=ids).ids
     return ids
 
 

@@ -59,3 +59,11 @@ def test_browse_model_imports_no_textual_even_indirectly() -> None:
     code = "import sys, reader.browse; print(sorted(m for m in sys.modules if m.startswith('textual')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_search_module_is_checked() -> None:
+    """The search package's modules are core modules: each is imported above without Textual."""
+    search = {"reader.search." + p.stem for p in (PACKAGE / "search").glob("*.py") if p.stem != "__init__"}
+    assert {"reader.search.query", "reader.search.fold", "reader.search.index", "reader.search.typo"} <= search
+    assert {"reader.search.highlight", "reader.search.result"} <= search
+    assert {"reader.search", *search} <= set(CORE_MODULES)

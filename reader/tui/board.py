@@ -89,7 +89,7 @@ class Board(Horizontal):
         columns: Mapping[Status, tuple[Sequence[str], int]],
         *,
         filtered: bool = False,
-        spans: dict[str, list[tuple[int, int]]] | None = None,
+        spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
         keep: dict[Status, str | None] | None = None,
         marks: Collection[str] = (),
     ) -> None:

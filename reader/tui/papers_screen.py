@@ -51,9 +51,6 @@ NARROW_WIDTH = 110
 WIDE_WIDTH = 150
 """From this many columns the top bar has room for the app's full title."""
 
-HIGHLIGHT_LIMIT = 1000
-"""Filter hits (best first) whose title matches are highlighted."""
-
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
 
@@ -268,13 +265,8 @@ class PapersScreen(Screen[None]):
         """Search the whole library (the query may name its own status:/day: scope)."""
         from reader.search import parse_query
 
-        index = self.library.search_index()
-        parsed = parse_query(query)
-        ids = index.search_ids(parsed, full_text=full_text)
-        # Highlights only for the first screens of hits: building spans for 100k rows costs a second.
-        top = ids[:HIGHLIGHT_LIMIT]
-        spans = {hit.id: list(hit.title_spans) for hit in index.search(parsed, ids=top, full_text=full_text)}
-        return ids, spans, bool(parsed.scoped)
+        found = self.library.search_index().find(parse_query(query), full_text=full_text)  # spans: as rows are drawn
+        return found.ids, found.highlights, found.scoped
 
     def _search_locked(self, query: str, *, full_text: bool) -> tuple[list[str], Spans, bool]:
         # The index keeps the previous result to narrow from: one search at a time.
