@@ -333,3 +333,62 @@ def record(paper: Paper, state: UserState) -> dict[str, Any]:
         }
     )
     return data
+
+
+_TEXT_FIELDS = (
+    "title",
+    "abstract",
+    "arxiv_id",
+    "published",
+    "ai_summary",
+    "github_url",
+    "project_url",
+    "primary_category",
+    "doi",
+    "journal_ref",
+    "arxiv_comment",
+    "updated",
+    "organization",
+    "organization_id",
+    "withdrawn_at",
+    "announce_type",
+)
+_COUNT_FIELDS = ("upvotes", "comments", "version", "author_count", "github_stars")
+_LIST_FIELDS = ("authors", "days", "ai_keywords", "categories", "sources")
+_STATE_TEXT = ("notes", "triaged_at", "started_at", "finished_at", "updated_at")
+
+
+def stored_paper_problem(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """The first field of a stored paper record with the wrong type and what it should be, or None.
+
+    Cheap (type checks only) because it runs on every record when a library loads: a hand-edited
+    or foreign file with `"title": 5` must be refused at the door, not crash a command later.
+    """
+    for name in _TEXT_FIELDS:
+        value = doc.get(name)
+        if value is not None and type(value) is not str:
+            return name, "text"
+    for name in _COUNT_FIELDS:
+        value = doc.get(name)
+        if value is not None and type(value) is not int:
+            return name, "a whole number"
+    for name in _LIST_FIELDS:
+        value = doc.get(name)
+        if value is not None and (type(value) is not list or not all(type(item) is str for item in value)):
+            return name, "a list of text"
+    return None
+
+
+def stored_state_problem(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """The first field of a stored user state with the wrong type (or an unknown status), or None."""
+    status = doc.get("status", "inbox")
+    if type(status) is not str or status not in Status._value2member_map_:
+        return "status", "one of " + ", ".join(s.value for s in Status)
+    for name in _STATE_TEXT:
+        value = doc.get(name)
+        if value is not None and type(value) is not str:
+            return name, "text"
+    tags = doc.get("tags")
+    if tags is not None and (type(tags) is not list or not all(type(t) is str for t in tags)):
+        return "tags", "a list of text"
+    return None

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from reader import importers
-from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field, too_many
+from reader.importers import TITLE_MAX_CHARS, BadInput, ImportContext, clean_field, count_problem, too_many
 from reader.models import Paper, normalise_title, parse_arxiv_id, title_id
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -127,6 +127,9 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
             raise it.fail(f"ai_keywords[{n}]", f"should be a string, found {_kind(keyword)}")
         if clean_field(keyword):
             keywords.append(clean_field(keyword))
+    for field, count in (("upvotes", inner.get("upvotes")), ("numComments", item.get("numComments"))):
+        if (problem := count_problem(count)) is not None:
+            raise it.fail(field, problem)
     upvotes = it.get("upvotes", int)
     comments = item.get("numComments")
     if comments is not None and (isinstance(comments, bool) or not isinstance(comments, int)):

@@ -138,10 +138,12 @@ class ReaderApp(App[None]):
 
 def run_app(db: Path | None, *, demo: bool = False) -> None:
     """Open the library (errors raise before the app starts), run the app, close the library."""
-    library = Library.open(db)
+    library = Library.open(db, holder="app")
     try:
         app = ReaderApp(library, demo=demo)
         app.run()
         app.flush_notes()
     finally:
         library.close()
+    if app.return_code:  # the app crashed (Textual printed the error): never exit 0
+        raise SystemExit(app.return_code)
