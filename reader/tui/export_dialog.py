@@ -269,7 +269,7 @@ class ExportDialog(ModalScreen[Path | None]):
         """Render and write off the UI thread; report back on it."""
         try:
             text = exporters.render(self.library, job.ids, job.fmt, title=job.title)
-            exporters.write(job.path, text, force=job.force)
+            exporters.write(job.path, text, force=job.force, library_root=self.library.root)
         except exporters.DestinationExists:
             self.app.call_from_thread(self.finish, job, f"{job.path} appeared meanwhile; export again to replace it.")
         except exporters.ExportError as exc:
