@@ -38,11 +38,14 @@ _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen: invisible, yet they make
+two equal-looking titles or tags differ."""
 
 
 def normalise_title(title: str) -> str:
     """Lower case, compatibility-normalised, punctuation removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", title).casefold()
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", title)).casefold()
     text = _PUNCT.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
 
@@ -311,7 +314,7 @@ class UserState:
 
 def normalise_tag(tag: str) -> str:
     """A tag as stored: trimmed, lower case, inner spaces as dashes, no leading `#`/`+`."""
-    text = tag.strip().lstrip("#+").strip().lower()
+    text = _INVISIBLE.sub("", tag).strip().lstrip("#+").strip().lower()
     return _SPACES.sub("-", text)
 
 

@@ -138,6 +138,9 @@ class ReaderApp(App[None]):
 
 def run_app(db: Path | None, *, demo: bool = False) -> None:
     """Open the library (errors raise before the app starts), run the app, close the library."""
+    from reader.tui.paste import install
+
+    install()  # pasted text with escape sequences in it keeps its order
     library = Library.open(db, holder="app")
     try:
         app = ReaderApp(library, demo=demo)
