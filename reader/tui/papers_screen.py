@@ -163,6 +163,7 @@ class PapersScreen(Screen[None]):
         self._hits: list[str] | None = None
         self._spans: Spans = {}
         self._fetching = False
+        self._fetch_cancel: threading.Event | None = None
         self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
 
@@ -704,7 +705,10 @@ class PapersScreen(Screen[None]):
         self.set_focus(self.filter_input)
 
     def action_clear_filter(self) -> None:
-        """Clear the filter from the list (escape): back to the view."""
+        """Clear the filter from the list (escape): back to the view. During a fetch, cancel it."""
+        if self._fetching and self._fetch_cancel is not None and not self._fetch_cancel.is_set():
+            self._fetch_cancel.set()  # the worker ends its request at once; nothing is imported
+            return
         self.filter_input.value = ""
         self.focus_list()
 
@@ -791,20 +795,24 @@ class PapersScreen(Screen[None]):
             return
         self.detail.editor.flush()
         self._fetching = True
+        self._fetch_cancel = threading.Event()
         self.sync_bindings()
-        self.app.notify("Fetching the latest daily papers…", markup=False, timeout=3)
-        self.fetch_worker()
+        self.app.notify("Fetching the latest daily papers… (escape cancels)", markup=False, timeout=3)
+        self.fetch_worker(self._fetch_cancel)
 
     @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
-    def fetch_worker(self) -> None:
+    def fetch_worker(self, cancel: threading.Event) -> None:
         """Run `reader.fetch.fetch_latest` off the UI thread; report back on it."""
-        from reader.fetch import fetch_latest
+        from reader.fetch import FetchCancelled, fetch_latest
 
         def progress(message: str) -> None:
             self.app.call_from_thread(self.app.notify, safe.plain(str(message)), markup=False, timeout=3)
 
         try:
-            report = fetch_latest(self.library, progress=progress)
+            report = fetch_latest(self.library, progress=progress, cancel=cancel)
+        except FetchCancelled:
+            self.app.call_from_thread(self._fetched, None, None)
+            return
         except Exception as exc:  # FetchError, StoreError, anything: the session goes on
             self.app.call_from_thread(self._fetched, None, safe.plain(str(exc)) or type(exc).__name__)
             return
@@ -812,6 +820,10 @@ class PapersScreen(Screen[None]):
 
     def _fetched(self, summary: str | None, error: str | None) -> None:
         self._fetching = False
+        if summary is None and error is None:
+            self.app.notify("Fetch cancelled: nothing changed", markup=False, timeout=4)
+            self.sync_bindings()
+            return
         if error is not None:
             self.app.notify(error, title="Fetch failed", severity="error", markup=False, timeout=8)
             self.sync_bindings()
