@@ -22,7 +22,8 @@ _ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|
 class PtyApp:
     """`python -m reader --db LIB` on the slave side of a pty (its controlling terminal)."""
 
-    def __init__(self, lib: Path, *, columns: int = 120, rows: int = 40) -> None:
+    def __init__(self, lib: Path, *, columns: int = 120, rows: int = 40, code: str | None = None) -> None:
+        """`code`: run this Python source (which calls `reader.cli.main()`) instead of `-m reader`."""
         env = {
             **os.environ,
             "TERM": "xterm-256color",
@@ -36,7 +37,8 @@ class PtyApp:
         if pid == 0:  # the child: the pty is its controlling terminal
             try:
                 os.chdir(ROOT)
-                os.execve(sys.executable, [sys.executable, "-m", "reader", "--db", str(lib)], env)
+                start = ["-c", code] if code is not None else ["-m", "reader"]
+                os.execve(sys.executable, [sys.executable, *start, "--db", str(lib)], env)
             finally:
                 os._exit(127)
         self.pid = pid
