@@ -556,7 +556,7 @@ class PapersScreen(Screen[None]):
             if action == "pdf" and paper.pdf_url is None:
                 return None
         if action == "clear_filter":
-            return bool(self.query_text)
+            return bool(self.query_text) or self._fetching  # escape also cancels a fetch
         if action == "day":
             return True if len(self.library.days()) > 1 else None
         if action == "export":
