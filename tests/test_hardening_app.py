@@ -11,7 +11,6 @@ from textual._xterm_parser import XTermParser
 
 from reader.library import Library
 from reader.models import Paper
-from reader.tui.paste import PasteSafeParser
 from tests.test_app import SIZE, lib, make_app, screen_of  # noqa: F401
 
 
@@ -45,6 +44,8 @@ PASTE = "ab\x1b[200~one \x1b]52;c;SGk=\x07two \x1b[2Jthree\r\nfour \x9b2J five\x
 
 @pytest.mark.parametrize("size", [1, 4, 7, 1000])
 def test_a_paste_with_escape_sequences_arrives_whole_and_in_order(size: int) -> None:
+    from reader.tui.paste import PasteSafeParser
+
     parser = PasteSafeParser()
     tokens: list[Any] = []
     for start in range(0, len(PASTE), size):
@@ -62,7 +63,7 @@ def test_textual_alone_scrambles_such_a_paste() -> None:
 def test_the_app_installs_the_paste_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.drivers import linux_driver
 
-    from reader.tui.paste import install
+    from reader.tui.paste import PasteSafeParser, install
 
     monkeypatch.setattr(linux_driver, "XTermParser", linux_driver.XTermParser)
     install()
