@@ -24,7 +24,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -402,7 +402,15 @@ ACCEPT_ENCODING = "gzip, deflate"
 MAX_REDIRECTS = 5
 DOCUMENTED_HOSTS = ("huggingface.co", "arxiv.org")
 """Sites a redirect may lead to besides the requested one (and their subdomains)."""
-_UNUSABLE_TYPES = ("image/", "audio/", "video/", "font/", "application/octet-stream", "application/pdf", "application/zip")
+_UNUSABLE_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+)
 _WATCH_INTERVAL = 0.05
 
 
@@ -492,10 +500,8 @@ class _DeadlinePassed(Exception):
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def _send(
@@ -553,9 +559,7 @@ def _send(
         watchdog.stop()
 
 
-def _read_body(
-    response: httpx.Response, limit: int, service: str, settings: Settings, watchdog: _Watchdog
-) -> bytes:
+def _read_body(response: httpx.Response, limit: int, service: str, settings: Settings, watchdog: _Watchdog) -> bytes:
     """The body, decompressed here piece by piece so a small compressed answer that inflates
     to gigabytes (a gzip bomb) is stopped at `limit` bytes, never held whole in memory."""
     encoding = response.headers.get("content-encoding", "identity").strip().lower()

@@ -203,7 +203,7 @@ def test_import_refuses_a_fifo_without_blocking(tmp_path: Path, lib_path: Path) 
         cwd=ROOT,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == f"reader: error: {fifo}: is a named pipe (FIFO), not a file (to import from a pipe, give - and pipe it in)"
+    assert result.stderr.strip().startswith(f"reader: error: {fifo}: is a named pipe (FIFO), not a file")
     assert not lib_path.exists()
 
 

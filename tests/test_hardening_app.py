@@ -10,11 +10,13 @@ from textual import events
 from textual._xterm_parser import XTermParser
 
 from reader.library import Library
-from reader.models import Paper
 from tests.test_app import SIZE, lib, make_app, screen_of  # noqa: F401
 
 
-async def test_escape_cancels_a_running_fetch_and_changes_nothing(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+async def test_escape_cancels_a_running_fetch_and_changes_nothing(
+    lib: Library,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import reader.fetch
 
     started = threading.Event()

@@ -18,8 +18,7 @@ import pytest
 import reader.fetch
 from reader.fetch import FetchCancelled, FetchError, Settings, fetch_hf_day
 from tests.conftest import Cli, snapshot
-from tests.test_fetch import API, DAY, Reply, Server, day_items, hf_day, no_real_waiting, server  # noqa: F401
-
+from tests.test_fetch import API, DAY, Reply, Seen, Server, day_items, hf_day, no_real_waiting, server  # noqa: F401
 
 TRICKLE_FOR = 4.0
 
@@ -131,7 +130,11 @@ def test_redirects_stay_on_the_site(server: Server) -> None:  # noqa: F811
 
 
 def test_a_redirect_within_the_site_is_followed(server: Server) -> None:  # noqa: F811
-    server.route(API, lambda seen: Reply(301, b"", headers={"Location": "/moved?" + "&".join(f"{k}={v}" for k, v in seen.query.items())}))
+    def moved(seen: Seen) -> Reply:
+        query = "&".join(f"{key}={value}" for key, value in seen.query.items())
+        return Reply(301, b"", headers={"Location": f"/moved?{query}"})
+
+    server.route(API, moved)
     server.route("/moved", hf_day({DAY: day_items(2)}))
     settings = Settings(hf_url=server.url)
     with reader.fetch.make_client(settings) as client:

@@ -47,7 +47,7 @@ def count_problem(value: object) -> str | None:
     if value != value or value in (float("inf"), float("-inf")):
         return f"is not a number ({value})"
     if value < 0:
-        return f"should be 0 or more, found {value:g}" if isinstance(value, float) else f"should be 0 or more, found {value}"
+        return f"should be 0 or more, found {value:g}"
     if value > MAX_COUNT:
         digits = len(str(int(value)))
         shown = f"{int(value)}" if digits <= 15 else f"a {digits}-digit number"
