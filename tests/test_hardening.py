@@ -140,13 +140,10 @@ def test_the_app_never_exits_0_after_a_crash(tmp_path: Path, lib_path: Path) -> 
         "s.PapersScreen.action_toggle_board = boom\n"
         "from reader.cli import main\nmain()\n"
     )
-    app = PtyApp(lib_path, code=boom)
-    try:
+    with PtyApp(lib_path, code=boom) as app:
         app.wait_for_text("A paper")
         app.type("b")
         status = app.wait()
-    finally:
-        app.close()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0, status
 
 

@@ -47,6 +47,12 @@ class PtyApp:
         self.output = bytearray()
         self.status: int | None = None
 
+    def __enter__(self) -> PtyApp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()  # in all cases: the app never outlives its test
+
     def pump(self, seconds: float = 0.0) -> None:
         """Read what the app wrote (so it never blocks on a full pty) for up to `seconds`."""
         deadline = time.monotonic() + seconds
@@ -63,13 +69,17 @@ class PtyApp:
                 return
             self.output += chunk
 
-    def text(self) -> str:
-        """The output so far with escape sequences removed (for finding words on the screen)."""
-        return _ANSI.sub(b"", bytes(self.output)).decode("utf-8", "replace")
+    def text(self, since: int = 0) -> str:
+        """The output so far (from `since`) with escape sequences removed (for finding words)."""
+        return _ANSI.sub(b"", bytes(self.output[since:])).decode("utf-8", "replace")
 
-    def wait_for_text(self, needle: str, timeout: float = 15.0) -> None:
+    def mark(self) -> int:
+        """Where the output is now: `wait_for_text(..., since=mark)` looks only at what follows."""
+        return len(self.output)
+
+    def wait_for_text(self, needle: str, timeout: float = 15.0, *, since: int = 0) -> None:
         deadline = time.monotonic() + timeout
-        while needle not in self.text():
+        while needle not in self.text(since):
             assert time.monotonic() < deadline, f"{needle!r} never appeared; output ends {self.text()[-400:]!r}"
             assert self.alive(), f"the app exited ({self.status}); output ends {self.text()[-400:]!r}"
             self.pump(0.05)
