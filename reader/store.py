@@ -525,7 +525,7 @@ class Store:
                 lock_pause(LOCK_POLL)
                 continue
             os.close(fd)
-            who = "the reader app" if kind == "app" else "another reader command" if kind == "cli" else "another reader"
+            who = "the reader app" if kind == "app" else "another reader"
             holder = f"pid {pid}" if pid else "its process is unknown"
             raise LockedError(
                 f"library {self.root} is open in {who} ({holder}); close it first "

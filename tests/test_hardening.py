@@ -285,12 +285,13 @@ def test_a_command_waits_for_another_command_then_goes_on(lib_path: Path, monkey
 
 
 def test_a_command_gives_up_after_the_bound_naming_the_holder(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "LOCK_WAIT", 2.0)  # the real bound (the suite shortens it: conftest)
     holder = Library.open(lib_path)
     clock = [0.0]
     monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(store, "lock_pause", lambda s: clock.__setitem__(0, clock[0] + s))
     try:
-        with pytest.raises(LockedError, match=rf"another reader command \(pid {os.getpid()}\)"):
+        with pytest.raises(LockedError, match=rf"open in another reader \(pid {os.getpid()}\)"):
             Library.open(lib_path)
     finally:
         holder.close()
