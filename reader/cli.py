@@ -35,6 +35,7 @@ from reader.cli_common import (
 )
 from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
+from reader.importers import ImportContext, NoAnnouncements, parse_stream
 from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
 from reader.models import Paper, Status, UserState, record
@@ -94,19 +95,34 @@ def open_app(db: Path | None, *, demo: bool = False) -> None:
 
 
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The featured day (year) for pages that show only `Jul 31`.")
 @pass_context
 @user_errors
-def import_cmd(obj: Context, files: Sequence[Path], day: str | None) -> None:
+def import_cmd(obj: Context, files: Sequence[str], day: str | None) -> None:
     """Import papers from files: the Daily Papers page copied as text, API JSON, arXiv's
-    announcement feeds (RSS or Atom) or an arXiv listing page copied as text.
+    announcement feeds (RSS or Atom) or an arXiv listing page copied as text (`-`: standard input).
 
     All files are read and checked before anything is written: one bad file and nothing is
     imported. Re-importing a paper merges its metadata and never touches notes, tags or status.
     """
     featured = parse_date(day)
-    papers, notes, warnings = parse_files(list(files), day=featured)
+    papers: list[Paper] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for name in files:  # all read and checked before the library is even opened (or created)
+        if name == "-":
+            ctx = ImportContext(name="standard input", day=featured, today=date.today())
+            try:
+                papers.extend(parse_stream(sys.stdin.buffer, ctx))
+            except NoAnnouncements as exc:
+                notes.append(str(exc))
+            warnings += ctx.warnings
+        else:
+            found, said, warned = parse_files([Path(name).expanduser()], day=featured)
+            papers += found
+            notes += said
+            warnings += warned
     for note in notes:  # an arXiv feed on a day without announcements: said, not an error
         click.echo(note)
     if not papers:
@@ -269,38 +285,61 @@ def mark_cmd(obj: Context, args: Sequence[str]) -> None:
     click.echo(f"{len(changes)} marked {status.value}{note}")
 
 
-@cli.command("note")
+NOTES_MAX_BYTES = 1024 * 1024
+"""The most `reader note ID -` reads from standard input (1 MiB: a long paper's notes are ~50 KB)."""
+
+
+def _after_separator(args: Sequence[str]) -> list[str]:
+    """The arguments after the paper id, without a leading `--` (the usual end-of-options mark)."""
+    rest = list(args)
+    return rest[1:] if rest[:1] == ["--"] else rest
+
+
+@cli.command("note", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
 @click.argument("paper_id")
-@click.argument("text", required=False)
+@click.argument("text", nargs=-1, type=click.UNPROCESSED, metavar="[TEXT|-]")
 @pass_context
 @user_errors
-def note_cmd(obj: Context, paper_id: str, text: str | None) -> None:
-    """Print a paper's notes, set them to TEXT, or read them from standard input with `-`."""
-    if text is None:
+def note_cmd(obj: Context, paper_id: str, text: Sequence[str]) -> None:
+    """Print a paper's notes, set them to TEXT, or read them from standard input with `-`.
+
+    TEXT may start with a dash (`reader note ID "- first point"`).
+    """
+    given = _after_separator(text)
+    if len(given) > 1:
+        raise UserError("give the notes as one argument (in quotes), or `-` to read them from standard input")
+    if not given:
         with obj.library(readonly=True) as library:
             notes = library.state(library.resolve(paper_id)).notes
         if notes:
             click.echo(clean_block(notes))
         return
-    if text == "-":
-        raw = sys.stdin.buffer.read()
+    value = given[0]
+    if value == "-":
+        raw = sys.stdin.buffer.read(NOTES_MAX_BYTES + 1)
+        if len(raw) > NOTES_MAX_BYTES:
+            raise UserError(
+                f"standard input: the notes are larger than {NOTES_MAX_BYTES // 1024 // 1024} MiB, "
+                "the most reader keeps for one paper; nothing was changed"
+            )
         try:
-            text = raw.decode("utf-8")
+            value = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise UserError("standard input: the notes are not valid UTF-8 text") from None
     with obj.library() as library:
         pid = library.resolve(paper_id)
-        changed = library.set_notes(pid, text)
+        changed = library.set_notes(pid, value)
     click.echo("notes saved" if changed else "notes unchanged")
 
 
-@cli.command("tag", context_settings={"ignore_unknown_options": True})
+@cli.command("tag", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
 @click.argument("paper_id")
-@click.argument("changes", nargs=-1, metavar="+NAME|-NAME...")
+@click.argument("changes", nargs=-1, type=click.UNPROCESSED, metavar="+NAME|-NAME...")
 @pass_context
 @user_errors
 def tag_cmd(obj: Context, paper_id: str, changes: Sequence[str]) -> None:
     """Add (+name) or remove (-name) tags; with no changes, print the tags."""
+    changes = _after_separator(changes)
     add = [c[1:] for c in changes if c.startswith("+")]
     remove = [c[1:] for c in changes if c.startswith("-")]
     bare = [c for c in changes if not c.startswith(("+", "-"))]

@@ -103,7 +103,7 @@ def export_cmd(
     if path.is_dir():
         path = path / exporters.default_filename(name, high or (period if _is_day(period) else None))
     try:
-        exporters.write(path, text, force=force)
+        exporters.write(path, text, force=force, library_root=library.root)
     except (exporters.DestinationExists, exporters.BadDestination) as exc:
         raise UserError(str(exc), EXIT_INPUT) from None
     except exporters.ExportError as exc:

@@ -25,8 +25,9 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -164,6 +165,10 @@ class Settings:
     max_total_wait: float = 60.0
     """The most time spent waiting between retries of one request."""
     max_bytes: int = 64 * 1024 * 1024
+    """The most an answer may hold once decompressed (counted while it streams in)."""
+    deadline: float = 60.0
+    """The most time one request may take in all (retries included), however slowly the
+    server trickles its answer (`READER_FETCH_DEADLINE`)."""
     sleep: Callable[[float], None] | None = None
     """How to wait between retries (default: `default_sleep`)."""
     arxiv_limiter: RateLimiter | None = None
@@ -172,8 +177,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from `READER_HF_URL`, `READER_ARXIV_URL`, `READER_ARXIV_RSS_URL`,
-        `READER_CONNECT_TIMEOUT`, `READER_READ_TIMEOUT`, then `overrides` (a `None` override is
-        ignored)."""
+        `READER_CONNECT_TIMEOUT`, `READER_READ_TIMEOUT`, `READER_FETCH_DEADLINE`, then `overrides`
+        (a `None` override is ignored)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         if env.get("READER_HF_URL"):
@@ -182,7 +187,11 @@ class Settings:
             values["arxiv_url"] = env["READER_ARXIV_URL"]
         if env.get("READER_ARXIV_RSS_URL"):
             values["arxiv_rss_url"] = env["READER_ARXIV_RSS_URL"]
-        for name, key in (("connect_timeout", "READER_CONNECT_TIMEOUT"), ("read_timeout", "READER_READ_TIMEOUT")):
+        for name, key in (
+            ("connect_timeout", "READER_CONNECT_TIMEOUT"),
+            ("read_timeout", "READER_READ_TIMEOUT"),
+            ("deadline", "READER_FETCH_DEADLINE"),
+        ):
             if env.get(key):
                 values[name] = _seconds(env[key], key)
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -223,12 +232,15 @@ def check_base_url(value: str, option: str) -> str:
 
 
 def make_client(settings: Settings) -> httpx.Client:
-    """An HTTP client with reader's User-Agent and timeouts (gzip is on by default)."""
+    """An HTTP client with reader's User-Agent and timeouts.
+
+    Redirects are followed by `_send` (checked against `redirect_allowed`), and compressed
+    answers are decompressed there too, counting the bytes as they come (`_read_body`).
+    """
     return httpx.Client(
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-        follow_redirects=True,
-        max_redirects=5,
+        follow_redirects=False,
     )
 
 
@@ -344,18 +356,24 @@ def get(
     limiter: RateLimiter | None = None,
     cancel: threading.Event | None = None,
 ) -> Answer:
-    """GET a URL and read the body, retrying 429/5xx and dropped connections with backoff."""
+    """GET a URL and read the body, retrying 429/5xx and dropped connections with backoff.
+
+    The whole of it, retries included, ends by `settings.deadline` (or when `cancel` is set).
+    """
     attempts = settings.retries + 1
     waited = 0.0
+    deadline = time.monotonic() + settings.deadline
     for attempt in range(attempts):
         if cancel is not None and cancel.is_set():
             raise FetchCancelled()
         if limiter is not None:
             limiter.wait()
         request = client.build_request("GET", url, params=params)
+        if time.monotonic() >= deadline:
+            raise _too_slow(request.url, service, settings)
         last_try = attempt + 1 >= attempts
         try:
-            status, headers, body = _send(client, request, service, settings)
+            status, headers, body = _send(client, request, service, settings, deadline=deadline, cancel=cancel)
         except httpx.TooManyRedirects:
             raise FetchError(f"{service} ({_where(request.url)}) redirected too many times", "server") from None
         except httpx.DecodingError:
@@ -392,27 +410,207 @@ def get(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+ACCEPT_ENCODING = "gzip, deflate"
+"""What `_read_body` can decompress itself (and so cap while decompressing)."""
+MAX_REDIRECTS = 5
+DOCUMENTED_HOSTS = ("huggingface.co", "arxiv.org")
+"""Sites a redirect may lead to besides the requested one (and their subdomains)."""
+_UNUSABLE_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+)
+_WATCH_INTERVAL = 0.05
+
+
+def _site(host: str) -> str:
+    """The site a host belongs to: an IP address or `localhost` as it is, else its last two labels."""
+    host = host.lower().rstrip(".")
+    if host.replace(".", "").isdigit() or ":" in host or "." not in host:
+        return host
+    return ".".join(host.split(".")[-2:])
+
+
+def redirect_allowed(source: httpx.URL, target: httpx.URL) -> bool:
+    """A redirect is followed only to http(s) within the site asked, or to a documented host."""
+    if target.scheme not in ("http", "https") or not target.host:
+        return False
+    if _site(target.host) == _site(source.host):
+        return True
+    host = target.host.lower().rstrip(".")
+    return any(host == known or host.endswith("." + known) for known in DOCUMENTED_HOSTS)
+
+
+def _too_slow(url: httpx.URL, service: str, settings: Settings) -> FetchError:
+    return FetchError(
+        f"{service} ({_where(url)}) did not finish answering within {settings.deadline:g} s "
+        "(READER_FETCH_DEADLINE); try again later",
+        "network",
+    )
+
+
+class _Watchdog:
+    """Ends a request that runs past its deadline or is cancelled: it shuts its socket down,
+    which wakes a read blocked on a server that trickles bytes (a read timeout never fires)."""
+
+    def __init__(self, deadline: float, cancel: threading.Event | None) -> None:
+        self.deadline = deadline
+        self.cancel = cancel
+        self.fired: str | None = None
+        """`deadline` or `cancel` once it ended the request."""
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="reader-fetch-watchdog", daemon=True)
+        self._thread.start()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: learn the socket of each new connection."""
+        if event == "connection.connect_tcp.complete":
+            self.watch(info.get("return_value"))
+
+    def watch(self, stream: Any) -> None:
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def check(self) -> None:
+        """Raise if the request is over its deadline or cancelled."""
+        if self.fired is None:
+            if self.cancel is not None and self.cancel.is_set():
+                self.fired = "cancel"
+            elif time.monotonic() >= self.deadline:
+                self.fired = "deadline"
+        if self.fired == "cancel":
+            raise FetchCancelled()
+        if self.fired == "deadline":
+            raise _DeadlinePassed()
+
+    def _watch(self) -> None:
+        while not self._done.wait(_WATCH_INTERVAL):
+            try:
+                self.check()
+            except (FetchCancelled, _DeadlinePassed):
+                with self._lock:
+                    for sock in self._sockets:
+                        _shut(sock)
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def _send(
-    client: httpx.Client, request: httpx.Request, service: str, settings: Settings
+    client: httpx.Client,
+    request: httpx.Request,
+    service: str,
+    settings: Settings,
+    *,
+    deadline: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> tuple[int, httpx.Headers, bytes]:
-    """Send a request and read at most `settings.max_bytes` of (decompressed) body."""
-    response = client.send(request, stream=True)
+    """Send a request (following allowed redirects) and read at most `settings.max_bytes` of
+    decompressed body, all by `deadline`."""
+    watchdog = _Watchdog(time.monotonic() + settings.deadline if deadline is None else deadline, cancel)
     try:
-        chunks: list[bytes] = []
-        size = 0
-        limit = settings.max_bytes if response.is_success else 64 * 1024
-        for chunk in response.iter_bytes():
-            size += len(chunk)
+        for _hop in range(MAX_REDIRECTS + 1):
+            request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+            request.extensions["trace"] = watchdog.trace
+            response = client.send(request, stream=True, follow_redirects=False)
+            try:
+                watchdog.watch(response.extensions.get("network_stream"))
+                watchdog.check()
+                if response.is_redirect and "location" in response.headers:
+                    target = request.url.join(response.headers["location"])
+                    if not redirect_allowed(request.url, target):
+                        raise FetchError(
+                            f"{service} ({_where(request.url)}) redirected to {clean_line(str(target))[:120]}, "
+                            "outside the site asked; refusing it",
+                            "server",
+                        )
+                    request = client.build_request("GET", target)
+                    continue
+                content_type = response.headers.get("content-type", "").lower()
+                if response.is_success and content_type.startswith(_UNUSABLE_TYPES):
+                    raise FetchError(
+                        f"{service} ({_where(request.url)}) sent {clean_line(content_type)[:60]} instead of data; "
+                        "refusing it",
+                        "server",
+                    )
+                limit = settings.max_bytes if response.is_success else 64 * 1024
+                body = _read_body(response, limit, service, settings, watchdog)
+                return response.status_code, response.headers, body
+            finally:
+                response.close()
+        raise httpx.TooManyRedirects("too many redirects", request=request)
+    except _DeadlinePassed:
+        raise _too_slow(request.url, service, settings) from None
+    except (httpx.TransportError, httpx.DecodingError):
+        if watchdog.fired == "cancel":
+            raise FetchCancelled() from None
+        if watchdog.fired == "deadline":
+            raise _too_slow(request.url, service, settings) from None
+        raise
+    finally:
+        watchdog.stop()
+
+
+def _read_body(response: httpx.Response, limit: int, service: str, settings: Settings, watchdog: _Watchdog) -> bytes:
+    """The body, decompressed here piece by piece so a small compressed answer that inflates
+    to gigabytes (a gzip bomb) is stopped at `limit` bytes, never held whole in memory."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    decoder: Any = None
+    if encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj(zlib.MAX_WBITS)
+    elif encoding not in ("identity", ""):
+        raise FetchError(f"{service} ({_where(response.url)}) sent an answer compressed as {encoding!r}", "server")
+    chunks: list[bytes] = []
+    size = 0
+    for raw in response.iter_raw(64 * 1024):
+        watchdog.check()
+        data = raw
+        while data:
+            if decoder is None:
+                piece, data = data, b""
+            else:
+                try:
+                    piece = decoder.decompress(data, 256 * 1024)
+                except zlib.error:
+                    raise FetchError(
+                        f"{service} ({_where(response.url)}) sent a corrupt compressed answer", "server"
+                    ) from None
+                data = decoder.unconsumed_tail
+                if decoder.eof and decoder.unused_data:  # another gzip member follows
+                    data = decoder.unused_data + data
+                    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            size += len(piece)
             if size > limit:
                 if not response.is_success:
-                    break
+                    return b"".join(chunks)  # an error page: its start is enough
                 raise FetchError(
                     f"{service} sent more than {settings.max_bytes // (1024 * 1024)} MB; refusing it", "server"
                 )
-            chunks.append(chunk)
-        return response.status_code, response.headers, b"".join(chunks)
-    finally:
-        response.close()
+            chunks.append(piece)
+    return b"".join(chunks)
 
 
 # -- Hugging Face daily papers -------------------------------------------------------------------

@@ -26,7 +26,16 @@ from reader.importers import (
     parse_file,
     valid_unicode,
 )
-from reader.models import Paper, Status, UserState, normalise_tag, normalise_title, parse_arxiv_id
+from reader.models import (
+    Paper,
+    Status,
+    UserState,
+    normalise_tag,
+    normalise_title,
+    parse_arxiv_id,
+    stored_paper_problem,
+    stored_state_problem,
+)
 from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root, read_settings, write_settings
 from reader.text import clean_block, clean_line
 
@@ -173,13 +182,14 @@ class Library:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path | None = None, *, readonly: bool = False) -> Library:
+    def open(cls, root: Path | None = None, *, readonly: bool = False, holder: str = "cli") -> Library:
         """Open the library at `root` (default: `READER_DB` or the user data folder).
 
         For writing (the default) the library is locked: a second writer gets `LockedError`.
-        A file that cannot be loaded raises `LoadError` and is never written.
+        A file that cannot be loaded raises `LoadError` and is never written. `holder` is who
+        locks it: `cli` (others wait a moment for it) or `app` (a session: others refuse at once).
         """
-        store = Store(Path(root) if root else default_root(), writable=not readonly)
+        store = Store(Path(root) if root else default_root(), writable=not readonly, holder=holder)
         with _no_collection():
             store.open()
             library = cls(store)
@@ -194,13 +204,24 @@ class Library:
         name, pid = PAPERS_FILE, ""
         try:
             for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
+                bad = stored_paper_problem(doc)
+                if bad is not None:
+                    raise _BadRecord(*bad, doc.get(bad[0]))
                 paper = Paper.from_dict(doc, pid)
                 self.papers[pid] = paper
                 self._order[pid] = n
                 self._index(paper)
             name = STATE_FILE
             for pid, doc in self.store.state_raw().items():
+                bad = stored_state_problem(doc)
+                if bad is not None:
+                    raise _BadRecord(*bad, doc.get(bad[0]))
                 self.states[pid] = _clean_state(UserState.from_dict(doc))
+        except _BadRecord as exc:
+            raise LoadError(
+                f"cannot read {self.root / name}: paper {clean_line(pid)[:60]!r}: {exc.field!r} should be "
+                f"{exc.expected}, not {exc.shown()}. The file was left untouched.{self.store.restore_hint(name)}"
+            ) from None
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             # valid JSON of the right overall shape, but an entry that is not a paper or a state
             raise LoadError(
@@ -681,6 +702,20 @@ def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[list
             notes.append(str(exc))
         warnings += ctx.warnings
     return papers, notes, warnings
+
+
+class _BadRecord(Exception):
+    """A stored record with a field of the wrong type (see `stored_paper_problem`)."""
+
+    def __init__(self, field: str, expected: str, value: object) -> None:
+        super().__init__(field)
+        self.field = field
+        self.expected = expected
+        self.value = value
+
+    def shown(self) -> str:
+        """The value found, briefly and safely (`5`, `[1]`, `'x'`)."""
+        return clean_line(repr(self.value))[:40]
 
 
 @contextmanager

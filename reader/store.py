@@ -24,6 +24,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -388,9 +389,11 @@ class KeyedTinyDB(TinyDB):
 class Store:
     """The library folder: two TinyDB files with their journals, the writer lock and the backups."""
 
-    def __init__(self, root: Path, *, writable: bool = True) -> None:
+    def __init__(self, root: Path, *, writable: bool = True, holder: str = "cli") -> None:
         self.root = root
         self.writable = writable
+        self.holder = holder
+        """Who takes the writer lock: `cli` (a command, briefly) or `app` (a whole session)."""
         self._lock_fd: int | None = None
         self._backed_up: set[str] = set()
         self._dbs: dict[str, KeyedTinyDB] = {}
@@ -445,29 +448,38 @@ class Store:
             self._lock_fd = None
 
     def _acquire_lock(self) -> None:
+        """Take the writer lock. A command holds it for a moment: wait up to `LOCK_WAIT`
+        seconds for one; the app holds it for a whole session: refuse at once, naming it."""
         path = self.root / LOCK_FILE
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StoreError(f"cannot lock {path}: {_describe_os_error(exc)}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = ""
-            with contextlib.suppress(OSError, ValueError):
-                pid = int(os.pread(fd, 32, 0).decode().strip() or "0")
-                holder = f" (pid {pid})" if pid else ""
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    os.close(fd)
+                    raise StoreError(f"cannot lock {path}: {_describe_os_error(exc)}") from None
+            pid, kind = _lock_holder(fd)
+            if kind != "app" and time.monotonic() < deadline:
+                lock_pause(LOCK_POLL)
+                continue
             os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise LockedError(
-                    f"library {self.root} is open in another reader{holder}; close it first "
-                    "(read-only commands such as `reader list` and `reader export` still work)"
-                ) from None
-            raise StoreError(f"cannot lock {path}: {_describe_os_error(exc)}") from None
+            who = "the reader app" if kind == "app" else "another reader"
+            holder = f"pid {pid}" if pid else "its process is unknown"
+            raise LockedError(
+                f"library {self.root} is open in {who} ({holder}); close it first "
+                "(read-only commands such as `reader list` and `reader export` still work)"
+            ) from None
         self._lock_fd = fd
-        with contextlib.suppress(OSError):  # the pid is only a hint for the message above
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it is only a hint for the message above
+            record = f"{os.getpid()} {self.holder}\n".encode()
+            os.pwrite(fd, record, 0)  # written before the cut: a failure leaves the old pid (checked live)
+            os.ftruncate(fd, len(record))
 
     def _remove_stale_temp_files(self) -> None:
         """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
@@ -481,28 +493,32 @@ class Store:
 
     # -- backups ---------------------------------------------------------------------------
 
-    def _backup_once(self, kind: str) -> None:
-        """Before the first write of a session, keep the current data as a backup file."""
+    def _backup_once(self, kind: str) -> Path | None:
+        """Before the first write of a session, keep the current data as a backup file.
+
+        Returns the new backup (None: none made). Old backups are deleted (`_rotate`) only
+        once the change itself is saved: a run of failing writes never erodes the history.
+        """
         if kind in self._backed_up:
-            return
+            return None
         storage = self._storages[kind]
         if storage.journal_size:
             storage.compact()  # the backup is then one self-contained file
         path = storage.path
-        if path.exists():
-            folder = self.root / BACKUP_DIR
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            target = folder / f"{path.stem}-{stamp}.json"
+        if not path.exists():
+            return None
+        folder = self.root / BACKUP_DIR
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = folder / f"{path.stem}-{stamp}.json"
+        try:
+            folder.mkdir(exist_ok=True)
             try:
-                folder.mkdir(exist_ok=True)
-                try:
-                    os.link(path, target)
-                except OSError:
-                    atomic_write_bytes(target, path.read_bytes())  # no hard links here: a copy
-            except (OSError, _FolderSyncFailed):
-                pass  # best effort: the change itself is still saved
-            self._rotate(path.stem)
-        self._backed_up.add(kind)
+                os.link(path, target)
+            except OSError:
+                atomic_write_bytes(target, path.read_bytes())  # no hard links here: a copy
+        except (OSError, _FolderSyncFailed):
+            return None  # best effort: the change itself is still saved
+        return target
 
     def _rotate(self, stem: str) -> None:
         old = self.backups(stem)[:-BACKUPS_KEPT]
@@ -549,8 +565,18 @@ class Store:
     def _put(self, kind: str, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
         if not self.writable:
             raise ReadOnlyError(f"library {self.root} is open read-only")
-        self._backup_once(kind)
-        self._storages[kind].append(docs)
+        first = kind not in self._backed_up
+        backup = self._backup_once(kind)
+        try:
+            self._storages[kind].append(docs)
+        except BaseException:
+            if backup is not None:  # the file it copies is still the current one: no new version
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+            raise
+        if first:
+            self._backed_up.add(kind)
+            self._rotate(kind_table(kind))
 
     def storage(self, kind: str) -> JournaledStorage:
         return self._storages[kind]
@@ -586,6 +612,41 @@ def write_settings(store: Store, data: Mapping[str, Any]) -> None:
         raise WriteError(f"could not save {path}: {_describe_os_error(exc.error)} (while syncing the folder)") from exc
     except OSError as exc:
         raise WriteError(f"could not save {path}: {_describe_os_error(exc)}; nothing was changed") from exc
+
+
+LOCK_WAIT = 2.0
+"""How long a writer waits for another command to finish before refusing (never for the app)."""
+LOCK_POLL = 0.05
+
+
+def lock_pause(seconds: float) -> None:
+    """How a writer waits between tries of the lock (tests replace it)."""
+    time.sleep(seconds)
+
+
+def _lock_holder(fd: int) -> tuple[int | None, str | None]:
+    """The live pid and kind (`cli`/`app`) the lock file names, or None for what is unknown.
+
+    A pid that no longer runs is unknown: the holder never wrote its own (a full disk), or
+    the record is from an earlier holder.
+    """
+    try:
+        fields = os.pread(fd, 64, 0).decode("ascii").split()
+        pid = int(fields[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None, None
+    if pid <= 0:  # never signal a process group
+        return None, None
+    kind = fields[1] if len(fields) > 1 and fields[1] in ("cli", "app") else None
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return None, None
+    except PermissionError:
+        pass  # it exists (another user's)
+    except (OverflowError, OSError):
+        return None, None
+    return pid, kind
 
 
 def _given(storage: JournaledStorage) -> Any:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from reader import store
 from reader.library import Library
 from reader.resources import SAMPLE_DAY, sample_files
 
@@ -25,6 +26,14 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("READER_DB", raising=False)
     monkeypatch.setenv("TEXTUAL_ANIMATION", "none")
     return home
+
+
+@pytest.fixture(autouse=True)
+def short_lock_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer waits up to 2 s for another command's lock; tests that hold a library open in this
+    process and see a second writer refused need not wait that long (the wait itself is tested
+    with the real bound in test_hardening.py)."""
+    monkeypatch.setattr(store, "LOCK_WAIT", 0.1)
 
 
 @pytest.fixture

@@ -250,7 +250,9 @@ async def test_note_survives_quit_and_reopen(tmp_path: Path) -> None:
     pid = inbox(library)[0]
     app, _, _ = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", *"Read", "enter", *"ok")
+        await pilot.press("enter")  # posts a message; the editor takes the focus when it is handled
+        await pilot.pause()
+        await pilot.press(*"Read", "enter", *"ok")
         await pilot.pause()
         editor = screen_of(app).query_one(NotesEditor)
         assert editor.dirty

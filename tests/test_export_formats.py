@@ -561,3 +561,16 @@ def test_no_papers_write_no_notes(lib_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == f"reader: no papers match: wrote no notes to {tmp_path / 'n'}\n"
     assert list((tmp_path / "n").iterdir()) == []
+
+
+def test_a_notes_folder_inside_the_library_is_refused(lib_path: Path) -> None:
+    from tests.conftest import Cli, snapshot
+    from tests.test_cli import load_seed
+
+    run = Cli(lib_path)
+    load_seed(run)
+    assert run("mark", *[r.split()[0] for r in run("list").stdout.splitlines()[:2]], "done").exit_code == 0
+    before = snapshot(lib_path)
+    result = run("export", "-f", "notes", "-o", str(lib_path / "notes"))
+    assert result.exit_code == 2 and "inside the library folder" in result.stderr
+    assert snapshot(lib_path) == before

@@ -35,7 +35,7 @@ _text = st.lists(st.one_of(_ALPHABET, _FRAGMENTS), max_size=25).map("".join)
 _line = _text.map(clean_line).filter(bool)
 _block = _text.map(clean_block)
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _entry(title: str, authors: list[str], notes: str, url: str | None = None) -> Entry:

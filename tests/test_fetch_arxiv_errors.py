@@ -169,7 +169,7 @@ def test_help_says_which_day_arxiv_papers_are_filed_under(cli: Cli) -> None:
     fetch_help = " ".join(cli("fetch", "--help").stdout.split())
     assert "filed under the day you add them (today)" in add_help
     assert (
-        "--arxiv CATEGORY Fetch the newest papers of an arXiv category instead; they are filed under today's date."
-        in fetch_help
+        "--arxiv CATEGORY Fetch the newest papers of an arXiv category (search API) instead; "
+        "they are filed under today's date." in fetch_help
     )
     assert "the papers are filed under the day you fetch them (today)" in fetch_help

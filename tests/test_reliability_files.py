@@ -172,7 +172,7 @@ EXPECTED = {
     "binary": "not valid JSON",
     "wrong-shape": "unexpected structure",
     "wrong-entry": "is not an object",
-    "malformed-entry": "not a reader library file",
+    "malformed-entry": "should be",
     "newer-schema": "written by a newer reader (schema 99",
     "foreign-kind": "holds 'recipes' data",
     "empty": "the file is empty",

@@ -17,7 +17,9 @@ Nothing here imports Textual. Each format lives in its own module and sees the p
 from __future__ import annotations
 
 import errno
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -340,13 +342,27 @@ def render(
 # -- writing -------------------------------------------------------------------------------
 
 
-def write(path: Path, text: str, force: bool = False) -> None:
+def write(path: Path, text: str, force: bool = False, *, library_root: Path | None = None) -> None:
     """Write `text` as UTF-8 to `path` atomically; refuse to replace a file unless `force`.
 
-    Raises `DestinationExists`, `BadDestination` or `WriteFailed`; on any error a file that
-    was there is left byte for byte as it was.
+    A target inside `library_root` (the library's own folder, symlinks resolved) is refused: an
+    export must never overwrite the library. A character device (`/dev/stdout`, `/dev/null`) or a
+    FIFO with a reader is written in place, never replaced by a file; other special files are
+    refused. Raises `DestinationExists`, `BadDestination` or `WriteFailed`; on any error a file
+    that was there is left byte for byte as it was.
     """
     path = Path(path)
+    if library_root is not None and _inside(path, library_root):
+        raise BadDestination(f"{path} is inside the library folder {library_root}; export somewhere else")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        _write_in_place(path, text.encode("utf-8"), fifo=stat.S_ISFIFO(mode))
+        return
+    if mode and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise BadDestination(f"{path} is a special file (not a regular file, a terminal or a pipe); refusing it")
     if path.is_dir():
         raise BadDestination(f"{path} is a folder; give a file name")
     if not path.parent.is_dir():
@@ -395,6 +411,8 @@ def write_notes(library: Library, ids: Sequence[str], folder: Path, force: bool 
     from reader.exporters import notes_folder
 
     folder = Path(folder)
+    if _inside(folder, library.root):
+        raise BadDestination(f"{folder} is inside the library folder {library.root}; export somewhere else")
     if folder.exists() and not folder.is_dir():
         raise BadDestination(f"{folder} is not a folder; the notes format writes one file per paper into a folder")
     if not folder.exists() and not folder.parent.is_dir():
@@ -424,3 +442,35 @@ def write_notes(library: Library, ids: Sequence[str], folder: Path, force: bool 
         updated=sum(1 for w in plan.writes if w.existed and not w.unchanged),
         unchanged=sum(1 for w in plan.writes if w.unchanged),
     )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` (followed through symlinks, existing or not) lies in `folder`."""
+    try:
+        target = os.path.realpath(path)
+        root = os.path.realpath(folder)
+    except (OSError, ValueError):
+        return False
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _write_in_place(path: Path, data: bytes, *, fifo: bool) -> None:
+    """Write to a device or FIFO as it is (no temp file, no rename: the node stays what it is)."""
+    flags = os.O_WRONLY | os.O_CLOEXEC | (os.O_NONBLOCK if fifo else 0)
+    try:
+        fd = os.open(path, flags)  # a FIFO without a reader: ENXIO at once instead of a hang
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise BadDestination(f"{path} is a pipe that no one is reading; nothing was written") from None
+        raise WriteFailed(f"could not write {path}: {exc.strerror or exc}") from None
+    try:
+        if fifo:
+            os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise WriteFailed(f"could not write {path}: {reason}") from None
+    finally:
+        os.close(fd)

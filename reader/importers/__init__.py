@@ -13,10 +13,13 @@ a line for an abstract, the JSON parser refuses the file).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from reader.models import Paper, normalise_title
 from reader.text import clean_line
@@ -29,6 +32,29 @@ MAX_JSON_OBJECTS = 4_000_000
 """A JSON input with more `{` than this is refused before parsing (a paper is a few objects)."""
 TITLE_MAX_CHARS = 400
 """Paper titles are under 300 characters; a longer 'title' is an abstract or garbage."""
+
+
+MAX_COUNT = 1_000_000_000
+"""The largest count (upvotes, comments, stars) taken from an input: real ones are far below."""
+
+
+def count_problem(value: object) -> str | None:
+    """What is wrong with a count read from an input (negative, absurdly large, a fraction), or
+    None. Only numbers are judged: a string or null is the type check's business. A JSON parser
+    reads an integer too big for 64 bits as a float, so a float is judged as the number it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"is not a number ({value})"
+    if value < 0:
+        return f"should be 0 or more, found {value:g}"
+    if value > MAX_COUNT:
+        digits = len(str(int(value)))
+        shown = f"{int(value)}" if digits <= 15 else f"a {digits}-digit number"
+        return f"is too large ({shown}; a count is at most {MAX_COUNT:,})"
+    if isinstance(value, float) and not value.is_integer():
+        return f"should be a whole number, found {value:g}"
+    return None
 
 
 class BadInput(ValueError):
@@ -133,19 +159,55 @@ def parse_bytes(data: bytes, ctx: ImportContext) -> list[Paper]:
     return papers
 
 
+def _not_a_file(name: str, mode: int) -> BadInput | None:
+    """The error for something that is not a regular file (it could block or never end), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        what = "a folder"
+    elif stat.S_ISFIFO(mode):
+        what = "a named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    else:
+        what = "not a regular file"
+    return BadInput(f"{name}: is {what}, not a file (to import from a pipe, give - and pipe it in)")
+
+
 def parse_file(path: Path, ctx: ImportContext) -> list[Paper]:
+    """Read and parse one regular file. Anything else (a FIFO, a device, a socket, a folder) is
+    refused without being opened, so it can never block."""
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
+        info = os.stat(path)
+        refused = _not_a_file(ctx.name, info.st_mode)
+        if refused is not None:
+            raise refused
+        if info.st_size > MAX_INPUT_BYTES:
             raise too_big(ctx.name)
-        with path.open("rb") as handle:  # capped: a pipe or /dev/zero has no size
+        # O_NONBLOCK: should the file have been swapped for a FIFO since, opening it cannot hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            refused = _not_a_file(ctx.name, os.fstat(fd).st_mode)
+            if refused is not None:
+                raise refused
             data = handle.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
         raise BadInput(f"{ctx.name}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{ctx.name}: is a folder, not a file") from None
+    except PermissionError:
+        raise BadInput(f"{ctx.name}: cannot read it (permission denied)") from None
     except OSError as exc:
-        raise BadInput(f"{ctx.name}: cannot read it ({exc.strerror})") from None
+        raise BadInput(f"{ctx.name}: cannot read it ({exc.strerror or exc})") from None
+    return parse_bytes(data, ctx)
+
+
+def parse_stream(stream: BinaryIO, ctx: ImportContext) -> list[Paper]:
+    """Read and parse an input from a stream (standard input), capped at `MAX_INPUT_BYTES`."""
+    try:
+        data = stream.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"{ctx.name}: cannot read it ({exc.strerror or exc})") from None
     return parse_bytes(data, ctx)
 
 

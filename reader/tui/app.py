@@ -136,10 +136,15 @@ class ReaderApp(App[None]):
 
 def run_app(db: Path | None, *, demo: bool = False) -> None:
     """Open the library (errors raise before the app starts), run the app, close the library."""
-    library = Library.open(db)
+    from reader.tui.paste import install
+
+    install()  # pasted text with escape sequences in it keeps its order
+    library = Library.open(db, holder="app")
     try:
         app = ReaderApp(library, demo=demo)
         app.run()
         app.flush_notes()
     finally:
         library.close()
+    if app.return_code:  # the app crashed (Textual printed the error): never exit 0
+        raise SystemExit(app.return_code)

@@ -291,7 +291,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 report = exporters.write_notes(self.library, job.ids, job.path, force=job.force)
             else:
                 text = exporters.render(self.library, job.ids, job.fmt, title=job.title)
-                exporters.write(job.path, text, force=job.force)
+                exporters.write(job.path, text, force=job.force, library_root=self.library.root)
         except exporters.DestinationExists as exc:
             if isinstance(exc, exporters.NotesExist) and not job.force:
                 self.app.call_from_thread(self.ask_update, job, exc.count)

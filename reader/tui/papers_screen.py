@@ -106,7 +106,8 @@ class FilterHits(Message):
 
 
 class FetchLanded(Message):
-    """A fetch worker is done: what it downloaded and parsed (not merged yet), or its error."""
+    """A fetch worker is done: what it downloaded and parsed (not merged yet), or its error
+    (neither: the fetch was cancelled)."""
 
     def __init__(self, fetched: Fetched | None, error: str | None) -> None:
         super().__init__()
@@ -175,6 +176,7 @@ class PapersScreen(Screen[None]):
         self.browse = Browse(library)
         """What the list shows; `render_browse` draws it whenever it changes."""
         self._fetching = False
+        self._fetch_cancel: threading.Event | None = None
         self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
         self._shown_board = False
@@ -583,7 +585,7 @@ class PapersScreen(Screen[None]):
             if action == "pdf" and paper.pdf_url is None:
                 return None
         if action == "clear_filter":
-            return bool(self.query_text)
+            return bool(self.query_text) or self._fetching  # escape also cancels a fetch
         if action == "day":
             return True if len(self.library.days()) > 1 else None
         if action == "export":
@@ -753,7 +755,10 @@ class PapersScreen(Screen[None]):
         self.set_focus(self.filter_input)
 
     def action_clear_filter(self) -> None:
-        """Clear the filter from the list (escape): back to the view."""
+        """Clear the filter from the list (escape): back to the view. During a fetch, cancel it."""
+        if self._fetching and self._fetch_cancel is not None and not self._fetch_cancel.is_set():
+            self._fetch_cancel.set()  # the worker ends its request at once; nothing is imported
+            return
         self.filter_input.value = ""
         self.focus_list()
 
@@ -807,26 +812,30 @@ class PapersScreen(Screen[None]):
             return
         self.detail.editor.flush()
         self._fetching = True
+        self._fetch_cancel = threading.Event()
         self.sync_bindings()
-        self.app.notify("Fetching the latest daily papers…", markup=False, timeout=3)
+        self.app.notify("Fetching the latest daily papers… (escape cancels)", markup=False, timeout=3)
         try:
             followed = self.library.followed()
         except StoreError:
             followed = []  # a damaged settings file: `reader follow` says so; fetch Hugging Face
-        self.fetch_worker(followed)
+        self.fetch_worker(followed, self._fetch_cancel)
 
     @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
-    def fetch_worker(self, categories: list[str]) -> None:
+    def fetch_worker(self, categories: list[str], cancel: threading.Event) -> None:
         """Download and parse the latest day and the followed arXiv categories off the UI thread
         (no library access), then post what came back; `on_fetch_landed` merges it on the UI
-        thread."""
-        from reader.fetch import collect_daily
+        thread. Escape sets `cancel`: the request ends at once and nothing is merged."""
+        from reader.fetch import FetchCancelled, collect_daily
 
         def progress(message: str) -> None:
             self.post_message(WorkerSays(safe.plain(str(message))))
 
         try:
-            fetched = collect_daily(categories, progress=progress)
+            fetched = collect_daily(categories, progress=progress, cancel=cancel)
+        except FetchCancelled:
+            self.post_message(FetchLanded(None, None))
+            return
         except Exception as exc:  # FetchError, anything: the session goes on
             self.post_message(FetchLanded(None, safe.plain(str(exc)) or type(exc).__name__))
             return
@@ -839,6 +848,10 @@ class PapersScreen(Screen[None]):
 
         self._fetching = False
         error = message.error
+        if (message.fetched is None and error is None) or (self._fetch_cancel and self._fetch_cancel.is_set()):
+            self.app.notify("Fetch cancelled: nothing changed", markup=False, timeout=4)
+            self.sync_bindings()
+            return
         summary = ""
         if message.fetched is not None:
             fetched = message.fetched

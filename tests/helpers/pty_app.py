@@ -22,7 +22,8 @@ _ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|
 class PtyApp:
     """`python -m reader --db LIB` on the slave side of a pty (its controlling terminal)."""
 
-    def __init__(self, lib: Path, *, columns: int = 120, rows: int = 40) -> None:
+    def __init__(self, lib: Path, *, columns: int = 120, rows: int = 40, code: str | None = None) -> None:
+        """`code`: run this Python source (which calls `reader.cli.main()`) instead of `-m reader`."""
         env = {
             **os.environ,
             "TERM": "xterm-256color",
@@ -36,7 +37,8 @@ class PtyApp:
         if pid == 0:  # the child: the pty is its controlling terminal
             try:
                 os.chdir(ROOT)
-                os.execve(sys.executable, [sys.executable, "-m", "reader", "--db", str(lib)], env)
+                start = ["-c", code] if code is not None else ["-m", "reader"]
+                os.execve(sys.executable, [sys.executable, *start, "--db", str(lib)], env)
             finally:
                 os._exit(127)
         self.pid = pid
@@ -44,6 +46,12 @@ class PtyApp:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.output = bytearray()
         self.status: int | None = None
+
+    def __enter__(self) -> PtyApp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()  # in all cases: the app never outlives its test
 
     def pump(self, seconds: float = 0.0) -> None:
         """Read what the app wrote (so it never blocks on a full pty) for up to `seconds`."""
@@ -61,13 +69,17 @@ class PtyApp:
                 return
             self.output += chunk
 
-    def text(self) -> str:
-        """The output so far with escape sequences removed (for finding words on the screen)."""
-        return _ANSI.sub(b"", bytes(self.output)).decode("utf-8", "replace")
+    def text(self, since: int = 0) -> str:
+        """The output so far (from `since`) with escape sequences removed (for finding words)."""
+        return _ANSI.sub(b"", bytes(self.output[since:])).decode("utf-8", "replace")
 
-    def wait_for_text(self, needle: str, timeout: float = 15.0) -> None:
+    def mark(self) -> int:
+        """Where the output is now: `wait_for_text(..., since=mark)` looks only at what follows."""
+        return len(self.output)
+
+    def wait_for_text(self, needle: str, timeout: float = 15.0, *, since: int = 0) -> None:
         deadline = time.monotonic() + timeout
-        while needle not in self.text():
+        while needle not in self.text(since):
             assert time.monotonic() < deadline, f"{needle!r} never appeared; output ends {self.text()[-400:]!r}"
             assert self.alive(), f"the app exited ({self.status}); output ends {self.text()[-400:]!r}"
             self.pump(0.05)
