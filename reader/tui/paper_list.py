@@ -178,6 +178,7 @@ class PaperList(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "paper-list--cursor",
+        "paper-list--cursor-meta",
         "paper-list--title",
         "paper-list--match",
         "paper-list--meta",
@@ -190,6 +191,7 @@ class PaperList(ScrollView, can_focus=True):
     | Class | Description |
     | :- | :- |
     | `paper-list--cursor` | The row under the cursor (style `PaperList:focus > .paper-list--cursor` for focus). |
+    | `paper-list--cursor-meta` | The day, upvotes and tags on the cursor row (over their own style). |
     | `paper-list--title` | The title. |
     | `paper-list--match` | The parts of the title that match the filter. |
     | `paper-list--meta` | The featured day and the upvotes. |
@@ -214,6 +216,7 @@ class PaperList(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        & > .paper-list--cursor-meta { color: $block-cursor-foreground 85%; }
         & > .paper-list--match { text-style: bold underline; }
         & > .paper-list--meta { color: $text-muted; }
         & > .paper-list--tags { color: $text-secondary; }
@@ -494,6 +497,8 @@ class PaperList(ScrollView, can_focus=True):
             classes = ["paper-list--cursor"] if cursor else []
             if role:
                 classes.append(f"paper-list--{role}")
+            if cursor and role in (_META, _TAGS):
+                classes.append("paper-list--cursor-meta")  # muted colours are unreadable on the cursor
             style = self._palette[key] = self.get_visual_style(*classes).rich_style
         return style
 
@@ -640,8 +645,8 @@ class PaperList(ScrollView, can_focus=True):
         keep, _cells = _cut(title, room)
         if keep < len(title):
             space = title.rfind(" ", 0, keep + 1)
-            if space > keep // 2:
-                keep = space  # wrap at a word when one ends in the second half of the line
+            if space > 0:
+                keep = space  # wrap after a word (a first word too long for the line is cut)
         if part == 0:
             segments = self._marks(state.status, bool(state.notes), cursor)
             segments.extend(self._title_segments(pid, title[:keep], room, cursor))
