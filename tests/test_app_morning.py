@@ -454,6 +454,11 @@ async def test_the_top_line_counts_skipped_papers(lib: Library) -> None:
         await pilot.pause()
         line = screen_of(app).query_one("#progress", Static).visual.plain  # type: ignore[union-attr]
         assert "2 skipped" in line
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(80, 24)) as pilot:  # small screens count with the marks
+        await pilot.pause()
+        line = screen_of(app).query_one("#progress", Static).visual.plain  # type: ignore[union-attr]
+        assert f"{STATUS_MARKS[Status.SKIPPED]} 2" in line and "2/86 triaged" in line
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
@@ -493,5 +498,8 @@ async def test_the_footer_follows_a_resize_at_once(lib: Library) -> None:
         await pilot.resize_terminal(90, 30)
         await pilot.pause()
         assert footer.compact
-        assert screen_text(app).splitlines()[-1].strip().startswith("t")
+        assert "palette" not in screen_text(app).splitlines()[-1]
+        await pilot.resize_terminal(140, 36)
+        await pilot.pause()
+        assert not footer.compact and "palette" in screen_text(app).splitlines()[-1]
         assert isinstance(app.focused, PaperList)

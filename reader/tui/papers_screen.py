@@ -32,7 +32,7 @@ from reader.tui.board import BOARD_STATUSES, Board, status_ids
 from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
-from reader.tui.paper_list import PaperList
+from reader.tui.paper_list import STATUS_MARKS, PaperList
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 
@@ -162,7 +162,7 @@ class PapersScreen(Screen[None]):
         Binding("F", "fetch", "Fetch", show=False, tooltip="Fetch the latest daily papers (in the background)"),
         Binding("space", "scroll_detail(1)", "Scroll detail", show=False, tooltip="Page down in the detail pane"),
         Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False),
-        Binding("escape", "leave_reading", "Leave reading mode", show=False, tooltip="Back to the list or board"),
+        Binding("escape", "leave_reading", "Back", tooltip="Leave reading mode: back to the list or board"),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter: back to the view"),
         Binding("q", "quit", "Quit", show=False, tooltip="Save the notes and quit (ctrl+q works everywhere)"),
     ]
@@ -242,7 +242,9 @@ class PapersScreen(Screen[None]):
         self.set_class(event.size.height < 30, "-short")
         footer = self.query_one(Footer)
         footer.compact = narrow
-        footer.show_command_palette = not narrow
+        if footer.show_command_palette == narrow:
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True)  # the footer builds its keys only when the bindings change
         self.update_status_line()
 
     # -- what the lists show -----------------------------------------------------------------
@@ -436,9 +438,11 @@ class PapersScreen(Screen[None]):
             (day, "bold"),
             f" · {total - counts[Status.INBOX]}/{total} triaged",
         ]
+        narrow = self.has_class("-narrow")
         for status in (*BOARD_STATUSES, Status.SKIPPED):
             style = "$text-muted" if status is Status.SKIPPED else STATUS_STYLE[status]
-            parts += [" · ", (f"{counts[status]} {status.value}", style)]
+            label = f"{STATUS_MARKS[status]} {counts[status]}" if narrow else f"{counts[status]} {status.value}"
+            parts += [" · ", (label, style)]
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
         if self.query_text:
