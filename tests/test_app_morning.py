@@ -503,3 +503,21 @@ async def test_the_footer_follows_a_resize_at_once(lib: Library) -> None:
         await pilot.pause()
         assert not footer.compact and "palette" in screen_text(app).splitlines()[-1]
         assert isinstance(app.focused, PaperList)
+
+
+async def test_the_chosen_export_selection_stands_out_without_colour(lib: Library) -> None:
+    from textual.widgets import RadioButton
+
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        buttons = list(app.screen.query("#export-selection RadioButton").results(RadioButton))
+        assert len(buttons) == 3
+        styles = {button.id: button.get_visual_style("toggle--label") for button in buttons}
+        chosen = [bid for bid, style in styles.items() if style.bold and style.underline]
+        assert chosen == ["export-done"]
+        await pilot.click("#export-all")
+        await pilot.pause()
+        styles = {button.id: button.get_visual_style("toggle--label") for button in buttons}
+        assert [bid for bid, style in styles.items() if style.bold and style.underline] == ["export-all"]
