@@ -858,7 +858,7 @@ class PapersScreen(Screen[None]):
         if not self.is_mounted:
             return
         self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
-        self.set_class(board, "-board")
+        self.detail.set_class(board, "-beside-board")  # not the screen's class: that restyles every widget
         self.refill(keep=self.paper_list.current_id)
         if board and not self.board_widget.active_list.ids:
             filled = [lst for lst in self.board_widget.lists() if lst.ids]
