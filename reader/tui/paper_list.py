@@ -656,8 +656,8 @@ class PaperList(ScrollView, can_focus=True):
         tags = " ".join(f"#{plain(tag)}" for tag in state.tags)
         # Tags take what the rest of the title leaves, and at least a third of the line.
         tag_cells = min(cell_len(tags), _MAX_TAGS, max(room - cell_len(rest) - 2, room // 3)) if tags else 0
-        if tag_cells < 4:
-            tag_cells = 0
+        if tag_cells < min(4, cell_len(tags)):
+            tag_cells = 0  # too little room to show anything useful
         segments = [Segment(" " * _LEAD, base)]
         segments.extend(self._title_segments(pid, rest, room - (tag_cells + 2 if tag_cells else 0), cursor, start))
         if tag_cells:
