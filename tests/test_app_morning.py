@@ -292,6 +292,7 @@ async def test_board_footer_shows_the_board_keys(lib: Library) -> None:
         assert "Move →" not in footer
         await pilot.press("b")
         await pilot.pause()
+        await pilot.pause()  # the footer rebuilds after the refresh
         footer = screen_text(app).splitlines()[-1]
         assert "Move ←" in footer and "Move →" in footer and "Column →" in footer
 
@@ -319,7 +320,9 @@ async def test_ctrl_e_writes_the_note_in_the_editor_and_undo_works(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         pid = screen_of(app).current_id or ""
-        await pilot.press("n", *"first", "ctrl+e")
+        await pilot.press("n")
+        await pilot.pause()  # the editor has the keys
+        await pilot.press(*"first", "ctrl+e")
         await pilot.pause()
         assert lib.state(pid).notes == "first and more"
         editor = screen_of(app).query_one(NotesEditor)
@@ -345,7 +348,9 @@ async def test_a_failing_editor_changes_nothing_and_says_so(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         pid = screen_of(app).current_id or ""
-        await pilot.press("n", "ctrl+e")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+e")
         await pilot.pause()
         assert lib.state(pid).notes == ""
         assert any("exited with status 3" in message for message in notes.messages())
@@ -363,7 +368,9 @@ async def test_the_real_suspend_is_refused_in_a_headless_test_without_harm(
     monkeypatch.setenv("EDITOR", editor_script(tmp_path, "raise SystemExit(0)\n"))
     app, _, notes = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", "ctrl+e")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+e")
         await pilot.pause()
         assert any("cannot hand itself to an editor" in message for message in notes.messages())
         await pilot.press(*"ok")
@@ -378,7 +385,9 @@ async def test_q_quits_from_the_list_but_types_in_the_notes(lib: Library) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         pid = screen_of(app).current_id or ""
-        await pilot.press("n", "q")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("q")
         await pilot.pause()
         assert app.is_running and screen_of(app).query_one(NotesEditor).text == "q"
         await pilot.press("escape", "q")
@@ -404,7 +413,9 @@ async def test_escape_then_a_key_typed_fast_is_escape_then_the_key(lib: Library)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         pid = screen_of(app).current_id or ""
-        await pilot.press("n", *"idea", "alt+number_sign")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"idea", "alt+number_sign")
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, TagsDialog)  # left the notes, then # opened the tags

@@ -54,7 +54,12 @@ class NotesEditor(TextArea):
         """
         if edit.text and not edit.text.isprintable():
             edit.text = block(edit.text)
-        return super().edit(edit)
+        result = super().edit(edit)
+        if self.paper_id is not None:
+            # Unsaved from this moment, not from when `Changed` arrives: a redraw of the paper
+            # in between (a resize, a late highlight) must not load the saved text over it.
+            self.dirty = True
+        return result
 
     def __init__(self, save: SaveNotes, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
