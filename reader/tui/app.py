@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import signal
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -23,7 +23,9 @@ from reader.library import Library
 from reader.resources import bundled
 from reader.tui.board import Board
 from reader.tui.commands import ReaderCommands
+from reader.tui.external_editor import EditorError
 from reader.tui.help_screen import HelpScreen, HelpSection
+from reader.tui.keys import install_escape_aware_parser
 from reader.tui.notes import NotesEditor
 from reader.tui.papers_screen import FilterInput, PapersScreen
 from reader.tui.triage_list import list_bindings
@@ -59,6 +61,15 @@ class ReaderApp(App[None]):
             self.title = DEMO_TITLE
         self.sub_title = str(library.root)
         self._quit_armed = False
+
+    @contextlib.contextmanager
+    def editor_session(self) -> Iterator[None]:
+        """Hand the terminal to an external editor (ctrl+e in the notes); tests replace this."""
+        try:
+            with self.suspend():
+                yield
+        except SuspendNotSupported:
+            raise EditorError("This terminal cannot hand itself to an editor; the notes are unchanged") from None
 
     def get_default_screen(self) -> Screen[None]:
         return PapersScreen(self.library)
@@ -141,6 +152,7 @@ def run_app(db: Path | None, *, demo: bool = False) -> None:
     install()  # pasted text with escape sequences in it keeps its order
     library = Library.open(db, holder="app")
     try:
+        install_escape_aware_parser()
         app = ReaderApp(library, demo=demo)
         app.run()
         app.flush_notes()

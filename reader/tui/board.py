@@ -45,8 +45,8 @@ class Board(Horizontal):
     """Three columns; `h`/`l` (or left/right) move between them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h,left", "column(-1)", "Column left", show=False, tooltip="Focus the column to the left"),
-        Binding("l,right", "column(1)", "Column right", show=False, tooltip="Focus the column to the right"),
+        Binding("h,left", "column(-1)", "Column ←", tooltip="Focus the column to the left"),
+        Binding("l,right", "column(1)", "Column →", tooltip="Focus the column to the right"),
     ]
 
     def __init__(self, library: Library, *, id: str | None = None) -> None:

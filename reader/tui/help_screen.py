@@ -12,6 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from reader.tui.paper_list import NOTES_MARK, STATUS_MARKS
+
 HelpSection = tuple[str, Sequence[BindingType]]
 """A titled group of bindings (a widget's or screen's `BINDINGS`)."""
 
@@ -40,9 +42,18 @@ def key_label(app: App[object], binding: Binding) -> str:
     return " / ".join(app.get_key_display(key) for key in keys)
 
 
+def legend() -> Content:
+    """What the marks at the start of a row mean: `○ to-read  ◐ reading  …  ✎ has notes`."""
+    parts: list[str | tuple[str, str]] = [("Marks  ", "bold $text-primary")]
+    for status, mark in STATUS_MARKS.items():
+        parts += [(mark, "bold $accent"), f" {status.value}   "]
+    parts += [(NOTES_MARK, "bold $accent"), " has notes"]
+    return Content.assemble(*parts)
+
+
 def help_content(sections: Sequence[HelpSection], app: App[object]) -> Content:
-    """The help text: one block per section, a key column and its description and tooltip."""
-    lines: list[Content] = [Content(INTRO), Content("")]
+    """The help text: the intro, the legend of the marks, then one block per section of keys."""
+    lines: list[Content] = [Content(INTRO), Content(""), legend(), Content("")]
     for title, entries in sections:
         bindings = _bindings(entries)
         if not bindings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.events import Blur
@@ -20,6 +21,8 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
+from reader.tui.external_editor import EditorError, edit_externally
+from reader.tui.keys import after_escape
 from reader.tui.safe import block
 
 SaveNotes = Callable[[str, str], bool]
@@ -35,6 +38,9 @@ class NotesEditor(TextArea):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back to list", tooltip="Save the notes and return to the list"),
         Binding("ctrl+s", "save", "Save notes", tooltip="Write the notes now"),
+        Binding(
+            "ctrl+e", "external_editor", "Edit in $EDITOR", tooltip="Write the notes in $VISUAL or $EDITOR, then save"
+        ),
     ]
 
     dirty: reactive[bool] = reactive(False)
@@ -48,7 +54,12 @@ class NotesEditor(TextArea):
         """
         if edit.text and not edit.text.isprintable():
             edit.text = block(edit.text)
-        return super().edit(edit)
+        result = super().edit(edit)
+        if self.paper_id is not None:
+            # Unsaved from this moment, not from when `Changed` arrives: a redraw of the paper
+            # in between (a resize, a late highlight) must not load the saved text over it.
+            self.dirty = True
+        return result
 
     def __init__(self, save: SaveNotes, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
@@ -94,6 +105,7 @@ class NotesEditor(TextArea):
         self.failed = unsaved is not None
         self.dirty = unsaved is not None
         self._show_marker()
+        self._mark_empty()
 
     def reload(self, text: str) -> None:
         """Replace the text with what is saved (after undo/redo) without marking it dirty."""
@@ -101,6 +113,7 @@ class NotesEditor(TextArea):
         with self.prevent(TextArea.Changed):
             self.load_text(text)
         self.dirty = False
+        self._mark_empty()
 
     def flush(self) -> bool:
         """Save now if there is unsaved text; return True when nothing is left unsaved."""
@@ -130,8 +143,25 @@ class NotesEditor(TextArea):
 
     # -- events ------------------------------------------------------------------------------
 
+    def _mark_empty(self) -> None:
+        """`-empty`: the stylesheet shrinks an empty editor while it does not have focus."""
+        self.set_class(not self.text, "-empty")
+
+    async def _on_key(self, event: events.Key) -> None:
+        # escape typed quickly before a key arrives as alt+key: leave, and the key goes to the list
+        if (key := after_escape(event)) is not None:
+            event.stop()
+            event.prevent_default()
+            self.flush()
+            self.post_message(self.Left(self, then=key))
+            return
+        await super()._on_key(event)
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if event.text_area is not self or self.paper_id is None:
+        if event.text_area is not self:
+            return
+        self._mark_empty()
+        if self.paper_id is None:
             return
         self.dirty = True
         self._cancel_timer()
@@ -171,9 +201,33 @@ class NotesEditor(TextArea):
         self.flush()
         self.post_message(self.Left(self))
 
-    class Left(Message):
-        """The user left the editor with escape."""
+    def action_external_editor(self) -> None:
+        """Write the notes in $VISUAL/$EDITOR; what it saves comes back here and is saved (undo works)."""
+        if self.paper_id is None:
+            return
+        self.flush()
+        before = self.text
+        try:
+            after = edit_externally(self.app, before)
+        except EditorError as exc:
+            self.notify(str(exc), title="Editor", severity="error", markup=False, timeout=8)
+            return
+        if not before.endswith("\n") and after.endswith("\n"):
+            after = after[:-1]  # editors end the file with a newline; the note did not have one
+        if after == before:
+            self.notify("The notes are unchanged", markup=False, timeout=3)
+            return
+        with self.prevent(TextArea.Changed):
+            self.replace(after, (0, 0), self.document.end)  # one step of the editor's own undo, too
+        self._mark_empty()
+        self.dirty = True
+        if self.flush():
+            self.notify("Notes saved from the editor", markup=False, timeout=3)
 
-        def __init__(self, editor: NotesEditor) -> None:
+    class Left(Message):
+        """The user left the editor with escape (`then`: a key typed right after it)."""
+
+        def __init__(self, editor: NotesEditor, then: str | None = None) -> None:
             super().__init__()
             self.editor = editor
+            self.then = then

@@ -49,7 +49,7 @@ from reader.models import Paper, Status
 from reader.text import day_label
 from reader.tui.safe import plain
 
-__all__ = ["MARK", "STATUS_MARKS", "PaperList"]
+__all__ = ["MARK", "NOTES_MARK", "STATUS_MARKS", "PaperList"]
 
 STATUS_MARKS: dict[Status, str] = {
     Status.INBOX: "·",
@@ -59,6 +59,12 @@ STATUS_MARKS: dict[Status, str] = {
     Status.SKIPPED: "×",
 }
 """The one-cell mark drawn at the start of a row for each status."""
+
+NOTES_MARK = "✎"
+"""Drawn after the status mark on the rows of papers that have notes."""
+
+_LEAD = 5
+"""Cells before the title: the `m` mark (or a margin), the status mark, a space, the notes mark, a space."""
 
 _DAY_WIDTH = 6
 """Cells of the day column (`Jul 31`)."""
@@ -75,6 +81,7 @@ _TITLE = "title"
 _MATCH = "match"
 _META = "meta"
 _TAGS = "tags"
+_NOTES = "notes"
 _EMPTY = "empty"
 _MARK = "mark"
 
@@ -170,10 +177,12 @@ class PaperList(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "paper-list--cursor",
+        "paper-list--cursor-meta",
         "paper-list--title",
         "paper-list--match",
         "paper-list--meta",
         "paper-list--tags",
+        "paper-list--notes",
         "paper-list--empty",
         "paper-list--mark",
         *(f"paper-list--status-{status.value}" for status in Status),
@@ -182,10 +191,12 @@ class PaperList(ScrollView, can_focus=True):
     | Class | Description |
     | :- | :- |
     | `paper-list--cursor` | The row under the cursor (style `PaperList:focus > .paper-list--cursor` for focus). |
+    | `paper-list--cursor-meta` | The day, upvotes and tags on the cursor row (over their own style). |
     | `paper-list--title` | The title. |
     | `paper-list--match` | The parts of the title that match the filter. |
     | `paper-list--meta` | The featured day and the upvotes. |
     | `paper-list--tags` | The tags. |
+    | `paper-list--notes` | The `✎` of a paper with notes. |
     | `paper-list--empty` | The message shown when the list has no rows. |
     | `paper-list--mark` | The mark of a marked paper. |
     | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`...), coloured by the app's stylesheet. |
@@ -206,9 +217,11 @@ class PaperList(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        & > .paper-list--cursor-meta { color: $block-cursor-foreground 85%; }
         & > .paper-list--match { text-style: bold underline; }
         & > .paper-list--meta { color: $text-muted; }
         & > .paper-list--tags { color: $text-secondary; }
+        & > .paper-list--notes { color: $text-accent; }
         & > .paper-list--empty { color: $text-muted; text-style: italic; }
         & > .paper-list--mark { color: $text-accent; text-style: bold; }
     }
@@ -267,12 +280,14 @@ class PaperList(ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """A list over `library`; `compact` rows (board columns) show mark, title and tags only."""
+        """A list over `library`; `compact` rows (board columns) show marks, two lines of title and tags."""
         super().__init__(name=name, id=id, classes=classes)
         self.library = library
         """Where the rows' papers and states come from."""
         self.compact = compact
-        """Show only the status mark, the title and tags."""
+        """Show only the marks, the title (on two lines) and tags."""
+        self.row_lines = 2 if compact else 1
+        """Lines per paper: a board card wraps its title onto a second line."""
         self._ids: list[str] = []
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
         self._marks: Collection[str] = ()
@@ -324,7 +339,7 @@ class PaperList(ScrollView, can_focus=True):
         self._spans = spans if spans is not None else {}
         self._marks = marks if marks is not None else ()
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
-        self.virtual_size = Size(0, len(self._ids))
+        self.virtual_size = Size(0, len(self._ids) * self.row_lines)
         index = self.cursor
         if keep is not None:
             with contextlib.suppress(ValueError):
@@ -363,10 +378,11 @@ class PaperList(ScrollView, can_focus=True):
         changed = set(ids)
         for pid in changed:
             self._versions[pid] = self._versions.get(pid, 0) + 1
-        top = self.scroll_offset.y
-        for y in range(top, min(len(self._ids), top + self.scrollable_content_region.height)):
-            if self._ids[y] in changed:
-                self.refresh_line(y)
+        lines = self.row_lines
+        top = self.scroll_offset.y // lines
+        for row in range(top, min(len(self._ids), top + self.scrollable_content_region.height // lines + 2)):
+            if self._ids[row] in changed:
+                self._refresh_row(row)
 
     # -- the cursor ---------------------------------------------------------------------------
 
@@ -374,9 +390,13 @@ class PaperList(ScrollView, can_focus=True):
         """Clamp the cursor to the rows."""
         return max(0, min(index, len(self._ids) - 1))
 
+    def _refresh_row(self, row: int) -> None:
+        for line in range(row * self.row_lines, (row + 1) * self.row_lines):
+            self.refresh_line(line)
+
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
+        self._refresh_row(old)
+        self._refresh_row(new)
         self._cursor_moved()
 
     def _cursor_moved(self) -> None:
@@ -393,10 +413,12 @@ class PaperList(ScrollView, can_focus=True):
         if not self._ids or height <= 0:
             return
         top = self.scroll_offset.y
-        if self.cursor < top:
-            target = self.cursor
-        elif self.cursor >= top + height:
-            target = self.cursor - height + 1
+        first = self.cursor * self.row_lines
+        last = first + self.row_lines - 1
+        if first < top:
+            target = first
+        elif last >= top + height:
+            target = last - height + 1
         else:
             return
         self.scroll_to(y=target, animate=False, force=True, immediate=True)
@@ -427,7 +449,7 @@ class PaperList(ScrollView, can_focus=True):
         self.cursor = len(self._ids) - 1
 
     def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self.scrollable_content_region.height // self.row_lines - 1)
 
     def action_page_down(self) -> None:
         """Move the cursor down one page."""
@@ -454,7 +476,7 @@ class PaperList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        row = self.scroll_offset.y + offset.y
+        row = (self.scroll_offset.y + offset.y) // self.row_lines
         if not 0 <= row < len(self._ids):
             return
         event.stop()
@@ -481,6 +503,8 @@ class PaperList(ScrollView, can_focus=True):
             classes = ["paper-list--cursor"] if cursor else []
             if role:
                 classes.append(f"paper-list--{role}")
+            if cursor and role in (_META, _TAGS):
+                classes.append("paper-list--cursor-meta")  # muted colours are unreadable on the cursor
             style = self._palette[key] = self.get_visual_style(*classes).rich_style
         return style
 
@@ -490,7 +514,7 @@ class PaperList(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        row = self.scroll_offset.y + y
+        row, part = divmod(self.scroll_offset.y + y, self.row_lines)
         width = self.scrollable_content_region.width
         if not self._ids:
             if y == 0 and (message := plain(self.empty_message)):
@@ -504,10 +528,23 @@ class PaperList(ScrollView, can_focus=True):
         pid = self._ids[row]
         cursor = row == self.cursor
         base = self._style(cursor, "")
-        key = (pid, width, cursor, hash(base), self._generation, self._versions.get(pid, 0), *self._row_inputs(pid))
+        key = (
+            pid,
+            part,
+            width,
+            cursor,
+            hash(base),
+            self._generation,
+            self._versions.get(pid, 0),
+            *self._row_inputs(pid),
+        )
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._render_row(pid, width, cursor)
+            if self.row_lines == 1:
+                strip = self._render_row(pid, width, cursor)
+            else:
+                strip = self._render_card_line(pid, width, cursor, part)
+            self._strips[key] = strip
         return strip
 
     def _row_inputs(self, pid: str) -> tuple[object, ...]:
@@ -522,6 +559,7 @@ class PaperList(ScrollView, can_focus=True):
         return (
             None if paper is None else (paper.title, paper.latest_day, paper.upvotes, self._mark(paper)),
             state.status,
+            bool(state.notes),
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
             pid in self._marks,
@@ -534,14 +572,9 @@ class PaperList(ScrollView, can_focus=True):
             return Strip.blank(0, base)
         paper = self.library.papers.get(pid)
         state = self.library.state(pid)
-        status = state.status
         title = plain(paper.title) if paper is not None else f"(unknown paper {plain(pid)})"
-        segments: list[Segment] = [
-            Segment(MARK, self._style(cursor, _MARK)) if pid in self._marks else Segment(" ", base),
-            Segment(STATUS_MARKS.get(status, "?"), self._style(cursor, f"status-{status.value}")),
-            Segment(" ", base),
-        ]
-        room = width - 3 - 1  # mark and the margin on the right
+        segments = self._lead_segments(pid, state.status, bool(state.notes), cursor)
+        room = width - _LEAD - 1  # marks and the margin on the right
 
         # Metadata on the right: tags, the day, the upvotes (columns dropped when the width is short).
         tags = " ".join(f"#{plain(tag)}" for tag in state.tags)
@@ -607,14 +640,66 @@ class PaperList(ScrollView, can_focus=True):
         """The row's mark: source and update in full rows, only the update on the board."""
         return update_mark(paper) if self.compact else row_mark(paper)
 
-    def _title_segments(self, pid: str, title: str, cells: int, cursor: bool) -> list[Segment]:
-        """The title in `cells` cells: cut with `…`, matches highlighted, padded to fill."""
+    def _lead_segments(self, pid: str, status: Status, notes: bool, cursor: bool) -> list[Segment]:
+        """The cells before the title: `✓` when marked, the status mark and, with notes, `✎`."""
+        base = self._style(cursor, "")
+        return [
+            Segment(MARK, self._style(cursor, _MARK)) if pid in self._marks else Segment(" ", base),
+            Segment(STATUS_MARKS.get(status, "?"), self._style(cursor, f"status-{status.value}")),
+            Segment(" ", base),
+            Segment(NOTES_MARK, self._style(cursor, _NOTES)) if notes else Segment(" ", base),
+            Segment(" ", base),
+        ]
+
+    def _render_card_line(self, pid: str, width: int, cursor: bool, part: int) -> Strip:
+        """One line of a board card: marks and the title's first line, or the rest of it and the tags."""
+        base = self._style(cursor, "")
+        if width <= 0:
+            return Strip.blank(0, base)
+        paper = self.library.papers.get(pid)
+        state = self.library.state(pid)
+        title = plain(paper.title) if paper is not None else f"(unknown paper {plain(pid)})"
+        room = max(0, width - _LEAD - 1)
+        mark = plain(self._mark(paper)) if paper is not None else ""
+        # the update mark (`updated v2`) ends the first line when it leaves the title room
+        mark_cells = cell_len(mark) + 1 if mark and cell_len(mark) + 1 <= room // 2 else 0
+        keep, _cells = _cut(title, room - mark_cells)
+        if keep < len(title):
+            space = title.rfind(" ", 0, keep + 1)
+            if space > 0:
+                keep = space  # wrap after a word (a first word too long for the line is cut)
+        if part == 0:
+            segments = self._lead_segments(pid, state.status, bool(state.notes), cursor)
+            segments.extend(self._title_segments(pid, title[:keep], room - mark_cells, cursor))
+            if mark_cells:
+                segments.append(Segment(" " + mark, self._style(cursor, _META)))
+            return Strip(segments).adjust_cell_length(width, base)
+        start = keep + (len(title[keep:]) - len(title[keep:].lstrip()))
+        rest = title[start:]
+        tags = " ".join(f"#{plain(tag)}" for tag in state.tags)
+        # Tags take what the rest of the title leaves, and at least a third of the line.
+        tag_cells = min(cell_len(tags), _MAX_TAGS, max(room - cell_len(rest) - 2, room // 3)) if tags else 0
+        if tag_cells < min(4, cell_len(tags)):
+            tag_cells = 0  # too little room to show anything useful
+        segments = [Segment(" " * _LEAD, base)]
+        segments.extend(self._title_segments(pid, rest, room - (tag_cells + 2 if tag_cells else 0), cursor, start))
+        if tag_cells:
+            segments.append(Segment("  ", base))
+            segments.append(Segment(_truncate(tags, tag_cells), self._style(cursor, _TAGS)))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _title_segments(self, pid: str, title: str, cells: int, cursor: bool, offset: int = 0) -> list[Segment]:
+        """The title in `cells` cells: cut with `…`, matches highlighted, padded to fill.
+
+        `title` may be the part of the title from character `offset` on (a card's second line).
+        """
         keep, ellipsis, pad = _fit(title, cells)
         normal = self._style(cursor, _TITLE)
         match = self._style(cursor, _MATCH)
         segments: list[Segment] = []
         position = 0
-        for start, end in _merge(self._spans.get(pid, ()), keep):
+        spans = [(start - offset, end - offset) for start, end in self._spans.get(pid, ())]
+        for start, end in _merge(spans, keep):
             if start > position:
                 segments.append(Segment(title[position:start], normal))
             segments.append(Segment(title[start:end], match))

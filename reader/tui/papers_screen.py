@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.style import Style
 from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
@@ -32,8 +33,9 @@ from reader.store import StoreError
 from reader.tui import safe
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
+from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
-from reader.tui.paper_list import PaperList
+from reader.tui.paper_list import STATUS_MARKS, PaperList
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 
@@ -55,7 +57,7 @@ FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
 
 
-PAPER_ACTIONS = {"status", "tags", "open", "pdf", "notes", "move", "mark"}
+PAPER_ACTIONS = {"status", "tags", "open", "pdf", "notes", "move", "mark", "copy_link", "copy_bibtex", "edit_notes"}
 """Actions that need a highlighted paper."""
 
 
@@ -68,7 +70,21 @@ class FilterInput(Input):
     ]
 
     class Left(Message):
-        """The user is done with the filter (keeping or clearing it)."""
+        """The user is done with the filter (keeping or clearing it); `then`: a key typed right after."""
+
+        def __init__(self, then: str | None = None) -> None:
+            super().__init__()
+            self.then = then
+
+    async def _on_key(self, event: events.Key) -> None:
+        # escape typed quickly before a key arrives as alt+key: clear, and the key goes to the list
+        if (key := after_escape(event)) is not None:
+            event.stop()
+            event.prevent_default()
+            self.value = ""
+            self.post_message(self.Left(then=key))
+            return
+        await super()._on_key(event)
 
     def action_clear(self) -> None:
         """Clear the filter and return to the list."""
@@ -138,18 +154,22 @@ class PapersScreen(Screen[None]):
         Binding("d", "status('done')", "Done", tooltip="Move the paper to done"),
         Binding("x", "status('skipped')", "Skip", tooltip="Skip the paper"),
         Binding("i", "status('inbox')", "Inbox", show=False, tooltip="Put the paper back in the inbox"),
-        Binding("H,shift+left", "move(-1)", "Column ←", show=False, tooltip="Board: move the paper one column left"),
-        Binding("L,shift+right", "move(1)", "Column →", show=False, tooltip="Board: move the paper one column right"),
+        Binding("H,shift+left", "move(-1)", "Move ←", tooltip="Board: move the paper (and the cursor) one column left"),
+        Binding("L,shift+right", "move(1)", "Move →", tooltip="Board: move the paper (and the cursor) right"),
         Binding("u", "undo", "Undo", tooltip="Undo the last status, tag or note change"),
         Binding("U", "redo", "Redo", show=False, tooltip="Redo what was undone"),
         Binding("a", "toggle_auto", "Auto-advance", show=False, tooltip="Turn moving on after a decision on/off"),
         Binding("n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)"),
+        Binding("ctrl+e", "edit_notes", "Notes in $EDITOR", show=False, tooltip="Write the notes in $VISUAL/$EDITOR"),
         Binding("number_sign", "tags", "Tags", key_display="#", show=False, tooltip="Edit the paper's tags"),
         Binding("m", "mark", "Mark", show=False, tooltip="Mark or unmark the paper (t r d x i # act on marked)"),
         Binding("M", "mark_all", "Mark all", show=False, tooltip="Mark every paper in the list, or clear the marks"),
         Binding("s", "cycle_sort", "Sort", show=False, tooltip="Next order: page, upvotes, newest published, title"),
-        Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser"),
-        Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser"),
+        Binding("o", "open", "Open", show=False, tooltip="Open the paper's page in the browser (or say why not)"),
+        Binding("p", "pdf", "PDF", show=False, tooltip="Open the paper's PDF in the browser (or say why not)"),
+        Binding("y", "copy_link", "Copy link", show=False, tooltip="Copy the paper's link to the clipboard"),
+        Binding("Y", "copy_bibtex", "Copy BibTeX", show=False, tooltip="Copy the paper's BibTeX entry"),
+        Binding("f", "toggle_reading", "Read", tooltip="Reading mode: the paper fills the screen; f or escape returns"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
         Binding("b", "toggle_board", "Board", tooltip="Switch between the list and the board"),
         Binding("v", "cycle_view", "View", show=False, tooltip="Cycle the views (inbox, day, statuses, all)"),
@@ -165,10 +185,15 @@ class PapersScreen(Screen[None]):
         Binding("F", "fetch", "Fetch", show=False, tooltip="Fetch the latest daily papers (in the background)"),
         Binding("space", "scroll_detail(1)", "Scroll detail", show=False, tooltip="Page down in the detail pane"),
         Binding("shift+space", "scroll_detail(-1)", "Scroll detail up", show=False),
+        Binding("escape", "leave_reading", "Back", tooltip="Leave reading mode: back to the list or board"),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter: back to the view"),
+        Binding("q", "quit", "Quit", show=False, tooltip="Save the notes and quit (ctrl+q works everywhere)"),
     ]
     BINDINGS = with_ids("papers", BINDINGS)
     """Each gets an id from its action (`papers.status-to-read`, `papers.day-previous`): see `with_ids`."""
+
+    reading: reactive[bool] = reactive(False, bindings=True)
+    """Reading mode: the detail pane fills the screen."""
 
     def __init__(self, library: Library) -> None:
         super().__init__(id="papers-screen")
@@ -258,7 +283,9 @@ class PapersScreen(Screen[None]):
         self.set_class(event.size.height < 30, "-short")
         footer = self.query_one(Footer)
         footer.compact = narrow
-        footer.show_command_palette = not narrow
+        if footer.show_command_palette == narrow:
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True)  # the footer builds its keys only when the bindings change
         self.update_status_line()
 
     # -- searching ---------------------------------------------------------------------------
@@ -366,7 +393,7 @@ class PapersScreen(Screen[None]):
     def _switch_board(self, board: bool) -> None:
         self._shown_board = board
         self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
-        self.set_class(board, "-board")
+        self.detail.set_class(board, "-beside-board")  # not the screen's class: that restyles every widget
 
     def _focus_after_switch(self) -> None:
         """The board opens on a column with papers (the last one used, if it has some)."""
@@ -434,11 +461,10 @@ class PapersScreen(Screen[None]):
             (day, "bold"),
             f" · {total - counts[Status.INBOX]}/{total} triaged",
         ]
-        for status in BOARD_STATUSES:
-            parts += [
-                " · ",
-                (f"{counts[status]} {status.value}", Style(bold=True) + self.paper_list.status_style(status)),
-            ]
+        narrow = self.has_class("-narrow")
+        for status in (*BOARD_STATUSES, Status.SKIPPED):
+            label = f"{STATUS_MARKS[status]} {counts[status]}" if narrow else f"{counts[status]} {status.value}"
+            parts += [" · ", (label, Style(bold=True) + self.paper_list.status_style(status))]
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
         if self.browse.marks:
@@ -499,14 +525,35 @@ class PapersScreen(Screen[None]):
     def on_filter_input_left(self, event: FilterInput.Left) -> None:
         event.stop()
         self.focus_list()
+        if event.then is not None:
+            self.press_later(event.then)
 
     def on_notes_editor_left(self, event: NotesEditor.Left) -> None:
         event.stop()
         self.focus_list()
+        if event.then is not None:
+            self.press_later(event.then)
+
+    def press_later(self, key: str) -> None:
+        """Press `key` once the keys already queued are handled (the app sends it: it must bubble
+        up to the app's bindings, which a key sent from this screen would not)."""
+        self.app.call_later(self.app.simulate_key, key)
+
+    async def on_key(self, event: events.Key) -> None:
+        """escape typed quickly before a key arrives as alt+key: escape's action, then the key's."""
+        if (key := after_escape(event)) is None or isinstance(self.focused, Input | TextArea):
+            return
+        event.stop()
+        event.prevent_default()
+        if self.reading:
+            self.action_leave_reading()
+        elif self.query_text:
+            self.action_clear_filter()
+        self.press_later(key)
 
     def focus_list(self) -> None:
         """Give the list the keys now (not after a refresh: typed-ahead keys go where meant)."""
-        self.set_focus(self.active_list)
+        self.set_focus(self.detail.scroller if self.reading else self.active_list)
 
     # -- writing, with errors shown and the app kept alive ---------------------------------
 
@@ -579,15 +626,10 @@ class PapersScreen(Screen[None]):
             pid = self.current_id
             if pid is None:
                 return True if action in {"status", "tags"} and self.browse.marks else None
-            paper = self.library.paper(pid)
-            if action == "open" and paper.url is None:
-                return None
-            if action == "pdf" and paper.pdf_url is None:
-                return None
         if action == "clear_filter":
             return bool(self.query_text) or self._fetching  # escape also cancels a fetch
-        if action == "day":
-            return True if len(self.library.days()) > 1 else None
+        if action == "leave_reading":
+            return bool(self.reading)
         if action == "export":
             return has_module("reader.tui.export_dialog")
         if action == "fetch":
@@ -621,16 +663,30 @@ class PapersScreen(Screen[None]):
         self.browse.changed(Landing(after=After(pid, index, following)))
 
     def action_move(self, step: int) -> None:
-        """Board: move the paper one column left or right."""
+        """Board: move the paper one column left or right; the cursor goes with the card, so
+        `L L` moves the same paper twice."""
         if not self.board:
             return
         board = self.board_widget
         status = board.status_of(board.active_list)
         index = BOARD_STATUSES.index(status) + step
+        pid = board.active_list.current_id
+        if pid is None:
+            return
         if not 0 <= index < len(BOARD_STATUSES):
             self.app.bell()
             return
-        self.action_status(BOARD_STATUSES[index].value)
+        self.detail.editor.flush()
+        moved_to = BOARD_STATUSES[index]
+        if self._guard(lambda: self.library.set_status(pid, moved_to), None) is None:
+            return
+        target = board.column(moved_to).paper_list
+        board.remember(target)
+        self.set_focus(target)  # the target column is the active one: the landing keeps the card
+        self.browse.changed(Landing(keep=pid))
+        if target.current_id == pid:
+            self.detail.show(pid)
+        self.sync_bindings()
 
     def action_mark(self) -> None:
         """Mark the highlighted paper, or unmark it; the cursor moves on."""
@@ -691,6 +747,13 @@ class PapersScreen(Screen[None]):
         self.detail.show(self.current_id)
         self.set_focus(self.detail.editor)
 
+    def action_edit_notes(self) -> None:
+        """Write the highlighted paper's notes in $VISUAL/$EDITOR."""
+        if self.current_id is None:
+            return
+        self.detail.show(self.current_id)
+        self.detail.editor.action_external_editor()
+
     def action_tags(self) -> None:
         """Edit the tags of the highlighted paper, or those all marked papers share, in a dialog."""
         pid = self.current_id
@@ -726,32 +789,103 @@ class PapersScreen(Screen[None]):
         self.app.push_screen(TagsDialog(title, common), done)
 
     def _open(self, url: str | None, what: str) -> None:
+        """Open a link in the browser, or say why not and show it (y copies it)."""
         if not url:
             self.app.notify(f"This paper has no {what}", markup=False, severity="warning", timeout=3)
             return
-        if not url.lower().startswith(("https://", "http://")) or safe.plain(url) != url or " " in url:
+        if not is_web_address(url):
             # Links come from the internet: only plain web addresses go to the browser.
             self.app.notify(safe.plain(f"Not opening {url}: not a web address"), markup=False, severity="warning")
             return
         try:
-            self.app.browser_open(url)
+            opened = self.app.browser_open(url)
         except Exception as exc:  # a missing browser must not end the session
-            self.app.notify(safe.plain(f"Could not open {url}: {exc}"), markup=False, severity="error")
+            reason = safe.plain(str(exc)) or type(exc).__name__
+            self.app.notify(
+                f"Could not open a browser ({reason}): {url} — press y to copy the link",
+                title="No browser",
+                markup=False,
+                severity="warning",
+                timeout=10,
+            )
+            return
+        if opened is False:  # webbrowser.open found no browser (SSH, headless)
+            self.app.notify(
+                f"No browser to open it here: {url} — press y to copy the link",
+                title="No browser",
+                markup=False,
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.app.notify(f"Opening {url}", markup=False, timeout=3)
 
     def action_open(self) -> None:
-        """Open the paper's page in the browser."""
+        """Open the paper's page in the browser (or say why not)."""
         pid = self.current_id
         if pid is not None:
-            self._open(self.library.paper(pid).url, "page to open")
+            self._open(self.library.paper(pid).url, "page to open (no arXiv id, project or GitHub link)")
 
     def action_pdf(self) -> None:
-        """Open the paper's PDF in the browser."""
+        """Open the paper's PDF in the browser (or say why not)."""
         pid = self.current_id
         if pid is not None:
-            self._open(self.library.paper(pid).pdf_url, "PDF")
+            self._open(self.library.paper(pid).pdf_url, "PDF (no arXiv id)")
+
+    def action_copy_link(self) -> None:
+        """Copy the paper's link (its page, else its PDF) to the clipboard."""
+        pid = self.current_id
+        if pid is None:
+            return
+        paper = self.library.paper(pid)
+        url = paper.url or paper.pdf_url
+        if not url or not is_web_address(url):
+            self.app.notify("This paper has no link to copy — Y copies its BibTeX", markup=False, severity="warning")
+            return
+        self.app.copy_to_clipboard(url)
+        self.app.notify(f"Copied the link: {url}", markup=False, timeout=4)
+
+    def action_copy_bibtex(self) -> None:
+        """Copy the paper's BibTeX entry to the clipboard."""
+        pid = self.current_id
+        if pid is None:
+            return
+        from reader.exporters import entries
+        from reader.exporters.bibtex import render_bibtex
+        from reader.text import terminal_safe
+
+        self.detail.editor.flush()
+        text = terminal_safe(render_bibtex(entries(self.library, [pid])))
+        self.app.copy_to_clipboard(text)
+        key = text.split("{", 1)[1].split(",", 1)[0] if "{" in text else pid
+        self.app.notify(f"Copied the BibTeX entry {key}", markup=False, timeout=4)
+
+    def action_toggle_reading(self) -> None:
+        """Reading mode on/off: the detail pane (abstract, summary, links, notes) fills the screen."""
+        self.reading = not self.reading
+
+    def action_leave_reading(self) -> None:
+        """Leave reading mode."""
+        self.reading = False
+
+    def watch_reading(self, reading: bool) -> None:
+        if not self.is_mounted:
+            return
+        self.set_class(reading, "-reading")
+        if reading:
+            self.detail.show(self.current_id)
+            self.set_focus(self.detail.scroller)
+        else:
+            self.focus_list()
+        self.update_status_line()
+
+    async def action_quit(self) -> None:
+        """Save the notes and quit (as ctrl+q)."""
+        await self.app.action_quit()
 
     def action_filter(self) -> None:
         """Focus the filter line."""
+        self.reading = False
         self.set_focus(self.filter_input)
 
     def action_clear_filter(self) -> None:
@@ -765,6 +899,7 @@ class PapersScreen(Screen[None]):
     def action_toggle_board(self) -> None:
         """Switch between the list and the board."""
         self.detail.editor.flush()
+        self.reading = False
         self.browse.set_board(not self.board)
 
     def action_view(self, name: str) -> None:
@@ -789,7 +924,12 @@ class PapersScreen(Screen[None]):
 
     def action_day(self, step: int) -> None:
         """Go to the previous or next featured day."""
-        if not self.browse.step_day(step) and self.library.days():
+        days = self.library.days()
+        if len(days) <= 1:
+            only = f" ({day_label(days[0])})" if days else ""
+            self.app.notify(f"The library has only one featured day{only}", markup=False, timeout=3)
+            return
+        if not self.browse.step_day(step):
             self.app.notify("No " + ("earlier" if step < 0 else "later") + " day", markup=False, timeout=2)
 
     def set_day(self, day: str) -> None:
@@ -883,6 +1023,11 @@ class PapersScreen(Screen[None]):
         """Page the detail pane without leaving the list."""
         scroller = self.detail.scroller
         scroller.scroll_to(y=scroller.scroll_target_y + pages * max(scroller.size.height - 1, 1), animate=False)
+
+
+def is_web_address(url: str) -> bool:
+    """True for a plain http(s) address: nothing else goes to the browser or the clipboard."""
+    return url.lower().startswith(("https://", "http://")) and safe.plain(url) == url and " " not in url
 
 
 def has_module(name: str) -> bool:
