@@ -328,8 +328,8 @@ def test_a_stale_pid_in_the_lock_file_is_not_named(lib_path: Path, monkeypatch: 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"1000000000000000000000000000000", "upvotes is too large (a 31-digit number"),
-        (b"-5", "upvotes should be 0 or more, found -5"),
+        (b"1000000000000000000000000000000", "upvotes is 1e+30, more than any real count"),
+        (b"-5", "upvotes is negative (-5)"),
         (b"2.5", "upvotes should be a whole number"),
     ],
 )
@@ -350,6 +350,6 @@ def test_zero_width_characters_leave_tags_and_title_matching(cli: Cli, tmp_path:
     assert cli("tag", pid, "+ma\u200bth\u00ad", "+\ufeffrl").output.strip() == "math rl"
     assert normalise_title("Atten\u200ction Is All\u2060 You Need") == normalise_title("Attention Is All You Need")
     twin = tmp_path / "twin.txt"
-    twin.write_text("July 31, 2025\nAtten\u200btion Is All You\u200d Need\n" + "An abstract. " * 20 + "\n")
+    twin.write_text("July 31, 2025\n\nAtten\u200btion Is All You\u200d Need\n\n" + "An abstract. " * 20 + "\n")
     result = cli("import", str(twin))
     assert result.exit_code == 0 and "0 new, 1 updated" in result.output, result.output

@@ -21,12 +21,12 @@ async def test_escape_cancels_a_running_fetch_and_changes_nothing(
 
     started = threading.Event()
 
-    def slow_fetch(library: Library, *, cancel: threading.Event, **kwargs: Any) -> None:
+    def slow_fetch(categories: list[str], *, cancel: threading.Event, **kwargs: Any) -> None:
         started.set()
         assert cancel.wait(10), "never cancelled"
         raise reader.fetch.FetchCancelled()
 
-    monkeypatch.setattr(reader.fetch, "fetch_latest", slow_fetch)
+    monkeypatch.setattr(reader.fetch, "collect_daily", slow_fetch)
     app, _, notes = make_app(lib)
     before = {pid: p.to_dict() for pid, p in lib.papers.items()}
     async with app.run_test(size=SIZE) as pilot:
