@@ -19,7 +19,7 @@ from typing import Any
 import click
 import orjson
 
-from reader import __version__
+from reader import __version__, foryou
 from reader.cli_common import (
     EXIT_FETCH,
     EXIT_INPUT,
@@ -34,6 +34,7 @@ from reader.cli_common import (
 )
 from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
+from reader.cli_foryou import foryou_commands
 from reader.library import Library
 from reader.models import Paper, Status, UserState, record
 from reader.text import clean_block, json_terminal_safe, terminal_safe
@@ -128,16 +129,32 @@ def _json(data: Any) -> str:
 @click.option("--status", "status_name", default="all", show_default=True, help="A status, or all.")
 @click.option("--day", metavar="YYYY-MM-DD|latest", help="Only papers featured on that day.")
 @click.option("--query", "-q", metavar="TEXT", help="A filter in the search language (see README).")
+@click.option(
+    "--sort",
+    "order",
+    type=click.Choice(["page", "for-you"]),
+    default="page",
+    show_default=True,
+    help="The order: as the pages list them, or for you (learned from your decisions; see `reader why`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
 @pass_context
 @user_errors
-def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, as_json: bool) -> None:
+def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, order: str, as_json: bool) -> None:
     """List papers (all of them unless filtered). Reads without locking the library."""
     status = parse_status(status_name, allow_all=True)
     with obj.library(readonly=True) as library:
         ids = select_ids(library, status, resolve_day(library, day), query)
+        ranked: dict[str, foryou.Ranked] = {}
+        if order == "for-you":
+            ranked = {r.id: r for r in foryou.rank_ids(library, foryou.ranker(library), ids, reasons=as_json)}
+            ids = list(ranked)
         if as_json:
-            click.echo(_json([record(library.paper(pid), library.state(pid)) for pid in ids]))
+            records = [record(library.paper(pid), library.state(pid)) for pid in ids]
+            for item in records if ranked else ():
+                item["score"] = round(ranked[item["id"]].score, 4)
+                item["reason"] = ranked[item["id"]].reason
+            click.echo(_json(records))
             return
         if not ids:
             click.echo(
@@ -146,7 +163,17 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
             return
         width = shutil.get_terminal_size((120, 24)).columns
         for pid in ids:
-            click.echo(terminal_safe(list_row(library.paper(pid), library.state(pid), width)))
+            row = list_row(library.paper(pid), library.state(pid), width)
+            if ranked:
+                row = f"{_bar(ranked[pid].score)} {row}"
+            click.echo(terminal_safe(row))
+
+
+def _bar(score: float) -> str:
+    """A score from 0 to 1 as a four-cell bar (eighths), so the order's confidence shows."""
+    eighths = round(max(0.0, min(1.0, score)) * 32)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if full < 4 else "")).ljust(4)
 
 
 STATUS_MARK = {
@@ -283,7 +310,7 @@ def main() -> None:
 
 
 cli.add_command(export_cmd)
-for _command in fetch_commands:
+for _command in [*fetch_commands, *foryou_commands]:
     cli.add_command(_command)
 
 __all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_LIBRARY", "Context", "UserError", "cli", "main", "user_errors"]

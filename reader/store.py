@@ -40,6 +40,8 @@ JOURNAL_SUFFIX = ".journal"
 LOCK_FILE = ".lock"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 5
+SETTINGS_FILE = "settings.json"
+CACHE_DIR = "cache"
 
 
 class StoreError(Exception):
@@ -610,6 +612,51 @@ class Store:
 
     def storage(self, kind: str) -> JournaledStorage:
         return self._storages[kind]
+
+    # -- settings and caches ---------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """The library's small settings document (`settings.json`); empty when there is none."""
+        path = self.root / SETTINGS_FILE
+        try:
+            data = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise LoadError(f"cannot read {path}: {exc}. The file was left untouched.") from None
+        if not isinstance(data, dict):
+            raise LoadError(f"cannot read {path}: not a settings file (a JSON object). The file was left untouched.")
+        return data
+
+    def put_settings(self, data: Mapping[str, Any]) -> None:
+        """Replace the settings document atomically (needs the writer lock)."""
+        if not self.writable:
+            raise ReadOnlyError(f"library {self.root} is open read-only")
+        path = self.root / SETTINGS_FILE
+        try:
+            atomic_write_bytes(path, orjson.dumps(dict(data), option=orjson.OPT_INDENT_2))
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {_describe_os_error(exc)}; nothing was changed") from None
+
+    def read_cache(self, name: str) -> bytes | None:
+        """A derived file from `cache/` (rebuildable: None when missing or unreadable)."""
+        try:
+            return (self.root / CACHE_DIR / name).read_bytes()
+        except OSError:
+            return None
+
+    def write_cache(self, name: str, data: bytes) -> bool:
+        """Write a derived file into `cache/` atomically; best effort (a cache can be rebuilt).
+
+        Allowed without the writer lock: two writers of the same cache each rename a whole file.
+        """
+        folder = self.root / CACHE_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+            atomic_write_bytes(folder / name, data)
+        except OSError:
+            return False
+        return True
 
 
 def _given(storage: JournaledStorage) -> Any:
