@@ -19,7 +19,7 @@ from typing import Any
 import click
 import orjson
 
-from reader import __version__
+from reader import __version__, foryou
 from reader.browse import SORTS, sort_by_name, sorted_ids
 from reader.cli_common import (
     EXIT_FETCH,
@@ -35,6 +35,7 @@ from reader.cli_common import (
 )
 from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
+from reader.cli_foryou import foryou_commands
 from reader.importers import ImportContext, NoAnnouncements, parse_stream
 from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
@@ -175,11 +176,11 @@ def _json(data: Any) -> str:
 @click.option(
     "--sort",
     "sort_name",
-    type=click.Choice([sort.name for sort in SORTS]),
+    type=click.Choice([*(sort.name for sort in SORTS), "for-you"]),
     default="page",
     show_default=True,
     help="The order: page (newest day, then most upvoted; best match with --query), upvotes, "
-    "published (newest first) or title.",
+    "published (newest first), title, or for-you (learned from your decisions; see `reader why`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
 @pass_context
@@ -188,11 +189,19 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
     """List papers (all of them unless filtered). Reads without locking the library."""
     status = parse_status(status_name, allow_all=True)
     with obj.library(readonly=True) as library:
-        ids = sorted_ids(
-            library, select_ids(library, status, resolve_day(library, day), query), sort_by_name(sort_name)
-        )
+        ids = select_ids(library, status, resolve_day(library, day), query)
+        ranked: dict[str, foryou.Ranked] = {}
+        if sort_name == "for-you":
+            ranked = {r.id: r for r in foryou.rank_ids(library, foryou.ranker(library), ids, reasons=as_json)}
+            ids = list(ranked)
+        else:
+            ids = sorted_ids(library, ids, sort_by_name(sort_name))
         if as_json:
-            click.echo(_json([record(library.paper(pid), library.state(pid)) for pid in ids]))
+            records = [record(library.paper(pid), library.state(pid)) for pid in ids]
+            for item in records if ranked else ():
+                item["score"] = round(ranked[item["id"]].score, 4)
+                item["reason"] = ranked[item["id"]].reason
+            click.echo(_json(records))
             return
         if not ids:
             click.echo(
@@ -201,7 +210,17 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
             return
         width = shutil.get_terminal_size((120, 24)).columns
         for pid in ids:
-            click.echo(terminal_safe(list_row(library.paper(pid), library.state(pid), width)))
+            row = list_row(library.paper(pid), library.state(pid), width)
+            if ranked:
+                row = f"{_bar(ranked[pid].score)} {row}"
+            click.echo(terminal_safe(row))
+
+
+def _bar(score: float) -> str:
+    """A score from 0 to 1 as a four-cell bar (eighths), so the order's confidence shows."""
+    eighths = round(max(0.0, min(1.0, score)) * 32)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if full < 4 else "")).ljust(4)
 
 
 def list_row(paper: Paper, state: UserState, width: int) -> str:
@@ -361,7 +380,7 @@ def main() -> None:
 
 
 cli.add_command(export_cmd)
-for _command in fetch_commands:
+for _command in [*fetch_commands, *foryou_commands]:
     cli.add_command(_command)
 
 __all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_LIBRARY", "Context", "UserError", "cli", "main", "user_errors"]

@@ -48,6 +48,7 @@ JOURNAL_SUFFIX = ".journal"
 LOCK_FILE = ".lock"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 5
+CACHE_DIR = "cache"
 
 
 class StoreError(Exception):
@@ -580,6 +581,28 @@ class Store:
 
     def storage(self, kind: str) -> JournaledStorage:
         return self._storages[kind]
+
+    # -- caches ------------------------------------------------------------------------------
+
+    def read_cache(self, name: str) -> bytes | None:
+        """A derived file from `cache/` (rebuildable: None when missing or unreadable)."""
+        try:
+            return (self.root / CACHE_DIR / name).read_bytes()
+        except OSError:
+            return None
+
+    def write_cache(self, name: str, data: bytes) -> bool:
+        """Write a derived file into `cache/` atomically; best effort (a cache can be rebuilt).
+
+        Allowed without the writer lock: two writers of the same cache each rename a whole file.
+        """
+        folder = self.root / CACHE_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+            atomic_write_bytes(folder / name, data)
+        except OSError:
+            return False
+        return True
 
 
 def read_settings(root: Path) -> dict[str, Any]:
