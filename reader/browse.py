@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from reader.foryou import Ranker
 from reader.library import Library
 from reader.models import Paper, Status
 from reader.text import day_label
@@ -60,6 +61,8 @@ class Sort:
     key: Callable[[Paper], Any] | None = None
     reverse: bool = False
     """Greatest key first; papers with equal keys keep their page order either way."""
+    learned: bool = False
+    """The order learned from the user's decisions (`reader.foryou`): best first, by its ranker."""
 
 
 SORTS: tuple[Sort, ...] = (
@@ -67,6 +70,7 @@ SORTS: tuple[Sort, ...] = (
     Sort("upvotes", "by upvotes", lambda p: p.upvotes if p.upvotes is not None else -1, reverse=True),
     Sort("published", "newest published", lambda p: p.published or "", reverse=True),
     Sort("title", "by title", lambda p: p.title.casefold()),
+    Sort("for-you", "for you", learned=True),
 )
 
 
@@ -77,8 +81,17 @@ def sort_by_name(name: str) -> Sort:
     raise ValueError(f"unknown sort {name!r} (choose from {', '.join(s.name for s in SORTS)})")
 
 
-def sorted_ids(library: Library, ids: Sequence[str], sort: Sort) -> list[str]:
-    """`ids` in the order `sort` gives (stable: ties keep the order they came in)."""
+def sorted_ids(library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker | None = None) -> list[str]:
+    """`ids` in the order `sort` gives (stable: ties keep the order they came in).
+
+    The learned order needs the `ranker`; without one (not built yet) the order is kept.
+    """
+    if sort.learned:
+        if ranker is None:
+            return list(ids)
+        papers, states = library.papers, library.state
+        ranked = ranker.rank([papers[pid] for pid in ids], {pid: states(pid).tags for pid in ids})
+        return [r.id for r in ranked]
     if sort.key is None:
         return list(ids)
     papers, key = library.papers, sort.key
@@ -118,6 +131,8 @@ class Browse:
     scoped: bool = False
     """The query names its own scope (`status:`, `day:`), so `all papers` is not said."""
     sort: Sort = SORTS[0]
+    ranker: Ranker | None = None
+    """What the learned order ranks with (set by the screen once it has a model, or none yet)."""
     marks: dict[str, None] = field(default_factory=dict)
     """Marked papers, in the order they were marked (a dict as an ordered set)."""
     auto_advance: bool = True
@@ -178,7 +193,7 @@ class Browse:
     def list_ids(self) -> list[str]:
         """What the list shows: the filter's hits (whole library), or the view; sorted."""
         ids = list(self.hits or []) if self.query else self.view_ids()
-        return sorted_ids(self.library, ids, self.sort)
+        return sorted_ids(self.library, ids, self.sort, self.ranker)
 
     def column_ids(self, status: Status) -> tuple[list[str], int]:
         """What a board column shows (filtered, sorted) and how many it holds unfiltered."""
@@ -187,7 +202,7 @@ class Browse:
         if self.query:
             hits = set(self.hits or ())
             ids = [pid for pid in ids if pid in hits]
-        return sorted_ids(self.library, ids, self.sort), total
+        return sorted_ids(self.library, ids, self.sort, self.ranker), total
 
     def shown_spans(self) -> Spans | None:
         return self.spans if self.query else None

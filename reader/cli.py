@@ -212,15 +212,8 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
         for pid in ids:
             row = list_row(library.paper(pid), library.state(pid), width)
             if ranked:
-                row = f"{_bar(ranked[pid].score)} {row}"
+                row = f"{foryou.score_bar(ranked[pid].score)} {row}"
             click.echo(terminal_safe(row))
-
-
-def _bar(score: float) -> str:
-    """A score from 0 to 1 as a four-cell bar (eighths), so the order's confidence shows."""
-    eighths = round(max(0.0, min(1.0, score)) * 32)
-    full, part = divmod(eighths, 8)
-    return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if full < 4 else "")).ljust(4)
 
 
 def list_row(paper: Paper, state: UserState, width: int) -> str:

@@ -415,6 +415,13 @@ class Ranked:
     reason: str = ""
 
 
+def score_bar(score: float, cells: int = 4) -> str:
+    """A score from 0 to 1 as a short bar of eighth blocks (`██▌ `)."""
+    eighths = round(max(0.0, min(1.0, score)) * cells * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if full < cells else "")).ljust(cells)
+
+
 def _sigmoid(x: float) -> float:
     if x < -40:
         return 0.0
@@ -562,6 +569,11 @@ def training_set(library: Library) -> TrainingSet | None:
         tags=[tags[pid] for pid in ids],
         fingerprint=fingerprint(decided, tags),
     )
+
+
+def decision_count(library: Library) -> int:
+    """How many papers the user has decided on (kept or skipped)."""
+    return sum(1 for state in library.states.values() if state.status in KEPT or state.status in NOT_KEPT)
 
 
 def cached_model(library: Library, fp: str) -> Model | None:

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
-from reader import text
+from reader import foryou, text
 from reader.library import Library
 from reader.marks import source_line
 from reader.models import Paper, Status, UserState
@@ -51,8 +51,14 @@ def _links(paper: Paper) -> list[tuple[str, str]]:
     return [(name, url) for name, url in found if url]
 
 
-def paper_content(paper: Paper, state: UserState, status_style: StatusStyle = lambda status: "") -> Content:
-    """The whole detail text of a paper, built from literal parts (never markup)."""
+def paper_content(
+    paper: Paper,
+    state: UserState,
+    status_style: StatusStyle = lambda status: "",
+    reason: tuple[float, str] | None = None,
+) -> Content:
+    """The whole detail text of a paper, built from literal parts (never markup); `reason` is
+    the "for you" score and reason when that order is shown."""
     label = "$text-muted"
     lines: list[Content] = [safe.literal(paper.title, "bold $text-primary")]
     if paper.authors:
@@ -68,6 +74,9 @@ def paper_content(paper: Paper, state: UserState, status_style: StatusStyle = la
         facts += [" · featured ", ", ".join(day_label(d) for d in paper.days)]
     facts += [" · ", (paper.id, label)]
     lines.append(safe.assemble(*facts))
+    if reason is not None:
+        score, why = reason
+        lines.append(safe.assemble(("for you  ", label), (f"{score:.2f} {foryou.score_bar(score)}", "bold"), "  ", why))
     if sources := source_line(paper):
         lines.append(safe.assemble(("source  ", label), sources))
     if state.tags:
@@ -102,6 +111,8 @@ class DetailPane(Vertical):
         """How statuses look (set by the screen from the list's stylesheet rules)."""
         self.empty_text = "No paper selected."
         """What to say when there is no paper to show (set by the screen)."""
+        self.reason_of: Callable[[str], tuple[float, str] | None] = lambda paper_id: None
+        """The "for you" score and reason of a paper, when that order is shown (set by the screen)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
@@ -130,7 +141,8 @@ class DetailPane(Vertical):
 
     def refresh_paper(self) -> None:
         """Redraw the paper's facts (status, tags) after a change; the notes are left alone."""
-        drawn = (self.paper_id, self.library.version, self.empty_text)
+        reason = self.reason_of(self.paper_id) if self.paper_id is not None else None
+        drawn = (self.paper_id, self.library.version, self.empty_text, reason)
         if drawn == self._drawn:
             return  # nothing changed since the last draw (a refill and a highlight both ask)
         self._drawn = drawn
@@ -139,4 +151,4 @@ class DetailPane(Vertical):
             body.update(safe.literal(self.empty_text, "$text-muted"))
             return
         paper, state = self.library.paper(self.paper_id), self.library.state(self.paper_id)
-        body.update(paper_content(paper, state, self.status_style))
+        body.update(paper_content(paper, state, self.status_style, reason))

@@ -27,7 +27,7 @@ only focuses the list does not); the wheel scrolls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, get_character_cell_size
@@ -43,6 +43,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
 
+from reader.foryou import score_bar
 from reader.library import Library
 from reader.marks import row_mark, update_mark
 from reader.models import Paper, Status
@@ -291,6 +292,9 @@ class PaperList(ScrollView, can_focus=True):
         self._ids: list[str] = []
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
         self._marks: Collection[str] = ()
+        self.score_of: Callable[[str], float | None] | None = None
+        """The "for you" score of a paper, drawn as a bar before its upvotes (set while that
+        order is shown; None otherwise)."""
         self._posted_id: str | None = None
         self._generation = 0
         """Bumped when every row must be drawn again (new ids, all rows changed)."""
@@ -563,6 +567,7 @@ class PaperList(ScrollView, can_focus=True):
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
             pid in self._marks,
+            None if self.score_of is None else self.score_of(pid),
         )
 
     def _render_row(self, pid: str, width: int, cursor: bool) -> Strip:
@@ -582,6 +587,9 @@ class PaperList(ScrollView, can_focus=True):
         votes = ""
         if not self.compact and paper is not None and paper.upvotes is not None:
             votes = f"▲{paper.upvotes}"
+        score = None if self.compact or self.score_of is None else self.score_of(pid)
+        if score is not None:  # the learned order: a bar of the score before the upvotes
+            votes = f"{score_bar(score)} {votes:>{_VOTES_WIDTH - 1}}"
         show_day = show_votes = not self.compact
 
         def meta_width(tag_cells: int, votes_cells: int = _VOTES_WIDTH) -> int:

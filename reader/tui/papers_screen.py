@@ -26,7 +26,8 @@ from textual.style import Style
 from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
-from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View
+from reader import foryou
+from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, sort_by_name
 from reader.library import Change, Library
 from reader.models import Status, normalise_tag
 from reader.store import StoreError
@@ -41,6 +42,7 @@ from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
     from reader.fetch import Fetched
+    from reader.foryou import Model, TrainingSet
     from reader.tui.app import ReaderApp
 
 __all__ = ["VIEWS", "FilterInput", "PapersScreen", "View"]
@@ -130,6 +132,14 @@ class FetchLanded(Message):
         self.fetched, self.error = fetched, error
 
 
+class ModelFitted(Message):
+    """The "for you" model was fitted in a worker (on its own copy of the decisions)."""
+
+    def __init__(self, model: Model, version: int) -> None:
+        super().__init__()
+        self.model, self.version = model, version
+
+
 class WorkerSays(Message):
     """A line of progress (or an error) from a worker, for a notification."""
 
@@ -205,6 +215,9 @@ class PapersScreen(Screen[None]):
         self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
         self._shown_board = False
+        self._learned_version = -1
+        """The library version the learned order's model was last brought in step with."""
+        self._fitting = False
 
     # -- the browse model, read by tests and the palette ----------------------------------------
 
@@ -272,7 +285,10 @@ class PapersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.detail.status_style = self.paper_list.status_style
+        self.detail.reason_of = self.reason_of
         self.browse.subscribe(self.render_browse)
+        if foryou.decision_count(self.library) >= foryou.DEFAULT_AFTER:
+            self.browse.sort = sort_by_name("for-you")  # learned from enough decisions: the default order
         self.render_browse()
         self.set_focus(self.paper_list)
         self.detail.show(self.paper_list.current_id)
@@ -365,6 +381,7 @@ class PapersScreen(Screen[None]):
     def render_browse(self) -> None:
         """Draw the list or board, the progress line, the detail and the footer from the model."""
         self._search_if_due()
+        self._learn_if_due()
         browse = self.browse
         switching = browse.board != self._shown_board
         if switching:
@@ -375,6 +392,7 @@ class PapersScreen(Screen[None]):
             self._render_board(spans)
         else:
             ids = browse.list_ids()
+            self.paper_list.score_of = self._score_of if browse.sort.learned and browse.ranker else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
                 ids, keep=browse.landing(ids, self.paper_list.current_id), spans=spans, marks=browse.marks
@@ -413,6 +431,65 @@ class PapersScreen(Screen[None]):
             board.column(status).paper_list.empty_message = f"Nothing in {status.value}" + (
                 " matches the filter" if browse.query else ""
             )
+
+    # -- the "for you" order ------------------------------------------------------------------
+
+    def _learn_if_due(self) -> None:
+        """With the learned order shown, keep its model in step with the decisions: the cached
+        model when it fits them, else a fit in a worker (the list keeps its order meanwhile)."""
+        browse = self.browse
+        if not browse.sort.learned or self._learned_version == self.library.version:
+            return
+        self._learned_version = self.library.version
+        previous = browse.ranker
+        try:
+            watch = foryou.watchlist(self.library)
+        except StoreError:
+            watch = []
+        data = foryou.training_set(self.library)
+        model = foryou.cached_model(self.library, data.fingerprint) if data is not None else None
+        if data is None or model is not None:
+            self._fitting = False
+            browse.ranker = foryou.Ranker(model, watch, previous.bags if previous else None)
+            return
+        if previous is None:
+            browse.ranker = foryou.Ranker(None, watch)  # page order until the fit lands
+        self._fitting = True
+        self.fit_worker(data, self.library.version)
+
+    @work(thread=True, exclusive=True, group="foryou", exit_on_error=False)
+    def fit_worker(self, data: TrainingSet, version: int) -> None:
+        """Fit the "for you" model on a copy of the decisions (imports scikit-learn here)."""
+        model = data.fit()
+        if not get_current_worker().is_cancelled:
+            self.post_message(ModelFitted(model, version))
+
+    def on_model_fitted(self, message: ModelFitted) -> None:
+        message.stop()
+        foryou.save_model(self.library, message.model)  # a cache: a failed write is ignored
+        if message.version != self.library.version:
+            return  # decided again meanwhile: a newer fit is on its way
+        self._fitting = False
+        previous = self.browse.ranker
+        watch = previous.watch if previous else []
+        self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
+        if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
+            at_top = self.active_list.cursor == 0
+            self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
+
+    def _score_of(self, paper_id: str) -> float | None:
+        ranker = self.browse.ranker
+        if ranker is None or paper_id not in self.library:
+            return None
+        return round(ranker.score(self.library.paper(paper_id), self.library.state(paper_id).tags), 3)
+
+    def reason_of(self, paper_id: str) -> tuple[float, str] | None:
+        """The learned order's score and short reason for a paper (None: that order is not shown)."""
+        ranker = self.browse.ranker
+        if not self.browse.sort.learned or ranker is None or paper_id not in self.library:
+            return None
+        paper, tags = self.library.paper(paper_id), self.library.state(paper_id).tags
+        return ranker.score(paper, tags), ranker.reason(paper, tags)
 
     def list_title(self, count: int) -> Content:
         """The list's border title: what it shows, its order, how many, how many are marked."""
@@ -479,6 +556,15 @@ class PapersScreen(Screen[None]):
         else:
             label = self.view.name if self.has_class("-narrow") else self.view.label
             mode += [("board" if self.board else label, "bold")]
+        if self.browse.sort.learned:
+            ranker = self.browse.ranker
+            if self._fitting:
+                learned = "learning…"
+            elif ranker is not None and ranker.model is not None:
+                learned = f"{ranker.decisions} decisions"
+            else:
+                learned = "no decisions yet: page order"
+            mode += [" · ", ("for you: " + learned, "$text-muted")] if not self.has_class("-narrow") else []
         if not self.has_class("-narrow"):
             mode += [" · ", ("auto-advance " + ("on" if self.auto_advance else "off"), "$text-muted")]
         elif not self.auto_advance:  # small screens say only the unusual

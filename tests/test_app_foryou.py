@@ -1,0 +1,85 @@
+"""The "for you" order in the app: `s` reaches it, it learns in a worker, the detail says why."""
+
+from __future__ import annotations
+
+import re
+
+from textual.widgets import Static
+
+from reader import foryou
+from reader.library import Library
+from reader.models import Status
+from tests.test_app import SIZE, inbox, lib, make_app, screen_of  # noqa: F401
+
+TASTE = re.compile(r"reason|math|reward|rl\b|reinforcement", re.IGNORECASE)
+
+
+def mode_line(app: object) -> str:
+    return screen_of(app).query_one("#mode", Static).visual.plain  # type: ignore[arg-type, union-attr]
+
+
+def detail_text(app: object) -> str:
+    return screen_of(app).query_one("#detail-body", Static).visual.plain  # type: ignore[arg-type, union-attr]
+
+
+def triage_by_taste(library: Library, count: int = 50) -> None:
+    ids = inbox(library)[:count]
+    kept = [pid for pid in ids if TASTE.search(library.paper(pid).title)]
+    library.set_status(kept, Status.TO_READ)
+    library.set_status([pid for pid in ids if pid not in kept], Status.SKIPPED)
+
+
+async def test_s_reaches_the_for_you_order_which_keeps_the_page_order_without_decisions(lib: Library) -> None:  # noqa: F811
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        page = list(screen.paper_list.ids)
+        for _ in range(4):
+            await pilot.press("s")
+        await pilot.pause()
+        assert screen.browse.sort.name == "for-you"
+        assert "for you" in str(screen.paper_list.border_title)
+        assert screen.paper_list.ids == page
+        assert "no decisions yet: page order" in mode_line(app)
+        assert "for you  0.50" in detail_text(app) and "page order" in detail_text(app)
+
+
+async def test_with_enough_decisions_the_app_opens_on_the_learned_order_and_says_why(lib: Library) -> None:  # noqa: F811
+    triage_by_taste(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        assert screen.browse.sort.name == "for-you"  # 50 decisions: the default order
+        await app.workers.wait_for_complete()  # the fit ran in a worker
+        await pilot.pause()
+        ids = screen.paper_list.ids
+        assert sorted(ids) == sorted(inbox(lib))
+        top = [bool(TASTE.search(lib.paper(pid).title)) for pid in ids[:10]]
+        assert sum(top) >= 7, [lib.paper(pid).title for pid in ids[:10]]
+        assert "for you: 50 decisions" in mode_line(app)
+        row = screen.paper_list.render_line(0).text  # each row shows its score as a bar
+        assert "█" in row, row
+        text = detail_text(app)
+        assert ("for you  0." in text and "you kept" in text) or "weighs against" in text
+        # the fitted model was cached beside the library for the next start
+        assert (lib.root / "cache" / foryou.CACHE_NAME).exists()
+
+
+async def test_a_decision_in_the_app_retrains_in_the_background(lib: Library) -> None:  # noqa: F811
+    triage_by_taste(lib)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        first = screen.paper_list.ids[0]
+        await pilot.press("x")  # the model's favourite, skipped: it learns from that too
+        assert lib.status(first) is Status.SKIPPED
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.browse.ranker is not None and screen.browse.ranker.decisions == 51
+        assert "for you: 51 decisions" in mode_line(app)
+        await pilot.press("u")  # undo: back to the 50 decisions the cached model knew
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.browse.ranker.decisions == 50
