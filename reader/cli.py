@@ -20,6 +20,7 @@ import click
 import orjson
 
 from reader import __version__
+from reader.cli_backlog import backlog_commands
 from reader.cli_common import (
     EXIT_FETCH,
     EXIT_INPUT,
@@ -129,13 +130,39 @@ def _json(data: Any) -> str:
 @click.option("--day", metavar="YYYY-MM-DD|latest", help="Only papers featured on that day.")
 @click.option("--query", "-q", metavar="TEXT", help="A filter in the search language (see README).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
+@click.option("--catch-up", "catch_up", is_flag=True, help="Every untriaged paper, newest day first, grouped by day.")
+@click.option("--unseen", is_flag=True, help="Only papers never highlighted in the app.")
+@click.option("--stale", is_flag=True, help="Only stale papers: to-read for more than $READER_STALE_DAYS (30) days.")
 @pass_context
 @user_errors
-def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, as_json: bool) -> None:
+def list_cmd(
+    obj: Context,
+    status_name: str,
+    day: str | None,
+    query: str | None,
+    as_json: bool,
+    catch_up: bool,
+    unseen: bool,
+    stale: bool,
+) -> None:
     """List papers (all of them unless filtered). Reads without locking the library."""
     status = parse_status(status_name, allow_all=True)
+    if catch_up and (status is not None or day):
+        raise UserError("--catch-up lists the inbox of every day: it does not go with --status or --day")
     with obj.library(readonly=True) as library:
-        ids = select_ids(library, status, resolve_day(library, day), query)
+        headers: dict[int, str] = {}
+        if catch_up:
+            from reader.catchup import catch_up as catch_up_groups
+            from reader.catchup import flatten
+
+            ids, headers = flatten(catch_up_groups(library))
+            if query:
+                hits = set(select_ids(library, None, None, query))
+                ids, headers = flatten_kept(library, hits)
+        else:
+            ids = select_ids(library, status, resolve_day(library, day), query)
+        if unseen or stale:
+            ids, headers = narrowed(library, ids, headers, unseen=unseen, stale=stale)
         if as_json:
             click.echo(_json([record(library.paper(pid), library.state(pid)) for pid in ids]))
             return
@@ -145,8 +172,41 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
             )
             return
         width = shutil.get_terminal_size((120, 24)).columns
-        for pid in ids:
+        for n, pid in enumerate(ids):
+            if n in headers:
+                click.echo(terminal_safe(f"── {headers[n]}"))
             click.echo(terminal_safe(list_row(library.paper(pid), library.state(pid), width)))
+
+
+def flatten_kept(library: Library, keep: set[str]) -> tuple[list[str], dict[int, str]]:
+    """The catch-up groups with only the papers in `keep` (empty groups dropped)."""
+    from reader.catchup import catch_up, flatten
+
+    groups = catch_up(library)
+    for group in groups:
+        group.ids = [pid for pid in group.ids if pid in keep]
+    return flatten([g for g in groups if g.ids])
+
+
+def narrowed(
+    library: Library, ids: list[str], headers: dict[int, str], *, unseen: bool, stale: bool
+) -> tuple[list[str], dict[int, str]]:
+    """`ids` without the papers seen in the app (`unseen`) or that are not stale (`stale`)."""
+    from reader import backlog
+
+    check = backlog.stale_predicate()
+    states = library.states
+
+    def wanted(pid: str) -> bool:
+        state = states.get(pid)
+        if unseen and state is not None and state.seen_at is not None:
+            return False
+        return not stale or check(state)
+
+    if not headers:
+        return [pid for pid in ids if wanted(pid)], {}
+    keep = {pid for pid in ids if wanted(pid)}
+    return flatten_kept(library, keep)
 
 
 STATUS_MARK = {
@@ -155,6 +215,7 @@ STATUS_MARK = {
     Status.READING: "◐",
     Status.DONE: "●",
     Status.SKIPPED: "×",
+    Status.SNOOZED: "z",
 }
 
 
@@ -173,6 +234,7 @@ def show_text(paper: Paper, state: UserState) -> str:
     fields: list[tuple[str, str | None]] = [
         ("id", paper.id),
         ("status", state.status.value),
+        ("snoozed", snooze_note(state)),
         ("authors", ", ".join(paper.authors) or None),
         ("featured", ", ".join(paper.days) or None),
         ("published", paper.published),
@@ -196,6 +258,16 @@ def show_text(paper: Paper, state: UserState) -> str:
     return "\n".join(lines)
 
 
+def snooze_note(state: UserState) -> str | None:
+    """`until 2025-08-07 (snoozed 2025-07-31)`, or `was snoozed 2025-07-31 until 2025-08-07` once back."""
+    if not state.snoozed_at:
+        return None
+    when = state.snoozed_at[:10]
+    if state.status is Status.SNOOZED:
+        return f"until {state.snoozed_until} (snoozed {when})"
+    return f"back since {state.snoozed_until} (snoozed {when})"
+
+
 @cli.command("show")
 @click.argument("paper_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the full record as JSON.")
@@ -214,20 +286,41 @@ def show_cmd(obj: Context, paper_id: str, as_json: bool) -> None:
 
 @cli.command("mark")
 @click.argument("args", nargs=-1, required=True, metavar="ID... STATUS")
+@click.option(
+    "--park", "park", metavar="ID", multiple=True, help="With a reading cap: move this reading paper to to-read."
+)
 @pass_context
 @user_errors
-def mark_cmd(obj: Context, args: Sequence[str]) -> None:
-    """Set the status of papers: inbox, to-read, reading, done or skipped."""
+def mark_cmd(obj: Context, args: Sequence[str], park: Sequence[str]) -> None:
+    """Set the status of papers: inbox, to-read, reading, done or skipped (snooze: `reader snooze`)."""
     if len(args) < 2:
         raise UserError("give one or more paper ids and then a status, e.g. `reader mark 2507.12345 done`")
     status = parse_status(args[-1])
     assert status is not None
+    if status is Status.SNOOZED:
+        raise UserError("snoozing needs a day: `reader snooze ID... DATE` (e.g. tomorrow, next-week, +3d)")
+    from reader import backlog
+
+    cap = backlog.reading_cap()
     with obj.library() as library:
         ids = [library.resolve(ref) for ref in args[:-1]]
+        parked = [library.resolve(ref) for ref in park]
+        if parked and status is not Status.READING:
+            raise UserError("--park makes room in reading: it goes with `reading`")
+        for pid in parked:
+            if library.status(pid) is not Status.READING:
+                raise UserError(f"--park {pid}: that paper is not in reading")
+        reading = [pid for pid in library.ids(status=Status.READING) if pid not in parked]
+        if status is Status.READING and backlog.over_cap(reading, ids, cap):
+            names = ", ".join(reading)
+            raise UserError(f"reading is capped at {cap} ({names}): add --park ID to move one of them to to-read")
+        if parked:
+            library.set_status(parked, Status.TO_READ)
         changes = library.set_status(ids, status)
     unchanged = len(set(ids)) - len(changes)
     note = f" ({unchanged} already {status.value})" if unchanged else ""
-    click.echo(f"{len(changes)} marked {status.value}{note}")
+    parked_note = f"; parked {', '.join(parked)} in to-read" if parked else ""
+    click.echo(f"{len(changes)} marked {status.value}{note}{parked_note}")
 
 
 @cli.command("note")
@@ -283,6 +376,8 @@ def main() -> None:
 
 
 cli.add_command(export_cmd)
+for _command in backlog_commands:
+    cli.add_command(_command)
 for _command in fetch_commands:
     cli.add_command(_command)
 
