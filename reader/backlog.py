@@ -103,6 +103,16 @@ def stamp_day(stamp: str | None) -> date | None:
         return None
 
 
+def snooze_note(state: UserState) -> str | None:
+    """`until 2025-08-07 (snoozed 2025-07-31)`; once back: `back since 2025-08-07 (snoozed 2025-07-31)`."""
+    if not state.snoozed_at:
+        return None
+    when = state.snoozed_at[:10]
+    if state.status is Status.SNOOZED:
+        return f"until {state.snoozed_until} (snoozed {when})"
+    return f"back since {state.snoozed_until} (snoozed {when})"
+
+
 # -- age and stale -------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ import click
 import orjson
 
 from reader import __version__
+from reader.backlog import snooze_note
 from reader.cli_backlog import backlog_commands
 from reader.cli_common import (
     EXIT_FETCH,
@@ -235,6 +236,7 @@ def show_text(paper: Paper, state: UserState) -> str:
         ("id", paper.id),
         ("status", state.status.value),
         ("snoozed", snooze_note(state)),
+        ("seen", state.seen_at),
         ("authors", ", ".join(paper.authors) or None),
         ("featured", ", ".join(paper.days) or None),
         ("published", paper.published),
@@ -256,16 +258,6 @@ def show_text(paper: Paper, state: UserState) -> str:
     if state.notes:
         lines += ["", "notes:", state.notes]
     return "\n".join(lines)
-
-
-def snooze_note(state: UserState) -> str | None:
-    """`until 2025-08-07 (snoozed 2025-07-31)`, or `was snoozed 2025-07-31 until 2025-08-07` once back."""
-    if not state.snoozed_at:
-        return None
-    when = state.snoozed_at[:10]
-    if state.status is Status.SNOOZED:
-        return f"until {state.snoozed_until} (snoozed {when})"
-    return f"back since {state.snoozed_until} (snoozed {when})"
 
 
 @cli.command("show")

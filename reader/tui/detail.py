@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from reader.backlog import snooze_note
 from reader.library import Library
 from reader.models import Paper, Status, UserState
 from reader.text import bold_spans, readable_abstract, url_spans
@@ -24,6 +25,7 @@ STATUS_STYLE = {
     Status.READING: "bold $text-warning",
     Status.DONE: "bold $text-success",
     Status.SKIPPED: "$text-disabled strike",
+    Status.SNOOZED: "italic $text-muted",
 }
 """How each status looks wherever the app names it."""
 
@@ -73,6 +75,8 @@ def paper_content(paper: Paper, state: UserState) -> Content:
         facts += [" · featured ", ", ".join(day_label(d) for d in paper.days)]
     facts += [" · ", (paper.id, label)]
     lines.append(safe.assemble(*facts))
+    if note := snooze_note(state):
+        lines.append(safe.assemble(("snoozed ", label), note))
     if state.tags:
         lines.append(safe.assemble(("tags  ", label), ("  ".join(f"#{t}" for t in state.tags), "bold $accent")))
     for name, url in _links(paper):

@@ -27,6 +27,7 @@ only focuses the list does not); the wheel scrolls.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
@@ -42,6 +43,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader import backlog
 from reader.library import Library
 from reader.models import Status
 from reader.tui.safe import plain
@@ -54,6 +56,7 @@ STATUS_MARKS: dict[Status, str] = {
     Status.READING: "◐",
     Status.DONE: "●",
     Status.SKIPPED: "×",
+    Status.SNOOZED: "z",
 }
 """The one-cell mark drawn at the start of a row for each status."""
 
@@ -74,6 +77,9 @@ _MATCH = "match"
 _META = "meta"
 _TAGS = "tags"
 _EMPTY = "empty"
+_HEADER = "header"
+_AGE = "age"
+_AGED = frozenset({Status.TO_READ, Status.READING})
 
 
 _DAY_LABELS: dict[str, str] = {}
@@ -176,6 +182,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--meta",
         "paper-list--tags",
         "paper-list--empty",
+        "paper-list--header",
+        "paper-list--age",
         *(f"paper-list--status-{status.value}" for status in Status),
     }
     """
@@ -187,6 +195,8 @@ class PaperList(ScrollView, can_focus=True):
     | `paper-list--meta` | The featured day and the upvotes. |
     | `paper-list--tags` | The tags. |
     | `paper-list--empty` | The message shown when the list has no rows. |
+    | `paper-list--header` | A separator row before a group of papers (catch-up days). |
+    | `paper-list--age` | The age of a to-read or reading paper (`12d`). |
     | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`, `reading`, `done`, `skipped`). |
     """
 
@@ -214,6 +224,9 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--status-reading { color: $text-warning; }
         & > .paper-list--status-done { color: $text-success; }
         & > .paper-list--status-skipped { color: $text-disabled; }
+        & > .paper-list--status-snoozed { color: $text-muted; }
+        & > .paper-list--header { color: $text-secondary; text-style: bold; }
+        & > .paper-list--age { color: $text-warning; }
     }
     """
 
@@ -286,6 +299,12 @@ class PaperList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
         self._focused_at_press = False
+        self._headers: dict[int, str] = {}
+        """Paper index -> the label of the separator row drawn before it."""
+        self._header_rows: list[int] = []
+        """The display rows of the separators, ascending."""
+        self._today = backlog.today()
+        """The day ages count to (read again at every `set_ids`)."""
 
     # -- the public interface ----------------------------------------------------------------
 
@@ -312,8 +331,12 @@ class PaperList(ScrollView, can_focus=True):
         *,
         keep: str | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        headers: Mapping[int, str] | None = None,
     ) -> None:
         """Replace the rows.
+
+        `headers` maps a paper's index to the label of a separator row drawn before it (catch-up
+        days); separators are not papers: the cursor and `ids` never see them.
 
         The cursor goes to `keep` when it is among the new ids, else stays at the same index
         (clamped). `spans` gives the title ranges to highlight per id (character offsets into
@@ -322,8 +345,11 @@ class PaperList(ScrollView, can_focus=True):
         """
         self._ids = list(ids)
         self._spans = spans if spans is not None else {}
+        self._headers = {n: label for n, label in sorted((headers or {}).items()) if 0 <= n < len(self._ids)}
+        self._header_rows = [n + k for k, n in enumerate(self._headers)]
+        self._today = backlog.today()
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
-        self.virtual_size = Size(0, len(self._ids))
+        self.virtual_size = Size(0, len(self._ids) + len(self._headers))
         index = self.cursor
         if keep is not None:
             with contextlib.suppress(ValueError):
@@ -363,9 +389,27 @@ class PaperList(ScrollView, can_focus=True):
         for pid in changed:
             self._versions[pid] = self._versions.get(pid, 0) + 1
         top = self.scroll_offset.y
-        for y in range(top, min(len(self._ids), top + self.scrollable_content_region.height)):
-            if self._ids[y] in changed:
+        for y in range(top, min(self.virtual_size.height, top + self.scrollable_content_region.height)):
+            index = self._paper_at(y)
+            if index is not None and self._ids[index] in changed:
                 self.refresh_line(y)
+
+    # -- separator rows -----------------------------------------------------------------------
+
+    def _display_row(self, index: int) -> int:
+        """The display row of the paper at `index` (separators push papers down)."""
+        if not self._header_rows:
+            return index
+        return index + bisect_right(list(self._headers), index)
+
+    def _paper_at(self, row: int) -> int | None:
+        """The index of the paper drawn on display row `row`, or None (a separator, or past the end)."""
+        if self._header_rows:
+            before = bisect_right(self._header_rows, row)
+            if before and self._header_rows[before - 1] == row:
+                return None
+            row -= before
+        return row if 0 <= row < len(self._ids) else None
 
     # -- the cursor ---------------------------------------------------------------------------
 
@@ -374,8 +418,8 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(index, len(self._ids) - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
+        self.refresh_line(self._display_row(old))
+        self.refresh_line(self._display_row(new))
         self._cursor_moved()
 
     def _cursor_moved(self) -> None:
@@ -392,10 +436,12 @@ class PaperList(ScrollView, can_focus=True):
         if not self._ids or height <= 0:
             return
         top = self.scroll_offset.y
-        if self.cursor < top:
-            target = self.cursor
-        elif self.cursor >= top + height:
-            target = self.cursor - height + 1
+        row = self._display_row(self.cursor)
+        first = row - 1 if self.cursor in self._headers else row  # show the day's separator too
+        if first < top:
+            target = first
+        elif row >= top + height:
+            target = row - height + 1
         else:
             return
         self.scroll_to(y=target, animate=False, force=True, immediate=True)
@@ -453,8 +499,8 @@ class PaperList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        row = self.scroll_offset.y + offset.y
-        if not 0 <= row < len(self._ids):
+        row = self._paper_at(self.scroll_offset.y + offset.y)
+        if row is None:
             return
         event.stop()
         on_cursor = row == self.cursor
@@ -493,8 +539,12 @@ class PaperList(ScrollView, can_focus=True):
                     width, self._style(False, "")
                 )
             return Strip.blank(width, self._style(False, ""))
-        if row >= len(self._ids):
+        index = self._paper_at(row)
+        if index is None:
+            if row < self.virtual_size.height and self._header_rows:
+                return self._render_header(row, width)
             return Strip.blank(width, self._style(False, ""))
+        row = index
         pid = self._ids[row]
         cursor = row == self.cursor
         base = self._style(cursor, "")
@@ -503,6 +553,22 @@ class PaperList(ScrollView, can_focus=True):
         if strip is None:
             strip = self._strips[key] = self._render_row(pid, width, cursor)
         return strip
+
+    def _render_header(self, row: int, width: int) -> Strip:
+        """A separator row: `── Jul 31 · 40 left ─────`."""
+        index = self._header_rows.index(row)
+        label = plain(list(self._headers.values())[index])
+        text = _truncate(f" ── {label} ", max(0, width))
+        text += "─" * max(0, width - cell_len(text) - 1)
+        return Strip([Segment(text, self._style(False, _HEADER))]).adjust_cell_length(width, self._style(False, ""))
+
+    def _age(self, pid: str) -> str:
+        """`12d` for a to-read or reading paper, else ""."""
+        state = self.library.states.get(pid)
+        if state is None or state.status not in _AGED:
+            return ""
+        days = backlog.age_days(state, self._today)
+        return "" if days is None else backlog.age_label(days)
 
     def _row_inputs(self, pid: str) -> tuple[object, ...]:
         """Everything of a paper that its row shows, so a cached row is used only while it holds.
@@ -516,6 +582,7 @@ class PaperList(ScrollView, can_focus=True):
         return (
             None if paper is None else (paper.title, paper.latest_day, paper.upvotes),
             state.status,
+            self._age(pid),
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
         )
@@ -543,6 +610,7 @@ class PaperList(ScrollView, can_focus=True):
         if not self.compact and paper is not None and paper.upvotes is not None:
             votes = f"▲{paper.upvotes}"
         show_day = show_votes = not self.compact
+        age = self._age(pid)
 
         def meta_width(tag_cells: int, votes_cells: int = _VOTES_WIDTH) -> int:
             cells = 0
@@ -552,6 +620,8 @@ class PaperList(ScrollView, can_focus=True):
                 cells += (1 if cells else 0) + votes_cells
             if tag_cells:
                 cells += (2 if cells else 0) + tag_cells
+            if age:
+                cells += (2 if cells else 0) + len(age)
             return cells + (2 if cells else 0)  # the gap after the title
 
         # The day and upvotes columns depend on the width only, so they line up on every row.
@@ -572,8 +642,12 @@ class PaperList(ScrollView, can_focus=True):
 
         title_room = max(0, room - meta_width(tag_cells, votes_cells))
         segments.extend(self._title_segments(pid, title, title_room, cursor))
-        if tag_cells or show_day or show_votes:
+        if age or tag_cells or show_day or show_votes:
             segments.append(Segment("  ", base))
+        if age:
+            segments.append(Segment(age, self._style(cursor, _AGE)))
+            if tag_cells or show_day or show_votes:
+                segments.append(Segment("  ", base))
         if tag_cells:
             shown = _truncate(tags, tag_cells)
             shown = " " * (tag_cells - cell_len(shown)) + shown  # right-aligned in cells, not characters

@@ -28,6 +28,7 @@ from reader.library import Change, History, Library
 from reader.models import Status
 from reader.store import StoreError
 from reader.tui import safe
+from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
 from reader.tui.board import BOARD_STATUSES, Board, status_ids
 from reader.tui.detail import STATUS_STYLE, DetailPane, day_label
 from reader.tui.notes import NotesEditor
@@ -67,13 +68,19 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("inbox", "inbox of the day", Status.INBOX, True),
+    View("catch-up", "catch-up", Status.INBOX, False),
     View("day", "all of the day", None, True),
     View("to-read", "to-read", Status.TO_READ, False),
     View("reading", "reading", Status.READING, False),
     View("done", "done", Status.DONE, False),
     View("all", "all papers", None, False),
+    View("inbox", "inbox of the day", Status.INBOX, True),
+    View("snoozed", "snoozed", Status.SNOOZED, False),
 )
+"""The views, in the order of their number keys (1-8) and of `v`. The app opens on catch-up."""
+
+DAY_INBOX = VIEWS[6]
+ALL_VIEW = VIEWS[5]
 
 STATUS_KEYS: dict[Status, str] = {
     Status.TO_READ: "t",
@@ -108,7 +115,7 @@ class FilterInput(Input):
         self.post_message(self.Left())
 
 
-class PapersScreen(Screen[None]):
+class PapersScreen(BacklogActions, Screen[None]):
     """Triage and reading: list or board, detail pane, notes, filter."""
 
     app: ReaderApp
@@ -131,12 +138,15 @@ class PapersScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
         Binding("b", "toggle_board", "Board", tooltip="Switch between the list and the board"),
         Binding("v", "cycle_view", "View", show=False, tooltip="Cycle the views (inbox, day, statuses, all)"),
-        Binding("1", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
+        Binding("1", "view('catch-up')", "Catch-up", show=False, tooltip="Every untriaged paper, newest day first"),
         Binding("2", "view('day')", "Day view", show=False, tooltip="All papers of the day"),
         Binding("3", "view('to-read')", "To-read view", show=False, tooltip="Every paper to read"),
         Binding("4", "view('reading')", "Reading view", show=False, tooltip="Every paper being read"),
         Binding("5", "view('done')", "Done view", show=False, tooltip="Every paper done"),
         Binding("6", "view('all')", "All view", show=False, tooltip="The whole library"),
+        Binding("7", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
+        Binding("8", "view('snoozed')", "Snoozed view", show=False, tooltip="Every snoozed paper"),
+        *BACKLOG_BINDINGS,
         Binding("left_square_bracket", "day(-1)", "Previous day", key_display="[", show=False),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("e", "export", "Export", show=False, tooltip="Export papers (Markdown, BibTeX, CSV, JSON)"),
@@ -165,6 +175,8 @@ class PapersScreen(Screen[None]):
         self._fetching = False
         self._search_lock = threading.Lock()
         self._bindings_seen: tuple[object, ...] = ()
+        self._headers: dict[int, str] = {}
+        self.init_backlog()
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -226,6 +238,9 @@ class PapersScreen(Screen[None]):
 
     def view_ids(self) -> list[str]:
         """The papers of the current view, before any filter."""
+        if self.view.name == "catch-up":
+            ids, self._headers = self.catch_up_ids()
+            return ids
         return self.library.ids(status=self.view.status, day=self.day if self.view.per_day else None)
 
     def list_ids(self) -> list[str]:
@@ -331,7 +346,8 @@ class PapersScreen(Screen[None]):
             if after is not None:
                 target = self._landing(ids, *after)
             self.paper_list.empty_message = self.empty_message()
-            self.paper_list.set_ids(ids, keep=target, spans=self._spans if self.query_text else None)
+            headers = self._headers if self.view.name == "catch-up" and not self.query_text else None
+            self.paper_list.set_ids(ids, keep=target, spans=self._spans if self.query_text else None, headers=headers)
             self.paper_list.border_title = self.list_title(len(ids))
         self.update_status_line()
         self.detail.show(self.current_id)
@@ -379,9 +395,11 @@ class PapersScreen(Screen[None]):
             return "No papers yet: `reader import FILE` or `reader fetch`"
         if self.query_text:
             return f"Nothing matches the filter “{safe.plain(self.query_text)}”. Escape clears it."
+        if self.view.name == "catch-up":
+            return "All caught up: every day is triaged. Press 3 for to-read, 7 for the inbox of the day."
         if self.view.name == "inbox":
             return "Inbox zero for this day. Press ] or [ for another day, 2 for the whole day, b for the board."
-        return f"No papers in {self.view.label}. Press 1-6 or v for another view."
+        return f"No papers in {self.view.label}. Press 1-8 or v for another view."
 
     def detail_hint(self) -> str:
         """What the detail pane says when no paper is highlighted."""
@@ -399,7 +417,7 @@ class PapersScreen(Screen[None]):
             return "No paper matches the filter. Escape clears it; enter goes back to the list."
         if self.board:
             return "Nothing in this column. h/l (or ←/→) for the other columns, b for the list."
-        return "No paper here. Press 1-6 or v for another view, [ ] for another day, b for the board."
+        return "No paper here. Press 1-8 or v for another view, [ ] for another day, b for the board."
 
     def update_status_line(self) -> None:
         counts = self.library.counts(self.day)
@@ -415,6 +433,7 @@ class PapersScreen(Screen[None]):
         ]
         for status in BOARD_STATUSES:
             parts += [" · ", (f"{counts[status]} {status.value}", STATUS_STYLE[status])]
+        parts += self.new_since_part()
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
         if self.query_text:
@@ -440,6 +459,7 @@ class PapersScreen(Screen[None]):
         if event.paper_list is self.active_list or (self.board and event.paper_list.has_focus):
             self.detail.show(event.paper_id)
             self.sync_bindings()
+            self.seen_later(event.paper_id)
 
     def on_paper_list_selected(self, event: PaperList.Selected) -> None:
         event.stop()
@@ -505,6 +525,7 @@ class PapersScreen(Screen[None]):
 
     def flush_notes(self) -> bool:
         """Save unsaved notes now (quit, signals); True when nothing is left unsaved."""
+        self.flush_seen()
         try:
             return self.detail.editor.flush()
         except Exception:  # the widgets may already be gone
@@ -570,6 +591,8 @@ class PapersScreen(Screen[None]):
         paper_list = self.active_list
         pid = paper_list.current_id
         if pid is None:
+            return
+        if status is Status.READING and self.reading_full(pid):
             return
         self.detail.editor.flush()
         ids = paper_list.ids
@@ -759,7 +782,7 @@ class PapersScreen(Screen[None]):
             return
         self.day = days[new]
         if not self.view.per_day:
-            self.view = VIEWS[0]
+            self.view = DAY_INBOX
         if self.board:
             self.board = False
         self.refill()
@@ -769,7 +792,7 @@ class PapersScreen(Screen[None]):
         """Go to a featured day (palette)."""
         self.day = day
         if not self.view.per_day:
-            self.view = VIEWS[0]
+            self.view = DAY_INBOX
         if self.board:
             self.board = False
         self.refill()
@@ -831,7 +854,7 @@ class PapersScreen(Screen[None]):
     def go_to_paper(self, paper_id: str) -> None:
         """Put the cursor on a paper, switching to all papers if the list does not hold it."""
         if paper_id not in self.active_list.ids:
-            self.set_view(VIEWS[-1])
+            self.set_view(ALL_VIEW)
         self.active_list.select_id(paper_id)
         self.focus_list()
 
