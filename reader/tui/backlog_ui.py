@@ -96,7 +96,10 @@ class BacklogActions:
             return
         if screen._seen_interval is None:
             screen._seen_interval = screen.set_interval(SEEN_FLUSH_SECONDS, screen.flush_seen)
-        screen._seen_timer = screen.set_timer(SEEN_DELAY, lambda: screen._rested(paper_id))
+        if SEEN_DELAY > 0:
+            screen._seen_timer = screen.set_timer(SEEN_DELAY, lambda: screen._rested(paper_id))
+        else:  # no delay (tests): seen as soon as the cursor lands
+            screen.call_later(screen._rested, paper_id)
 
     def _rested(self, paper_id: str) -> None:
         screen = self._screen()
