@@ -515,13 +515,16 @@ class Library:
     def wake_snoozed(self, today: date) -> list[Change]:
         """Every paper snoozed until `today` or earlier goes back to the inbox.
 
+        A paper given the status `snoozed` without a day (`set_status`) stays snoozed until moved.
+
         The snooze dates stay, as a note of when it was put away. A read-only library wakes
         them in memory only (what it shows is true; the next writer saves it).
         """
         due = today.isoformat()
         woken: dict[str, UserState] = {}
         for pid, state in self.states.items():
-            if state.status is Status.SNOOZED and (state.snoozed_until or "") <= due and pid in self.papers:
+            until = state.snoozed_until
+            if state.status is Status.SNOOZED and until and until <= due and pid in self.papers:
                 after = state.copy()
                 after.status = Status.INBOX
                 after.triaged_at = None
