@@ -86,6 +86,8 @@ def run_size(size: int, args: argparse.Namespace, scratch: Path) -> dict[str, An
     m["writes"] = measure.durable_writes(source, scratch, 20)
     m["import"] = measure.importing(source, scratch, file, min(runs, 3))
     m["export"] = measure.exporting(work, runs)
+    m["stats"] = measure.stats(work, runs)
+    m["catch_up"] = measure.catch_up(work, runs)
     _say(f"[{size}] keystrokes in the app ...")
     m["keys"] = measure.app_keys(source, scratch, 10 if args.quick else 30)
     m["seconds"] = time.monotonic() - started

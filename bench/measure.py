@@ -280,6 +280,39 @@ def exporting(db: Path, runs: int) -> dict[str, Any]:
     return {"ms": times, "papers": count}
 
 
+def stats(db: Path, runs: int) -> dict[str, Any]:
+    """`reader.stats.compute` over the whole library (what `reader stats` and the `S` screen do)."""
+    from datetime import date
+
+    from reader.library import Library
+    from reader.stats import compute
+
+    times = []
+    with Library.open(db, readonly=True) as library:
+        for _ in range(runs):
+            start = time.perf_counter()
+            compute(library, today=date.today())
+            times.append(_ms(time.perf_counter() - start))
+    return {"ms": times}
+
+
+def catch_up(db: Path, runs: int) -> dict[str, Any]:
+    """`reader.catchup.catch_up` + `flatten`: the app's default view, grouped by day."""
+    from reader.catchup import catch_up as groups
+    from reader.catchup import flatten
+    from reader.library import Library
+
+    times = []
+    count = 0
+    with Library.open(db, readonly=True) as library:
+        for _ in range(runs):
+            start = time.perf_counter()
+            ids, _headers = flatten(groups(library))
+            times.append(_ms(time.perf_counter() - start))
+            count = len(ids)
+    return {"ms": times, "papers": count}
+
+
 def open_library(db: Path, runs: int) -> list[float]:
     """`Library.open` (read and decode both files, build the papers), in this process."""
     from reader.library import Library

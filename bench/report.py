@@ -157,6 +157,11 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
     rows.append(Row(size, "import: longest UI-thread stall (import in a thread)", imp["ui_stall_ms"], "ms", 16))
     exp = m["export"]
     rows.append(Row(size, f"export done list, Markdown ({exp['papers']} papers, in process)", median(exp["ms"]), "ms"))
+    if "stats" in m:
+        rows.append(Row(size, "stats: `reader.stats.compute` (in process)", median(m["stats"]["ms"]), "ms", 100))
+    if "catch_up" in m:
+        cu = m["catch_up"]
+        rows.append(Row(size, f"catch-up groups ({cu['papers']} papers, in process)", median(cu["ms"]), "ms"))
     rows.append(
         Row(size, "peak memory of the app (peak RSS, VmHWM)", m["keys"]["maxrss_mb"], "MB", _by_size(size, 120, 600))
     )

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from reader.catchup import catch_up, flatten
 from reader.foryou import Ranker
 from reader.library import Library
 from reader.models import Paper, Status
@@ -38,13 +39,20 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("inbox", "inbox of the day", Status.INBOX, True),
+    View("catch-up", "catch-up", Status.INBOX, False),
     View("day", "all of the day", None, True),
     View("to-read", "to-read", Status.TO_READ, False),
     View("reading", "reading", Status.READING, False),
     View("done", "done", Status.DONE, False),
     View("all", "all papers", None, False),
+    View("inbox", "inbox of the day", Status.INBOX, True),
+    View("snoozed", "snoozed", Status.SNOOZED, False),
 )
+"""The views, in the order of their number keys (1-8) and of `v`. The app opens on catch-up:
+every untriaged paper of every day, newest day first, with a separator row per day."""
+
+CATCH_UP = VIEWS[0]
+DAY_INBOX = VIEWS[6]
 
 BOARD_STATUSES: tuple[Status, ...] = (Status.TO_READ, Status.READING, Status.DONE)
 """The board's columns, left to right."""
@@ -142,6 +150,8 @@ class Browse:
     _searched: tuple[str, int] | None = None
     """(query, library version) of the last search asked for."""
     _listeners: list[Callable[[], None]] = field(default_factory=list)
+    _catch_up: tuple[int, list[str], dict[int, str]] | None = None
+    """(library version, ids, separators) of the catch-up groups last computed."""
     _held: int = 0
     _dirty: bool = False
 
@@ -188,7 +198,26 @@ class Browse:
 
     def view_ids(self) -> list[str]:
         """The papers of the current view, before any filter, in page order."""
+        if self.view is CATCH_UP:
+            return list(self._catch_up_groups()[0])
         return self.library.ids(status=self.view.status, day=self.day if self.view.per_day else None)
+
+    def _catch_up_groups(self) -> tuple[list[str], dict[int, str]]:
+        """The catch-up list and its day separators, computed once per library version."""
+        cached = self._catch_up
+        if cached is None or cached[0] != self.library.version:
+            cached = self._catch_up = (self.library.version, *flatten(catch_up(self.library)))
+        return cached[1], cached[2]
+
+    def list_headers(self) -> dict[int, str]:
+        """Separator rows of the list: {index of the first paper of a group: its label}.
+
+        Only catch-up in the page order has them (`Jul 31 · 40 left`): a filter or another
+        order mixes the days, so no separator would be true.
+        """
+        if self.view is not CATCH_UP or self.query or self.sort is not SORTS[0]:
+            return {}
+        return dict(self._catch_up_groups()[1])
 
     def list_ids(self) -> list[str]:
         """What the list shows: the filter's hits (whole library), or the view; sorted."""
@@ -255,7 +284,7 @@ class Browse:
         """Go to a featured day: its inbox (unless a per-day view is on), cursor at the top."""
         self.day = day
         if not self.view.per_day:
-            self.view = VIEWS[0]
+            self.view = DAY_INBOX
         self.board = False
         self.changed(Landing(top=True))
 

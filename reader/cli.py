@@ -20,7 +20,9 @@ import click
 import orjson
 
 from reader import __version__, foryou
+from reader.backlog import snooze_note
 from reader.browse import SORTS, sort_by_name, sorted_ids
+from reader.cli_backlog import backlog_commands
 from reader.cli_common import (
     EXIT_FETCH,
     EXIT_INPUT,
@@ -183,15 +185,44 @@ def _json(data: Any) -> str:
     "published (newest first), title, or for-you (learned from your decisions; see `reader why`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of full records.")
+@click.option("--catch-up", "catch_up", is_flag=True, help="Every untriaged paper, newest day first, grouped by day.")
+@click.option("--unseen", is_flag=True, help="Only papers never highlighted in the app.")
+@click.option("--stale", is_flag=True, help="Only stale papers: to-read for more than $READER_STALE_DAYS (30) days.")
 @pass_context
 @user_errors
-def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None, sort_name: str, as_json: bool) -> None:
+def list_cmd(
+    obj: Context,
+    status_name: str,
+    day: str | None,
+    query: str | None,
+    sort_name: str,
+    as_json: bool,
+    catch_up: bool,
+    unseen: bool,
+    stale: bool,
+) -> None:
     """List papers (all of them unless filtered). Reads without locking the library."""
     status = parse_status(status_name, allow_all=True)
+    if catch_up and (status is not None or day):
+        raise UserError("--catch-up lists the inbox of every day: it does not go with --status or --day")
     with obj.library(readonly=True) as library:
-        ids = select_ids(library, status, resolve_day(library, day), query)
+        headers: dict[int, str] = {}
+        if catch_up:
+            from reader.catchup import catch_up as catch_up_groups
+            from reader.catchup import flatten
+
+            ids, headers = flatten(catch_up_groups(library))
+            if query:
+                hits = set(select_ids(library, None, None, query))
+                ids, headers = flatten_kept(library, hits)
+        else:
+            ids = select_ids(library, status, resolve_day(library, day), query)
+        if unseen or stale:
+            ids, headers = narrowed(library, ids, headers, unseen=unseen, stale=stale)
         ranked: dict[str, foryou.Ranked] = {}
-        if sort_name == "for-you":
+        if headers:
+            pass  # catch-up keeps its own order: newest day first, grouped by day
+        elif sort_name == "for-you":
             ranked = {r.id: r for r in foryou.rank_ids(library, foryou.ranker(library), ids, reasons=as_json)}
             ids = list(ranked)
         else:
@@ -209,11 +240,54 @@ def list_cmd(obj: Context, status_name: str, day: str | None, query: str | None,
             )
             return
         width = shutil.get_terminal_size((120, 24)).columns
-        for pid in ids:
+        for n, pid in enumerate(ids):
+            if n in headers:
+                click.echo(terminal_safe(f"── {headers[n]}"))
             row = list_row(library.paper(pid), library.state(pid), width)
             if ranked:
                 row = f"{foryou.score_bar(ranked[pid].score)} {row}"
             click.echo(terminal_safe(row))
+
+
+def flatten_kept(library: Library, keep: set[str]) -> tuple[list[str], dict[int, str]]:
+    """The catch-up groups with only the papers in `keep` (empty groups dropped)."""
+    from reader.catchup import catch_up, flatten
+
+    groups = catch_up(library)
+    for group in groups:
+        group.ids = [pid for pid in group.ids if pid in keep]
+    return flatten([g for g in groups if g.ids])
+
+
+def narrowed(
+    library: Library, ids: list[str], headers: dict[int, str], *, unseen: bool, stale: bool
+) -> tuple[list[str], dict[int, str]]:
+    """`ids` without the papers seen in the app (`unseen`) or that are not stale (`stale`)."""
+    from reader import backlog
+
+    check = backlog.stale_predicate()
+    states = library.states
+
+    def wanted(pid: str) -> bool:
+        state = states.get(pid)
+        if unseen and state is not None and state.seen_at is not None:
+            return False
+        return not stale or check(state)
+
+    if not headers:
+        return [pid for pid in ids if wanted(pid)], {}
+    keep = {pid for pid in ids if wanted(pid)}
+    return flatten_kept(library, keep)
+
+
+STATUS_MARK = {
+    Status.INBOX: "·",
+    Status.TO_READ: "○",
+    Status.READING: "◐",
+    Status.DONE: "●",
+    Status.SKIPPED: "×",
+    Status.SNOOZED: "z",
+}
 
 
 def list_row(paper: Paper, state: UserState, width: int) -> str:
@@ -238,6 +312,8 @@ def show_text(paper: Paper, state: UserState) -> str:
     fields: list[tuple[str, str | None]] = [
         ("id", paper.id),
         ("status", state.status.value),
+        ("snoozed", snooze_note(state)),
+        ("seen", state.seen_at),
         ("authors", ", ".join(paper.authors) or None),
         ("featured", ", ".join(paper.days) or None),
         ("published", paper.published),
@@ -281,20 +357,41 @@ def show_cmd(obj: Context, paper_id: str, as_json: bool) -> None:
 
 @cli.command("mark")
 @click.argument("args", nargs=-1, required=True, metavar="ID... STATUS")
+@click.option(
+    "--park", "park", metavar="ID", multiple=True, help="With a reading cap: move this reading paper to to-read."
+)
 @pass_context
 @user_errors
-def mark_cmd(obj: Context, args: Sequence[str]) -> None:
-    """Set the status of papers: inbox, to-read, reading, done or skipped."""
+def mark_cmd(obj: Context, args: Sequence[str], park: Sequence[str]) -> None:
+    """Set the status of papers: inbox, to-read, reading, done or skipped (snooze: `reader snooze`)."""
     if len(args) < 2:
         raise UserError("give one or more paper ids and then a status, e.g. `reader mark 2507.12345 done`")
     status = parse_status(args[-1])
     assert status is not None
+    if status is Status.SNOOZED:
+        raise UserError("snoozing needs a day: `reader snooze ID... DATE` (e.g. tomorrow, next-week, +3d)")
+    from reader import backlog
+
+    cap = backlog.reading_cap()
     with obj.library() as library:
         ids = [library.resolve(ref) for ref in args[:-1]]
+        parked = [library.resolve(ref) for ref in park]
+        if parked and status is not Status.READING:
+            raise UserError("--park makes room in reading: it goes with `reading`")
+        for pid in parked:
+            if library.status(pid) is not Status.READING:
+                raise UserError(f"--park {pid}: that paper is not in reading")
+        reading = [pid for pid in library.ids(status=Status.READING) if pid not in parked]
+        if status is Status.READING and backlog.over_cap(reading, ids, cap):
+            names = ", ".join(reading)
+            raise UserError(f"reading is capped at {cap} ({names}): add --park ID to move one of them to to-read")
+        if parked:
+            library.set_status(parked, Status.TO_READ)
         changes = library.set_status(ids, status)
     unchanged = len(set(ids)) - len(changes)
     note = f" ({unchanged} already {status.value})" if unchanged else ""
-    click.echo(f"{len(changes)} marked {status.value}{note}")
+    parked_note = f"; parked {', '.join(parked)} in to-read" if parked else ""
+    click.echo(f"{len(changes)} marked {status.value}{note}{parked_note}")
 
 
 NOTES_MAX_BYTES = 1024 * 1024
@@ -373,7 +470,7 @@ def main() -> None:
 
 
 cli.add_command(export_cmd)
-for _command in [*fetch_commands, *foryou_commands]:
+for _command in [*backlog_commands, *fetch_commands, *foryou_commands]:
     cli.add_command(_command)
 
 __all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_LIBRARY", "Context", "UserError", "cli", "main", "user_errors"]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reader.backlog import SettingError
 from reader.importers import BadInput
 from reader.library import Library, UnknownPaper
 from reader.models import Status
@@ -47,7 +48,7 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (BadInput, UnknownPaper) as exc:
+        except (BadInput, UnknownPaper, SettingError) as exc:
             raise UserError(str(exc), EXIT_INPUT) from None
         except (LockedError, LoadError, WriteError, StoreError) as exc:
             raise UserError(str(exc), EXIT_LIBRARY) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
+from reader import backlog
 from reader.importers import (
     BadInput,
     ImportContext,
@@ -198,6 +199,11 @@ class Library:
             except BaseException:
                 store.close(compact=False)  # a file that failed to load is never rewritten
                 raise
+        try:
+            library.wake_snoozed(backlog.today())
+        except BaseException:
+            library.close()
+            raise
         return library
 
     def _load(self) -> None:
@@ -541,7 +547,7 @@ class Library:
             return []
         after = before.copy()
         after.notes = text
-        after.updated_at = now_iso()
+        after.updated_at = after.noted_at = now_iso()
         return self._change({pid: after})
 
     def set_tags(self, pid: str, tags: Iterable[str]) -> list[Change]:
@@ -662,6 +668,75 @@ class Library:
         settings = read_settings(self.root)
         settings[FOLLOWED_KEY] = categories
         write_settings(self.store, settings)
+
+    # -- the backlog (see reader.backlog) ---------------------------------------------------
+
+    def snooze(self, pids: str | Sequence[str], until: date) -> list[Change]:
+        """Put papers away until a day (one durable write); they come back to the inbox then."""
+        ids = [pids] if isinstance(pids, str) else list(pids)
+        stamp = now_iso()
+        new: dict[str, UserState] = {}
+        for pid in ids:
+            self.paper(pid)
+            before = self.state(pid)
+            after = before.copy()
+            if before.status is not Status.SNOOZED:
+                after.status = Status.SNOOZED
+                after.triaged_at = after.triaged_at or stamp
+            after.snoozed_until = until.isoformat()
+            after.snoozed_at = stamp
+            after.updated_at = stamp
+            new[pid] = after
+        return self._change(new)
+
+    def wake_snoozed(self, today: date) -> list[Change]:
+        """Every paper snoozed until `today` or earlier goes back to the inbox.
+
+        A paper given the status `snoozed` without a day (`set_status`) stays snoozed until moved.
+
+        The snooze dates stay, as a note of when it was put away. A read-only library wakes
+        them in memory only (what it shows is true; the next writer saves it).
+        """
+        due = today.isoformat()
+        woken: dict[str, UserState] = {}
+        for pid, state in self.states.items():
+            until = state.snoozed_until
+            if state.status is Status.SNOOZED and until and until <= due and pid in self.papers:
+                after = state.copy()
+                after.status = Status.INBOX
+                after.triaged_at = None
+                woken[pid] = after
+        if not woken:
+            return []
+        if self.readonly:
+            changes = [Change(pid, self.states[pid], state) for pid, state in woken.items()]
+            self.states.update(woken)
+            self.version += 1
+            return changes
+        return self.restore(woken)
+
+    def mark_seen(self, pids: Iterable[str]) -> list[Change]:
+        """Record that papers were looked at (first time only), in one durable write; not for undo."""
+        stamp = now_iso()
+        new: dict[str, UserState] = {}
+        for pid in pids:
+            if pid in self.papers and self.state(pid).seen_at is None and pid not in new:
+                after = self.state(pid).copy()
+                after.seen_at = stamp
+                new[pid] = after
+        return self.restore(new)
+
+    def keep(self, pids: str | Sequence[str]) -> list[Change]:
+        """A review keeps papers in to-read: their stale clock starts again today."""
+        ids = [pids] if isinstance(pids, str) else list(pids)
+        stamp = now_iso()
+        new: dict[str, UserState] = {}
+        for pid in ids:
+            self.paper(pid)
+            after = self.state(pid).copy()
+            after.kept_at = after.updated_at = stamp
+            new[pid] = after
+        return self._change(new)
 
     def all_tags(self) -> list[str]:
         found: set[str] = set()

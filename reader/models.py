@@ -18,12 +18,14 @@ class Status(StrEnum):
     READING = "reading"
     DONE = "done"
     SKIPPED = "skipped"
+    SNOOZED = "snoozed"
+    """Put away until a day (`UserState.snoozed_until`); back in the inbox on that day."""
 
     @classmethod
     def parse(cls, text: str) -> Status:
         """Read a status as a user types it (`to-read`, `toread`, `to_read`, `skip`...)."""
         key = text.strip().lower().replace("_", "-").replace(" ", "-")
-        aliases = {"toread": "to-read", "todo": "to-read", "skip": "skipped", "new": "inbox"}
+        aliases = {"toread": "to-read", "todo": "to-read", "skip": "skipped", "new": "inbox", "snooze": "snoozed"}
         key = aliases.get(key, key)
         try:
             return cls(key)
@@ -265,9 +267,25 @@ class UserState:
     started_at: str | None = None
     finished_at: str | None = None
     updated_at: str | None = None
+    snoozed_until: str | None = None
+    """The day (`YYYY-MM-DD`) a snoozed paper comes back to the inbox; kept after it came back."""
+    snoozed_at: str | None = None
+    """When the paper was last snoozed (kept after it came back, as a note)."""
+    seen_at: str | None = None
+    """When the paper was first highlighted for a moment in the app."""
+    kept_at: str | None = None
+    """When a review last kept the paper in to-read (its stale clock restarts then)."""
+    noted_at: str | None = None
+    """When the notes were last written."""
 
     def is_default(self) -> bool:
-        return self.status is Status.INBOX and not self.notes and not self.tags
+        return (
+            self.status is Status.INBOX
+            and not self.notes
+            and not self.tags
+            and self.seen_at is None
+            and self.snoozed_at is None
+        )
 
     def copy(self) -> UserState:
         return UserState(
@@ -278,6 +296,11 @@ class UserState:
             started_at=self.started_at,
             finished_at=self.finished_at,
             updated_at=self.updated_at,
+            snoozed_until=self.snoozed_until,
+            snoozed_at=self.snoozed_at,
+            seen_at=self.seen_at,
+            kept_at=self.kept_at,
+            noted_at=self.noted_at,
         )
 
     @property
@@ -290,7 +313,7 @@ class UserState:
         return self.triaged_at or self.updated_at
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "status": self.status.value,
             "notes": self.notes,
             "tags": list(self.tags),
@@ -299,6 +322,11 @@ class UserState:
             "finished_at": self.finished_at,
             "updated_at": self.updated_at,
         }
+        # The later fields are stored only when set: older files and states stay as they were.
+        for name in _OPTIONAL_STAMPS:
+            if (value := getattr(self, name)) is not None:
+                data[name] = value
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UserState:
@@ -310,7 +338,19 @@ class UserState:
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
             updated_at=data.get("updated_at"),
+            snoozed_until=_text_or_none(data.get("snoozed_until")),
+            snoozed_at=_text_or_none(data.get("snoozed_at")),
+            seen_at=_text_or_none(data.get("seen_at")),
+            kept_at=_text_or_none(data.get("kept_at")),
+            noted_at=_text_or_none(data.get("noted_at")),
         )
+
+
+_OPTIONAL_STAMPS = ("snoozed_until", "snoozed_at", "seen_at", "kept_at", "noted_at")
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def normalise_tag(tag: str) -> str:
@@ -334,6 +374,9 @@ def record(paper: Paper, state: UserState) -> dict[str, Any]:
             "started_at": state.started_at,
             "finished_at": state.finished_at,
             "updated_at": state.updated_at,
+            "snoozed_until": state.snoozed_until,
+            "snoozed_at": state.snoozed_at,
+            "seen_at": state.seen_at,
         }
     )
     return data

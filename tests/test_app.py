@@ -714,7 +714,9 @@ async def test_fetch_runs_in_a_worker_and_shows_the_new_day(lib: Library, monkey
         await pilot.pause()
         screen = screen_of(app)
         assert screen.day == "2025-08-01"
-        assert screen.paper_list.ids == ["new-1"]
+        # catch-up (the opening view) puts the new day first, under its own separator
+        assert screen.paper_list.ids[0] == "new-1" and len(screen.paper_list.ids) == 87
+        assert "── Aug 1 · 1 left" in screen_text(app)
         messages = [args[0] for args, _ in notes.calls]
         assert "fetching [b]Aug 1[/b]" in messages and "Aug 1: 1 paper, 1 new, 0 updated" in messages
         # the merge into the library ran on the UI thread, never in the worker

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.browse import SORTS, After, Browse, Landing, sort_by_name
+from reader.browse import DAY_INBOX, SORTS, After, Browse, Landing, sort_by_name
 from reader.library import Library
 from reader.models import Paper, Status
 
@@ -32,15 +32,31 @@ def lib(tmp_path: Path) -> Iterator[Library]:
         library.close()
 
 
-def test_starts_on_the_inbox_of_the_newest_day(lib: Library) -> None:
+def test_starts_on_catch_up_with_a_separator_per_day(lib: Library) -> None:
     browse = Browse(lib)
-    assert browse.day == DAY2 and browse.view.name == "inbox"
+    assert browse.day == DAY2 and browse.view.name == "catch-up"
+    assert browse.list_ids() == ["b", "a", "d", "c", "old"]  # newest day first, most upvoted first
+    assert browse.list_headers() == {0: "Jul 31 · 4 left", 4: "Jul 30 · 1 left"}
+    assert browse.title() == "catch-up"
+    lib.set_status(["b", "a", "d", "c"], Status.DONE)  # a day fully triaged leaves catch-up
+    assert browse.list_ids() == ["old"] and browse.list_headers() == {0: "Jul 30 · 1 left"}
+    browse.set_sort("title")  # another order mixes the days: no separators
+    assert browse.list_headers() == {}
+    browse.set_sort("page")
+    browse.set_query("old")
+    browse.set_hits("old", ["old"], {}, False)
+    assert browse.list_headers() == {}  # nor in a filter
+
+
+def test_the_inbox_of_the_day_is_a_view_of_its_own(lib: Library) -> None:
+    browse = Browse(lib)
+    browse.set_view("inbox")
     assert browse.list_ids() == ["b", "a", "d", "c"]  # the page order: most upvoted first
-    assert browse.title() == "inbox · Jul 31"
+    assert browse.title() == "inbox · Jul 31" and browse.list_headers() == {}
 
 
 def test_each_sort_orders_the_list_and_names_itself(lib: Library) -> None:
-    browse = Browse(lib)
+    browse = Browse(lib, view=DAY_INBOX)
     seen = []
     for _ in SORTS:
         seen.append((browse.sort.name, browse.list_ids()))
@@ -50,6 +66,7 @@ def test_each_sort_orders_the_list_and_names_itself(lib: Library) -> None:
         ("upvotes", ["b", "a", "d", "c"]),
         ("published", ["c", "a", "b", "d"]),  # newest published first, unknown last
         ("title", ["b", "a", "d", "c"]),  # case-insensitive: alpha, Beta, Delta, Gamma
+        ("for-you", ["b", "a", "d", "c"]),  # no ranker given yet: the page order
     ]
     assert browse.sort.name == "page"  # the cycle wraps
     browse.set_sort("published")
@@ -105,7 +122,7 @@ def test_listeners_hear_each_change_once_per_batch(lib: Library) -> None:
 
 
 def test_cursor_after_a_status_change(lib: Library) -> None:
-    browse = Browse(lib)
+    browse = Browse(lib, view=DAY_INBOX)
     ids = browse.list_ids()  # b a d c
     lib.set_status("a", Status.TO_READ)
     browse.changed(Landing(after=After("a", 1, "d")))
@@ -138,7 +155,7 @@ def test_days_and_views(lib: Library) -> None:
 
 
 def test_marks_toggle_mark_all_and_clear(lib: Library) -> None:
-    browse = Browse(lib)
+    browse = Browse(lib, view=DAY_INBOX)
     assert browse.toggle_mark("a") and browse.marked() == ["a"]
     assert not browse.toggle_mark("a") and browse.marked() == []
     assert browse.mark_all(browse.list_ids()) == 4

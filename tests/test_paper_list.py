@@ -450,7 +450,7 @@ async def test_refresh_ids_redraws_changed_rows(ten: Library) -> None:
 
 
 async def test_status_marks_use_their_component_classes(ten: Library) -> None:
-    for status, pid in zip(Status, ("p1", "p2", "p3", "p4", "p5"), strict=True):
+    for status, pid in zip(Status, ("p1", "p2", "p3", "p4", "p5", "p6"), strict=True):
         ten.set_status(pid, status)
 
     class StyledApp(ListApp):
@@ -463,7 +463,7 @@ async def test_status_marks_use_their_component_classes(ten: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         widget = the_list(app)
         await pilot.pause()
-        for n, (_status, y) in enumerate(zip(Status, (1, 2, 3, 4, 5), strict=True)):
+        for n, (_status, y) in enumerate(zip(Status, (1, 2, 3, 4, 5, 6), strict=True)):
             mark = list(widget.render_line(y))[1]
             assert mark.style is not None and mark.style.color is not None
             assert mark.style.color.triplet is not None

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reader import backlog
 from reader.models import Paper, Status
 from reader.search.fold import author_text, body_text, fold, fold_mapped, spaced_title
 from reader.search.highlight import Spans, spans_in, word_start_only
@@ -519,6 +520,12 @@ class SearchIndex:
             return lambda i: bool((s := states.get(ids[i])) and s.notes.strip())
         if value == "tags":
             return lambda i: bool((s := states.get(ids[i])) and s.tags)
+        if value == "stale":  # to-read for more than READER_STALE_DAYS (see reader.backlog)
+            try:
+                stale = backlog.stale_predicate()
+            except backlog.SettingError:  # a bad setting is reported by the commands that use it
+                stale = backlog.stale_predicate(limit=backlog.DEFAULT_STALE_DAYS)
+            return lambda i: stale(states.get(ids[i]))
         attribute = {
             "code": "github_url",
             "summary": "ai_summary",

@@ -70,6 +70,7 @@ _HAS = {
     "arxiv": "arxiv",
     "pdf": "arxiv",
     "keywords": "keywords",
+    "stale": "stale",
 }
 _QUOTES = '"“”'
 MAX_TERMS = 64

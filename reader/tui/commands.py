@@ -57,6 +57,9 @@ PALETTE_TITLES: dict[str, str] = {
     "papers.cycle-view": "Next view",
     "papers.export": "Export",
     "papers.fetch": "Fetch latest papers",
+    "papers.snooze": "Snooze paper",
+    "papers.review": "Review stale papers",
+    "papers.stats": "Reading stats",
 }
 """Palette names where a binding's footer label is too short to say what it does."""
 

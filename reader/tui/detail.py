@@ -11,6 +11,7 @@ from textual.style import Style
 from textual.widgets import Static
 
 from reader import foryou, text
+from reader.backlog import snooze_note
 from reader.library import Library
 from reader.marks import source_line
 from reader.models import Paper, Status, UserState
@@ -79,6 +80,8 @@ def paper_content(
         lines.append(safe.assemble(("for you  ", label), (f"{score:.2f} {foryou.score_bar(score)}", "bold"), "  ", why))
     if sources := source_line(paper):
         lines.append(safe.assemble(("source  ", label), sources))
+    if note := snooze_note(state):
+        lines.append(safe.assemble(("snoozed ", label), note))
     if state.tags:
         lines.append(safe.assemble(("tags  ", label), ("  ".join(f"#{t}" for t in state.tags), "bold $accent")))
     for name, url in _links(paper):

@@ -27,6 +27,7 @@ only focuses the list does not); the wheel scrolls.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import ClassVar
 
@@ -43,6 +44,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
 
+from reader import backlog
 from reader.foryou import score_bar
 from reader.library import Library
 from reader.marks import row_mark, update_mark
@@ -58,6 +60,7 @@ STATUS_MARKS: dict[Status, str] = {
     Status.READING: "◐",
     Status.DONE: "●",
     Status.SKIPPED: "×",
+    Status.SNOOZED: "z",
 }
 """The one-cell mark drawn at the start of a row for each status."""
 
@@ -85,6 +88,9 @@ _TAGS = "tags"
 _NOTES = "notes"
 _EMPTY = "empty"
 _MARK = "mark"
+_HEADER = "header"
+_AGE = "age"
+_AGED = frozenset({Status.TO_READ, Status.READING})
 
 MARK = "✓"
 """Drawn in the first cell of a marked paper's row (`m`); unmarked rows have a space there."""
@@ -186,6 +192,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--notes",
         "paper-list--empty",
         "paper-list--mark",
+        "paper-list--header",
+        "paper-list--age",
         *(f"paper-list--status-{status.value}" for status in Status),
     }
     """
@@ -200,6 +208,8 @@ class PaperList(ScrollView, can_focus=True):
     | `paper-list--notes` | The `✎` of a paper with notes. |
     | `paper-list--empty` | The message shown when the list has no rows. |
     | `paper-list--mark` | The mark of a marked paper. |
+    | `paper-list--header` | A separator row before a group of papers (catch-up days). |
+    | `paper-list--age` | The age of a to-read or reading paper (`12d`). |
     | `paper-list--status-<status>` | The status mark (`inbox`, `to-read`...), coloured by the app's stylesheet. |
     """
 
@@ -225,6 +235,8 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--notes { color: $text-accent; }
         & > .paper-list--empty { color: $text-muted; text-style: italic; }
         & > .paper-list--mark { color: $text-accent; text-style: bold; }
+        & > .paper-list--header { color: $text-secondary; text-style: bold; }
+        & > .paper-list--age { color: $text-warning; }
     }
     """
 
@@ -303,6 +315,12 @@ class PaperList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
         self._focused_at_press = False
+        self._headers: dict[int, str] = {}
+        """Paper index -> the label of the separator row drawn before it."""
+        self._header_rows: list[int] = []
+        """The display rows of the separators, ascending."""
+        self._today = backlog.today()
+        """The day ages count to (read again at every `set_ids`)."""
 
     # -- the public interface ----------------------------------------------------------------
 
@@ -330,8 +348,12 @@ class PaperList(ScrollView, can_focus=True):
         keep: str | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
         marks: Collection[str] | None = None,
+        headers: Mapping[int, str] | None = None,
     ) -> None:
         """Replace the rows.
+
+        `headers` maps a paper's index to the label of a separator row drawn before it (catch-up
+        days); separators are not papers: the cursor and `ids` never see them.
 
         The cursor goes to `keep` when it is among the new ids, else stays at the same index
         (clamped). `spans` gives the title ranges to highlight per id (character offsets into
@@ -342,8 +364,11 @@ class PaperList(ScrollView, can_focus=True):
         self._ids = list(ids)
         self._spans = spans if spans is not None else {}
         self._marks = marks if marks is not None else ()
+        self._headers = {n: label for n, label in sorted((headers or {}).items()) if 0 <= n < len(self._ids)}
+        self._header_rows = [n + k for k, n in enumerate(self._headers)]
+        self._today = backlog.today()
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
-        self.virtual_size = Size(0, len(self._ids) * self.row_lines)
+        self.virtual_size = Size(0, (len(self._ids) + len(self._headers)) * self.row_lines)
         index = self.cursor
         if keep is not None:
             with contextlib.suppress(ValueError):
@@ -384,9 +409,29 @@ class PaperList(ScrollView, can_focus=True):
             self._versions[pid] = self._versions.get(pid, 0) + 1
         lines = self.row_lines
         top = self.scroll_offset.y // lines
-        for row in range(top, min(len(self._ids), top + self.scrollable_content_region.height // lines + 2)):
-            if self._ids[row] in changed:
-                self._refresh_row(row)
+        for slot in range(
+            top, min(len(self._ids) + len(self._headers), top + self.scrollable_content_region.height // lines + 2)
+        ):
+            index = self._paper_at(slot)
+            if index is not None and self._ids[index] in changed:
+                self._refresh_slot(slot)
+
+    # -- separator rows -----------------------------------------------------------------------
+
+    def _display_row(self, index: int) -> int:
+        """The display slot of the paper at `index` (separators push papers down); `row_lines` lines each."""
+        if not self._header_rows:
+            return index
+        return index + bisect_right(list(self._headers), index)
+
+    def _paper_at(self, row: int) -> int | None:
+        """The index of the paper drawn in display slot `row`, or None (a separator, or past the end)."""
+        if self._header_rows:
+            before = bisect_right(self._header_rows, row)
+            if before and self._header_rows[before - 1] == row:
+                return None
+            row -= before
+        return row if 0 <= row < len(self._ids) else None
 
     # -- the cursor ---------------------------------------------------------------------------
 
@@ -395,7 +440,11 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(index, len(self._ids) - 1))
 
     def _refresh_row(self, row: int) -> None:
-        for line in range(row * self.row_lines, (row + 1) * self.row_lines):
+        """Repaint the paper at index `row`."""
+        self._refresh_slot(self._display_row(row))
+
+    def _refresh_slot(self, slot: int) -> None:
+        for line in range(slot * self.row_lines, (slot + 1) * self.row_lines):
             self.refresh_line(line)
 
     def watch_cursor(self, old: int, new: int) -> None:
@@ -417,8 +466,9 @@ class PaperList(ScrollView, can_focus=True):
         if not self._ids or height <= 0:
             return
         top = self.scroll_offset.y
-        first = self.cursor * self.row_lines
-        last = first + self.row_lines - 1
+        slot = self._display_row(self.cursor)
+        first = (slot - 1 if self.cursor in self._headers else slot) * self.row_lines  # the day's separator too
+        last = (slot + 1) * self.row_lines - 1
         if first < top:
             target = first
         elif last >= top + height:
@@ -480,8 +530,8 @@ class PaperList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        row = (self.scroll_offset.y + offset.y) // self.row_lines
-        if not 0 <= row < len(self._ids):
+        row = self._paper_at((self.scroll_offset.y + offset.y) // self.row_lines)
+        if row is None:
             return
         event.stop()
         on_cursor = row == self.cursor
@@ -527,8 +577,12 @@ class PaperList(ScrollView, can_focus=True):
                     width, self._style(False, "")
                 )
             return Strip.blank(width, self._style(False, ""))
-        if row >= len(self._ids):
+        index = self._paper_at(row)
+        if index is None:
+            if part == 0 and row < len(self._ids) + len(self._headers) and self._header_rows:
+                return self._render_header(row, width)
             return Strip.blank(width, self._style(False, ""))
+        row = index
         pid = self._ids[row]
         cursor = row == self.cursor
         base = self._style(cursor, "")
@@ -551,6 +605,22 @@ class PaperList(ScrollView, can_focus=True):
             self._strips[key] = strip
         return strip
 
+    def _render_header(self, row: int, width: int) -> Strip:
+        """A separator row: `── Jul 31 · 40 left ─────`."""
+        index = self._header_rows.index(row)
+        label = plain(list(self._headers.values())[index])
+        text = _truncate(f" ── {label} ", max(0, width))
+        text += "─" * max(0, width - cell_len(text) - 1)
+        return Strip([Segment(text, self._style(False, _HEADER))]).adjust_cell_length(width, self._style(False, ""))
+
+    def _age(self, pid: str) -> str:
+        """`12d` for a to-read or reading paper, else ""."""
+        state = self.library.states.get(pid)
+        if state is None or state.status not in _AGED:
+            return ""
+        days = backlog.age_days(state, self._today)
+        return "" if days is None else backlog.age_label(days)
+
     def _row_inputs(self, pid: str) -> tuple[object, ...]:
         """Everything of a paper that its row shows, so a cached row is used only while it holds.
 
@@ -564,6 +634,7 @@ class PaperList(ScrollView, can_focus=True):
             None if paper is None else (paper.title, paper.latest_day, paper.upvotes, self._mark(paper)),
             state.status,
             bool(state.notes),
+            self._age(pid),
             tuple(state.tags),
             tuple(map(tuple, spans)) if spans else (),
             pid in self._marks,
@@ -591,6 +662,7 @@ class PaperList(ScrollView, can_focus=True):
         if score is not None:  # the learned order: a bar of the score before the upvotes
             votes = f"{score_bar(score)} {votes:>{_VOTES_WIDTH - 1}}"
         show_day = show_votes = not self.compact
+        age = self._age(pid)
 
         def meta_width(tag_cells: int, votes_cells: int = _VOTES_WIDTH) -> int:
             cells = 0
@@ -600,6 +672,8 @@ class PaperList(ScrollView, can_focus=True):
                 cells += (1 if cells else 0) + votes_cells
             if tag_cells:
                 cells += (2 if cells else 0) + tag_cells
+            if age:
+                cells += (2 if cells else 0) + len(age)
             return cells + (2 if cells else 0)  # the gap after the title
 
         # The day and upvotes columns depend on the width only, so they line up on every row.
@@ -627,8 +701,12 @@ class PaperList(ScrollView, can_focus=True):
         segments.extend(self._title_segments(pid, title, title_room - mark_cells, cursor))
         if mark_cells:
             segments.append(Segment("  " + mark, self._style(cursor, _META)))
-        if tag_cells or show_day or show_votes:
+        if age or tag_cells or show_day or show_votes:
             segments.append(Segment("  ", base))
+        if age:
+            segments.append(Segment(age, self._style(cursor, _AGE)))
+            if tag_cells or show_day or show_votes:
+                segments.append(Segment("  ", base))
         if tag_cells:
             shown = _truncate(tags, tag_cells)
             shown = " " * (tag_cells - cell_len(shown)) + shown  # right-aligned in cells, not characters

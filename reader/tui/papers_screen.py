@@ -32,6 +32,7 @@ from reader.library import Change, Library
 from reader.models import Status, normalise_tag
 from reader.store import StoreError
 from reader.tui import safe
+from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
 from reader.tui.keys import after_escape
@@ -59,7 +60,19 @@ FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
 
 
-PAPER_ACTIONS = {"status", "tags", "open", "pdf", "notes", "move", "mark", "copy_link", "copy_bibtex", "edit_notes"}
+PAPER_ACTIONS = {
+    "status",
+    "tags",
+    "open",
+    "pdf",
+    "notes",
+    "move",
+    "mark",
+    "copy_link",
+    "copy_bibtex",
+    "edit_notes",
+    "snooze",
+}
 """Actions that need a highlighted paper."""
 
 
@@ -148,7 +161,7 @@ class WorkerSays(Message):
         self.text, self.severity = text, severity
 
 
-class PapersScreen(Screen[None]):
+class PapersScreen(BacklogActions, Screen[None]):
     """Triage and reading: list or board, detail pane, notes, filter.
 
     What the list shows lives in a `Browse` model (reader/browse.py): actions change the model
@@ -183,12 +196,15 @@ class PapersScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type; escape clears"),
         Binding("b", "toggle_board", "Board", tooltip="Switch between the list and the board"),
         Binding("v", "cycle_view", "View", show=False, tooltip="Cycle the views (inbox, day, statuses, all)"),
-        Binding("1", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
+        Binding("1", "view('catch-up')", "Catch-up", show=False, tooltip="Every untriaged paper, newest day first"),
         Binding("2", "view('day')", "Day view", show=False, tooltip="All papers of the day"),
         Binding("3", "view('to-read')", "To-read view", show=False, tooltip="Every paper to read"),
         Binding("4", "view('reading')", "Reading view", show=False, tooltip="Every paper being read"),
         Binding("5", "view('done')", "Done view", show=False, tooltip="Every paper done"),
         Binding("6", "view('all')", "All view", show=False, tooltip="The whole library"),
+        Binding("7", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
+        Binding("8", "view('snoozed')", "Snoozed view", show=False, tooltip="Every snoozed paper"),
+        *BACKLOG_BINDINGS,
         Binding("left_square_bracket", "day(-1)", "Previous day", key_display="[", show=False),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("e", "export", "Export", show=False, tooltip="Export papers (Markdown, BibTeX, CSV, JSON)"),
@@ -218,6 +234,7 @@ class PapersScreen(Screen[None]):
         self._learned_version = -1
         """The library version the learned order's model was last brought in step with."""
         self._fitting = False
+        self.init_backlog()
 
     # -- the browse model, read by tests and the palette ----------------------------------------
 
@@ -395,7 +412,11 @@ class PapersScreen(Screen[None]):
             self.paper_list.score_of = self._score_of if browse.sort.learned and browse.ranker else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
-                ids, keep=browse.landing(ids, self.paper_list.current_id), spans=spans, marks=browse.marks
+                ids,
+                keep=browse.landing(ids, self.paper_list.current_id),
+                spans=spans,
+                marks=browse.marks,
+                headers=browse.list_headers(),
             )
             self.paper_list.border_title = self.list_title(len(ids))
         if switching:
@@ -504,9 +525,11 @@ class PapersScreen(Screen[None]):
             return "No papers yet: `reader import FILE` or `reader fetch`"
         if self.query_text:
             return f"Nothing matches the filter “{safe.plain(self.query_text)}”. Escape clears it."
+        if self.view.name == "catch-up":
+            return "All caught up: every day is triaged. Press 3 for to-read, 7 for the inbox of the day."
         if self.view.name == "inbox":
             return "Inbox zero for this day. Press ] or [ for another day, 2 for the whole day, b for the board."
-        return f"No papers in {self.view.label}. Press 1-6 or v for another view."
+        return f"No papers in {self.view.label}. Press 1-8 or v for another view."
 
     def detail_hint(self) -> str:
         """What the detail pane says when no paper is highlighted."""
@@ -524,7 +547,7 @@ class PapersScreen(Screen[None]):
             return "No paper matches the filter. Escape clears it; enter goes back to the list."
         if self.board:
             return "Nothing in this column. h/l (or ←/→) for the other columns, b for the list."
-        return "No paper here. Press 1-6 or v for another view, [ ] for another day, b for the board."
+        return "No paper here. Press 1-8 or v for another view, [ ] for another day, b for the board."
 
     def update_status_line(self) -> None:
         counts = self.library.counts(self.day)
@@ -542,6 +565,7 @@ class PapersScreen(Screen[None]):
         for status in (*BOARD_STATUSES, Status.SKIPPED):
             label = f"{STATUS_MARKS[status]} {counts[status]}" if narrow else f"{counts[status]} {status.value}"
             parts += [" · ", (label, Style(bold=True) + self.paper_list.status_style(status))]
+        parts += self.new_since_part()
         self.query_one("#progress", Static).update(Content.assemble(*parts))
         mode: list[Content | str | tuple[str, str]] = []
         if self.browse.marks:
@@ -578,6 +602,7 @@ class PapersScreen(Screen[None]):
         if event.paper_list is self.active_list or (self.board and event.paper_list.has_focus):
             self.detail.show(event.paper_id)
             self.sync_bindings()
+            self.seen_later(event.paper_id)
 
     def on_paper_list_selected(self, event: PaperList.Selected) -> None:
         event.stop()
@@ -662,6 +687,7 @@ class PapersScreen(Screen[None]):
 
     def flush_notes(self) -> bool:
         """Save unsaved notes now (quit, signals); True when nothing is left unsaved."""
+        self.flush_seen()
         try:
             return self.detail.editor.flush()
         except Exception:  # the widgets may already be gone
@@ -730,6 +756,8 @@ class PapersScreen(Screen[None]):
         pid = paper_list.current_id
         marked = self.browse.marked()
         if pid is None and not marked:
+            return
+        if status is Status.READING and self.reading_full(list(marked) or ([pid] if pid is not None else [])):
             return
         self.detail.editor.flush()
         if marked:
@@ -1101,7 +1129,7 @@ class PapersScreen(Screen[None]):
     def go_to_paper(self, paper_id: str) -> None:
         """Put the cursor on a paper, switching to all papers if the list does not hold it."""
         if paper_id not in self.active_list.ids:
-            self.set_view(VIEWS[-1])
+            self.set_view(next(view for view in VIEWS if view.name == "all"))
         self.active_list.select_id(paper_id)
         self.focus_list()
 
