@@ -50,6 +50,7 @@ def test_each_sort_orders_the_list_and_names_itself(lib: Library) -> None:
         ("upvotes", ["b", "a", "d", "c"]),
         ("published", ["c", "a", "b", "d"]),  # newest published first, unknown last
         ("title", ["b", "a", "d", "c"]),  # case-insensitive: alpha, Beta, Delta, Gamma
+        ("for-you", ["b", "a", "d", "c"]),  # no ranker given yet: the page order
     ]
     assert browse.sort.name == "page"  # the cycle wraps
     browse.set_sort("published")
