@@ -83,3 +83,28 @@ async def test_a_decision_in_the_app_retrains_in_the_background(lib: Library) ->
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.browse.ranker.decisions == 50
+
+
+async def test_w_edits_the_watchlist_which_moves_and_highlights_papers_at_once(lib: Library) -> None:  # noqa: F811
+    app, _, notes = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press(*'+"foundation model" -survey', "enter")
+        await pilot.pause()
+        assert [e.label for e in foryou.watchlist(lib)] == ['+"foundation model"', "-survey"]
+        assert screen.browse.sort.name == "for-you"  # the watchlist shows in the for-you order
+        ids = screen.paper_list.ids
+        top = lib.paper(ids[0]).title.lower()
+        assert "foundation model" in top, top
+        assert "survey" in lib.paper(ids[-1]).title.lower() + lib.paper(ids[-1]).abstract.lower()
+        # the watched phrase is highlighted in the row's title
+        spans = screen.paper_list._spans.get(ids[0])
+        assert spans and lib.paper(ids[0]).title.lower()[spans[0][0] : spans[0][1]] == "foundation model"
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"oops", "enter")  # not a valid entry: refused, nothing changed
+        await pilot.pause()
+        assert [e.label for e in foryou.watchlist(lib)] == ['+"foundation model"', "-survey"]
+        assert any("Watchlist unchanged" in str(kwargs.get("title")) for _, kwargs in notes.calls), notes.calls

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import events, work
@@ -145,6 +145,26 @@ class FetchLanded(Message):
         self.fetched, self.error = fetched, error
 
 
+class WatchSpans(Mapping[str, Sequence[tuple[int, int]]]):
+    """Where watched words stand in each title, worked out only for the rows that are drawn."""
+
+    def __init__(self, library: Library, watch: Sequence[foryou.WatchEntry]) -> None:
+        self.library, self.watch = library, list(watch)
+
+    def __getitem__(self, paper_id: str) -> Sequence[tuple[int, int]]:
+        paper = self.library.papers.get(paper_id)
+        spans = foryou.watch_spans(self.watch, paper.title) if paper is not None else ()
+        if not spans:
+            raise KeyError(paper_id)
+        return spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # rows ask by id; nothing lists them all
+
+    def __len__(self) -> int:
+        return 0
+
+
 class ModelFitted(Message):
     """The "for you" model was fitted in a worker (on its own copy of the decisions)."""
 
@@ -185,6 +205,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         Binding("n", "notes", "Notes", tooltip="Write notes on the paper (escape leaves the editor)"),
         Binding("ctrl+e", "edit_notes", "Notes in $EDITOR", show=False, tooltip="Write the notes in $VISUAL/$EDITOR"),
         Binding("number_sign", "tags", "Tags", key_display="#", show=False, tooltip="Edit the paper's tags"),
+        Binding("w", "watch", "Watchlist", show=False, tooltip="Edit the for-you watchlist (+word -word +author:name)"),
         Binding("m", "mark", "Mark", show=False, tooltip="Mark or unmark the paper (t r d x i # act on marked)"),
         Binding("M", "mark_all", "Mark all", show=False, tooltip="Mark every paper in the list, or clear the marks"),
         Binding("s", "cycle_sort", "Sort", show=False, tooltip="Next order: page, upvotes, newest published, title"),
@@ -405,6 +426,8 @@ class PapersScreen(BacklogActions, Screen[None]):
             self._switch_board(browse.board)
         self.detail.empty_text = self.detail_hint()
         spans = browse.shown_spans()
+        if spans is None and browse.sort.learned and browse.ranker is not None and browse.ranker.watch:
+            spans = WatchSpans(self.library, browse.ranker.watch)
         if browse.board:
             self._render_board(spans)
         else:
@@ -503,6 +526,46 @@ class PapersScreen(BacklogActions, Screen[None]):
         if ranker is None or paper_id not in self.library:
             return None
         return round(ranker.score(self.library.paper(paper_id), self.library.state(paper_id).tags), 3)
+
+    def action_watch(self) -> None:
+        """Edit the "for you" watchlist; it moves papers at once (and shows the learned order)."""
+        from reader.tui.watch_dialog import WatchDialog
+
+        try:
+            current = foryou.watchlist(self.library)
+        except StoreError as exc:
+            self.app.notify(safe.plain(str(exc)), severity="error", markup=False, timeout=6)
+            return
+
+        def done(entries: list[str] | None) -> None:
+            if entries is None:
+                return
+            try:
+                watch: list[foryou.WatchEntry] = []
+                for text in entries:
+                    op, entry = foryou.parse_watch(text)
+                    watch = foryou.apply_watch(watch, op, entry)
+            except ValueError as exc:
+                self.app.notify(safe.plain(str(exc)), title="Watchlist unchanged", severity="error", markup=False)
+                return
+
+            def save() -> bool:
+                foryou.save_watchlist(self.library, watch)
+                return True
+
+            if not self._guard(save, False):
+                return
+            browse = self.browse
+            ranker = browse.ranker
+            browse.ranker = foryou.Ranker(ranker.model if ranker else None, watch, ranker.bags if ranker else None)
+            with browse.batch():
+                if not browse.sort.learned:
+                    browse.set_sort("for-you")
+                browse.changed(Landing(keep=self.current_id))
+            shown = " ".join(e.label for e in watch) or "empty"
+            self.app.notify(f"Watchlist: {shown}", markup=False, timeout=4)
+
+        self.app.push_screen(WatchDialog([e.label for e in current]), done)
 
     def reason_of(self, paper_id: str) -> tuple[float, str] | None:
         """The learned order's score and short reason for a paper (None: that order is not shown)."""
