@@ -562,3 +562,23 @@ async def test_clicking_hostile_titles_runs_nothing(hostile: Library) -> None:
         assert app.is_running
         assert app.booms == 0
         assert messages(app, "selected")  # the clicks did what clicks on rows do
+
+
+@pytest.mark.parametrize("compact", [False, True])
+async def test_separator_rows_take_a_whole_row_in_either_layout(ten: Library, compact: bool) -> None:
+    """Catch-up's day separators: one row slot each (a card's two lines when compact)."""
+    app = ListApp(ten, compact=compact)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = the_list(app)
+        widget.set_ids(["p0", "p1", "p2", "p3"], headers={0: "Day A · 2 left", 2: "Day B · 2 left"})
+        await pilot.pause()
+        step = widget.row_lines
+        texts = [widget.render_line(y).text for y in range(6 * step)]
+        assert texts[0].strip().startswith("── Day A · 2 left ─")
+        assert texts[3 * step].strip().startswith("── Day B · 2 left ─")
+        for index, slot in ((0, 1), (1, 2), (2, 4), (3, 5)):
+            assert f"Paper p{index}" in texts[slot * step], (index, texts)
+        if compact:
+            assert texts[1].strip() == "" and texts[3 * step + 1].strip() == ""  # a separator's second line
+        await pilot.press("j", "j")
+        assert widget.cursor == 2 and widget.current_id == "p2"  # the cursor steps over separators
