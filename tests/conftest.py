@@ -61,6 +61,17 @@ def sample_library(lib_path: Path) -> Iterator[Library]:
         lib.close()
 
 
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Library]:
+    """The sample day in a library of its own (the app tests' usual start)."""
+    library = Library.open(tmp_path / "lib")
+    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    try:
+        yield library
+    finally:
+        library.close()
+
+
 class Cli:
     """Runs `reader --db LIB ...` in-process, as a user would type it."""
 

@@ -25,16 +25,6 @@ from reader.tui.tags_dialog import TagsDialog, split_tags
 SIZE = (120, 40)
 
 
-@pytest.fixture
-def lib(tmp_path: Path) -> Iterator[Library]:
-    library = Library.open(tmp_path / "lib")
-    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
-    try:
-        yield library
-    finally:
-        library.close()
-
-
 class Recorder:
     """Stands in for `webbrowser.open` and `notify`: remembers what it was given."""
 

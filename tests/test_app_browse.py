@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
-
-import pytest
-
 from reader.library import Library
 from reader.models import Status
-from reader.resources import SAMPLE_DAY, sample_files
 from reader.tui.app import ReaderApp
 from reader.tui.paper_list import MARK
 from reader.tui.tags_dialog import TagsDialog
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-def lib(tmp_path: Path) -> Iterator[Library]:
-    library = Library.open(tmp_path / "lib")
-    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
-    try:
-        yield library
-    finally:
-        library.close()
 
 
 def screen_text(app: ReaderApp) -> str:

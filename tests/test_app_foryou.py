@@ -9,7 +9,7 @@ from textual.widgets import Static
 from reader import foryou
 from reader.library import Library
 from reader.models import Status
-from tests.test_app import SIZE, inbox, lib, make_app, screen_of  # noqa: F401
+from tests.test_app import SIZE, inbox, make_app, screen_of
 
 TASTE = re.compile(r"reason|math|reward|rl\b|reinforcement", re.IGNORECASE)
 
@@ -29,7 +29,7 @@ def triage_by_taste(library: Library, count: int = 50) -> None:
     library.set_status([pid for pid in ids if pid not in kept], Status.SKIPPED)
 
 
-async def test_s_reaches_the_for_you_order_which_keeps_the_page_order_without_decisions(lib: Library) -> None:  # noqa: F811
+async def test_s_reaches_the_for_you_order_which_keeps_the_page_order_without_decisions(lib: Library) -> None:
     app, _, _ = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(app)
@@ -44,7 +44,7 @@ async def test_s_reaches_the_for_you_order_which_keeps_the_page_order_without_de
         assert "for you  0.50" in detail_text(app) and "page order" in detail_text(app)
 
 
-async def test_with_enough_decisions_the_app_opens_on_the_learned_order_and_says_why(lib: Library) -> None:  # noqa: F811
+async def test_with_enough_decisions_the_app_opens_on_the_learned_order_and_says_why(lib: Library) -> None:
     triage_by_taste(lib)
     app, _, _ = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
@@ -65,7 +65,7 @@ async def test_with_enough_decisions_the_app_opens_on_the_learned_order_and_says
         assert (lib.root / "cache" / foryou.CACHE_NAME).exists()
 
 
-async def test_a_decision_in_the_app_retrains_in_the_background(lib: Library) -> None:  # noqa: F811
+async def test_a_decision_in_the_app_retrains_in_the_background(lib: Library) -> None:
     triage_by_taste(lib)
     app, _, _ = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
@@ -85,7 +85,7 @@ async def test_a_decision_in_the_app_retrains_in_the_background(lib: Library) ->
         assert screen.browse.ranker.decisions == 50
 
 
-async def test_w_edits_the_watchlist_which_moves_and_highlights_papers_at_once(lib: Library) -> None:  # noqa: F811
+async def test_w_edits_the_watchlist_which_moves_and_highlights_papers_at_once(lib: Library) -> None:
     app, _, notes = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(app)

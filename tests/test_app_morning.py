@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from reader.library import Library
 from reader.models import Paper, Status
-from reader.resources import SAMPLE_DAY, sample_files
+from reader.resources import SAMPLE_DAY
 from reader.tui.app import ReaderApp
 from reader.tui.board import Board
 from reader.tui.help_screen import HelpScreen
@@ -28,16 +26,6 @@ from reader.tui.papers_screen import PapersScreen
 from reader.tui.tags_dialog import TagsDialog
 
 SIZE = (120, 36)
-
-
-@pytest.fixture
-def lib(tmp_path: Path) -> Iterator[Library]:
-    library = Library.open(tmp_path / "lib")
-    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
-    try:
-        yield library
-    finally:
-        library.close()
 
 
 class Recorder:

@@ -10,11 +10,11 @@ from textual import events
 from textual._xterm_parser import XTermParser
 
 from reader.library import Library
-from tests.test_app import SIZE, lib, make_app, screen_of  # noqa: F401
+from tests.test_app import SIZE, make_app, screen_of
 
 
 async def test_escape_cancels_a_running_fetch_and_changes_nothing(
-    lib: Library,  # noqa: F811
+    lib: Library,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import reader.fetch
