@@ -29,13 +29,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from reader.models import Paper, Status, UserState
 from reader.search import fold
-from reader.store import read_settings, write_settings
+from reader.store import read_settings, write_cache_file, write_settings
 
 if TYPE_CHECKING:
     from reader.library import Library
@@ -545,17 +546,6 @@ class TrainingSet:
         return fit(self.papers, self.kept, self.tags, self.fingerprint)
 
 
-def _copy(paper: Paper) -> Paper:
-    return Paper(
-        id=paper.id,
-        title=paper.title,
-        abstract=paper.abstract,
-        authors=list(paper.authors),
-        ai_summary=paper.ai_summary,
-        ai_keywords=list(paper.ai_keywords),
-    )
-
-
 def training_set(library: Library) -> TrainingSet | None:
     """The decisions to learn from (None when there are too few: cold start)."""
     decided = {pid: k for pid, k in labels(library.states.items()).items() if pid in library.papers}
@@ -564,7 +554,9 @@ def training_set(library: Library) -> TrainingSet | None:
     tags = {pid: list(library.state(pid).tags) for pid in decided}
     ids = list(decided)
     return TrainingSet(
-        papers=[_copy(library.papers[pid]) for pid in ids],
+        # the library's paper objects themselves: it never changes one in place (an import or
+        # a redate stores a new object), so a worker can read them while the UI thread goes on
+        papers=[library.papers[pid] for pid in ids],
         kept=[decided[pid] for pid in ids],
         tags=[tags[pid] for pid in ids],
         fingerprint=fingerprint(decided, tags),
@@ -585,6 +577,11 @@ def cached_model(library: Library, fp: str) -> Model | None:
 
 def save_model(library: Library, model: Model) -> None:
     library.store.write_cache(CACHE_NAME, model.to_json())
+
+
+def save_model_at(root: Path, model: Model) -> None:
+    """`save_model` for a worker, which holds only the library's folder (best effort)."""
+    write_cache_file(root, CACHE_NAME, model.to_json())
 
 
 def watchlist(library: Library) -> list[WatchEntry]:

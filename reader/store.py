@@ -592,17 +592,20 @@ class Store:
             return None
 
     def write_cache(self, name: str, data: bytes) -> bool:
-        """Write a derived file into `cache/` atomically; best effort (a cache can be rebuilt).
+        """Write a derived file into `cache/` (see `write_cache_file`)."""
+        return write_cache_file(self.root, name, data)
 
-        Allowed without the writer lock: two writers of the same cache each rename a whole file.
-        """
-        folder = self.root / CACHE_DIR
-        try:
-            folder.mkdir(exist_ok=True)
-            atomic_write_bytes(folder / name, data)
-        except OSError:
-            return False
-        return True
+
+def write_cache_file(root: Path, name: str, data: bytes) -> bool:
+    """Write a derived file into the library's `cache/` atomically; best effort (a cache can be
+    rebuilt). Allowed without the writer lock: two writers of one cache each rename a whole file."""
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        atomic_write_bytes(folder / name, data)
+    except OSError:
+        return False
+    return True
 
 
 def read_settings(root: Path) -> dict[str, Any]:

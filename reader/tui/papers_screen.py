@@ -10,6 +10,7 @@ import dataclasses
 import importlib.util
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import events, work
@@ -168,9 +169,9 @@ class WatchSpans(Mapping[str, Sequence[tuple[int, int]]]):
 class ModelFitted(Message):
     """The "for you" model was fitted in a worker (on its own copy of the decisions)."""
 
-    def __init__(self, model: Model, version: int) -> None:
+    def __init__(self, model: Model) -> None:
         super().__init__()
-        self.model, self.version = model, version
+        self.model = model
 
 
 class WorkerSays(Message):
@@ -486,39 +487,48 @@ class PapersScreen(BacklogActions, Screen[None]):
 
     def _learn_if_due(self) -> None:
         """With the learned order shown, keep its model in step with the decisions: the cached
-        model when it fits them, else a fit in a worker (the list keeps its order meanwhile)."""
+        model at first (when it fits them), else a fit in a worker; the list keeps its order
+        meanwhile. One fit runs at a time: decisions made during it are learned by the next
+        fit, started when this one lands (fast triage never piles up fits)."""
         browse = self.browse
-        if not browse.sort.learned or self._learned_version == self.library.version:
+        if not browse.sort.learned or self._fitting or self._learned_version == self.library.version:
             return
         self._learned_version = self.library.version
         previous = browse.ranker
-        try:
-            watch = foryou.watchlist(self.library)
-        except StoreError:
-            watch = []
+        if previous is None:
+            try:
+                watch = foryou.watchlist(self.library)
+            except StoreError:
+                watch = []
+        else:
+            watch = previous.watch
+        bags = previous.bags if previous else None
         data = foryou.training_set(self.library)
-        model = foryou.cached_model(self.library, data.fingerprint) if data is not None else None
-        if data is None or model is not None:
-            self._fitting = False
-            browse.ranker = foryou.Ranker(model, watch, previous.bags if previous else None)
+        if data is None:  # too few decisions: page order, moved by the watchlist
+            browse.ranker = foryou.Ranker(None, watch, bags)
+            return
+        if previous is not None and previous.model is not None and previous.model.fingerprint == data.fingerprint:
+            return  # a change the model does not learn from (a note, a tag of an undecided paper)
+        model = foryou.cached_model(self.library, data.fingerprint) if previous is None else None
+        if model is not None:  # the cache on disk is read once, at the start
+            browse.ranker = foryou.Ranker(model, watch, bags)
             return
         if previous is None:
             browse.ranker = foryou.Ranker(None, watch)  # page order until the fit lands
         self._fitting = True
-        self.fit_worker(data, self.library.version)
+        self.fit_worker(data, self.library.root)
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False)
-    def fit_worker(self, data: TrainingSet, version: int) -> None:
-        """Fit the "for you" model on a copy of the decisions (imports scikit-learn here)."""
+    def fit_worker(self, data: TrainingSet, root: Path) -> None:
+        """Fit the "for you" model on its own copy of the decisions (scikit-learn is imported
+        here) and write it to the cache beside the library (derived data, not the library)."""
         model = data.fit()
+        foryou.save_model_at(root, model)  # a cache: a failed write is ignored
         if not get_current_worker().is_cancelled:
-            self.post_message(ModelFitted(model, version))
+            self.post_message(ModelFitted(model))
 
     def on_model_fitted(self, message: ModelFitted) -> None:
         message.stop()
-        foryou.save_model(self.library, message.model)  # a cache: a failed write is ignored
-        if message.version != self.library.version:
-            return  # decided again meanwhile: a newer fit is on its way
         self._fitting = False
         previous = self.browse.ranker
         watch = previous.watch if previous else []
@@ -526,6 +536,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
             at_top = self.active_list.cursor == 0
             self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
+            # the render starts the next fit if decisions were made while this one ran
 
     def _score_of(self, paper_id: str) -> float | None:
         ranker = self.browse.ranker
