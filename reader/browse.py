@@ -20,7 +20,7 @@ from typing import Any
 from reader.catchup import catch_up, flatten
 from reader.foryou import Ranker
 from reader.library import Library
-from reader.models import Paper, Status
+from reader.models import PaperHead, Status
 from reader.text import day_label
 
 Spans = Mapping[str, Sequence[tuple[int, int]]]
@@ -66,7 +66,7 @@ class Sort:
     name: str
     label: str
     """How the list's border title names it (`by upvotes`)."""
-    key: Callable[[Paper], Any] | None = None
+    key: Callable[[PaperHead], Any] | None = None
     reverse: bool = False
     """Greatest key first; papers with equal keys keep their page order either way."""
     learned: bool = False
@@ -97,8 +97,8 @@ def sorted_ids(library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker 
     if sort.learned:
         if ranker is None:
             return list(ids)
-        papers, states = library.papers, library.state
-        ranked = ranker.rank([papers[pid] for pid in ids], {pid: states(pid).tags for pid in ids})
+        states = library.state
+        ranked = ranker.rank(library.full_papers(list(ids)), {pid: states(pid).tags for pid in ids})
         return [r.id for r in ranked]
     if sort.key is None:
         return list(ids)

@@ -346,7 +346,7 @@ def show_text(paper: Paper, state: UserState) -> str:
 @user_errors
 def show_cmd(obj: Context, paper_id: str, as_json: bool) -> None:
     """Show one paper: metadata, abstract, tags and notes."""
-    with obj.library(readonly=True) as library:
+    with obj.library(readonly=True, lazy=True) as library:
         pid = library.resolve(paper_id)
         paper, state = library.paper(pid), library.state(pid)
         click.echo(_json(record(paper, state)) if as_json else terminal_safe(show_text(paper, state)))
@@ -373,7 +373,7 @@ def mark_cmd(obj: Context, args: Sequence[str], park: Sequence[str]) -> None:
     from reader import backlog
 
     cap = backlog.reading_cap()
-    with obj.library() as library:
+    with obj.library(lazy=True) as library:
         ids = [library.resolve(ref) for ref in args[:-1]]
         parked = [library.resolve(ref) for ref in park]
         if parked and status is not Status.READING:
@@ -381,8 +381,11 @@ def mark_cmd(obj: Context, args: Sequence[str], park: Sequence[str]) -> None:
         for pid in parked:
             if library.status(pid) is not Status.READING:
                 raise UserError(f"--park {pid}: that paper is not in reading")
-        reading = [pid for pid in library.ids(status=Status.READING) if pid not in parked]
-        if status is Status.READING and backlog.over_cap(reading, ids, cap):
+        over, reading = False, []
+        if status is Status.READING and cap is not None:  # only then are all states read
+            reading = [pid for pid in library.ids(status=Status.READING) if pid not in parked]
+            over = backlog.over_cap(reading, ids, cap)
+        if over:
             names = ", ".join(reading)
             raise UserError(f"reading is capped at {cap} ({names}): add --park ID to move one of them to to-read")
         if parked:
@@ -418,7 +421,7 @@ def note_cmd(obj: Context, paper_id: str, text: Sequence[str]) -> None:
     if len(given) > 1:
         raise UserError("give the notes as one argument (in quotes), or `-` to read them from standard input")
     if not given:
-        with obj.library(readonly=True) as library:
+        with obj.library(readonly=True, lazy=True) as library:
             notes = library.state(library.resolve(paper_id)).notes
         if notes:
             click.echo(clean_block(notes))
@@ -435,7 +438,7 @@ def note_cmd(obj: Context, paper_id: str, text: Sequence[str]) -> None:
             value = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise UserError("standard input: the notes are not valid UTF-8 text") from None
-    with obj.library() as library:
+    with obj.library(lazy=True) as library:
         pid = library.resolve(paper_id)
         changed = library.set_notes(pid, value)
     click.echo("notes saved" if changed else "notes unchanged")
@@ -455,10 +458,10 @@ def tag_cmd(obj: Context, paper_id: str, changes: Sequence[str]) -> None:
     if bare:
         raise UserError(f"tag changes start with + or -: {bare[0]!r} (e.g. `reader tag ID +rl -later`)")
     if not changes:
-        with obj.library(readonly=True) as library:
+        with obj.library(readonly=True, lazy=True) as library:
             click.echo(" ".join(library.state(library.resolve(paper_id)).tags))
         return
-    with obj.library() as library:
+    with obj.library(lazy=True) as library:
         pid = library.resolve(paper_id)
         library.edit_tags(pid, add=add, remove=remove)
         click.echo(" ".join(library.state(pid).tags) or "(no tags)")

@@ -81,8 +81,10 @@ class Context:
         self.db = db
 
     @contextmanager
-    def library(self, *, readonly: bool = False) -> Iterator[Library]:
-        library = Library.open(self.db, readonly=readonly)
+    def library(self, *, readonly: bool = False, lazy: bool = False) -> Iterator[Library]:
+        """The library, open for this command; `lazy` reads only the records the command uses
+        (a status change, a note or tags of a few papers: fast whatever the library's size)."""
+        library = Library.open(self.db, readonly=readonly, lazy=lazy)
         try:
             yield library
         finally:

@@ -27,7 +27,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -535,12 +535,19 @@ class Ranker:
 
 @dataclass(slots=True)
 class TrainingSet:
-    """What fitting needs, copied out of the library (a worker never reads the live library)."""
+    """What fitting needs: the decisions and tags copied out of the library; the papers' full
+    text is read when fitting (in the app's worker: reading shards is I/O), as fresh copies."""
 
-    papers: list[Paper]
+    ids: list[str]
     kept: list[bool]
     tags: list[list[str]]
     fingerprint: str
+    read: Callable[[list[str]], list[Paper]]
+    """Reads the papers in full (`Library.full_papers`; safe from a worker thread)."""
+
+    @property
+    def papers(self) -> list[Paper]:
+        return self.read(self.ids)
 
     def fit(self) -> Model:
         return fit(self.papers, self.kept, self.tags, self.fingerprint)
@@ -554,12 +561,11 @@ def training_set(library: Library) -> TrainingSet | None:
     tags = {pid: list(library.state(pid).tags) for pid in decided}
     ids = list(decided)
     return TrainingSet(
-        # the library's paper objects themselves: it never changes one in place (an import or
-        # a redate stores a new object), so a worker can read them while the UI thread goes on
-        papers=[library.papers[pid] for pid in ids],
+        ids=ids,
         kept=[decided[pid] for pid in ids],
         tags=[tags[pid] for pid in ids],
         fingerprint=fingerprint(decided, tags),
+        read=library.full_papers,
     )
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reader import backlog
 from reader.importers import (
@@ -29,6 +31,7 @@ from reader.importers import (
 )
 from reader.models import (
     Paper,
+    PaperHead,
     Status,
     UserState,
     normalise_tag,
@@ -37,7 +40,18 @@ from reader.models import (
     stored_paper_problem,
     stored_state_problem,
 )
-from reader.store import PAPERS_FILE, STATE_FILE, LoadError, Store, default_root, read_settings, write_settings
+from reader.store import (
+    INDEX_FILE,
+    PAPERS_FILE,
+    SHARD_DIR,
+    STATE_FILE,
+    LoadError,
+    Store,
+    default_root,
+    read_settings,
+    shard_of,
+    write_settings,
+)
 from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
@@ -155,15 +169,32 @@ class _Derived:
 
 
 _DEFAULT_STATE = UserState()
+SHARDS_KEPT = 4
+"""How many shards of full paper records a library keeps in memory (the last used)."""
 
 
 class Library:
-    """A library of papers and the user's state for each, on disk in one folder."""
+    """A library of papers and the user's state for each, on disk in one folder.
+
+    What is kept in memory is what was asked for: `papers` (the index: a small `PaperHead` per
+    paper) and `states` are read whole on first use; `paper(id)` reads the paper's shard for
+    its full metadata (a few shards are kept). A library opened `lazy` reads nothing at first:
+    a command that changes one paper's status reads that paper's records only.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.papers: dict[str, Paper] = {}
-        self.states: dict[str, UserState] = {}
+        self._papers: dict[str, PaperHead] | None = None
+        self._states: dict[str, UserState] | None = None
+        self._some_heads: dict[str, PaperHead] = {}
+        """Index records found one by one before the whole index was read (lazy use)."""
+        self._some_states: dict[str, UserState] = {}
+        """States read one by one before all of them were (lazy use)."""
+        self._shards: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._shard_lock = threading.Lock()
+        """Shard -> its stored paper records, the most recently used last (a few kept)."""
+        self._legacy: dict[str, Any] | None = None
+        """The records of a library still in the single-file layout, opened read-only."""
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
         self._by_title: dict[str, str] | None = None
@@ -183,22 +214,32 @@ class Library:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path | None = None, *, readonly: bool = False, holder: str = "cli") -> Library:
+    def open(
+        cls, root: Path | None = None, *, readonly: bool = False, holder: str = "cli", lazy: bool = False
+    ) -> Library:
         """Open the library at `root` (default: `READER_DB` or the user data folder).
 
         For writing (the default) the library is locked: a second writer gets `LockedError`.
         A file that cannot be loaded raises `LoadError` and is never written. `holder` is who
         locks it: `cli` (others wait a moment for it) or `app` (a session: others refuse at once).
+        `lazy` reads nothing yet (each record when it is needed; snoozed papers are not woken):
+        for a command that changes or shows a few papers. A library in the layout before the
+        shards is converted first when opened for writing.
         """
         store = Store(Path(root) if root else default_root(), writable=not readonly, holder=holder)
         with _no_collection():
             store.open()
             library = cls(store)
             try:
-                library._load()
+                library._migrate_or_read_legacy()
+                if not lazy:
+                    library._load_heads()
+                    library._load_states()
             except BaseException:
                 store.close(compact=False)  # a file that failed to load is never rewritten
                 raise
+        if lazy:
+            return library
         try:
             library.wake_snoozed(backlog.today())
         except BaseException:
@@ -206,47 +247,92 @@ class Library:
             raise
         return library
 
-    def _load(self) -> None:
-        name, pid = PAPERS_FILE, ""
-        try:
-            for n, (pid, doc) in enumerate(self.store.papers_raw().items()):
-                bad = stored_paper_problem(doc)
-                if bad is not None:
-                    raise _BadRecord(*bad, doc.get(bad[0]))
-                paper = Paper.from_dict(doc, pid)
-                self.papers[pid] = paper
-                self._order[pid] = n
-                self._index(paper)
-            name = STATE_FILE
-            for pid, doc in self.store.state_raw().items():
-                bad = stored_state_problem(doc)
-                if bad is not None:
-                    raise _BadRecord(*bad, doc.get(bad[0]))
-                self.states[pid] = _clean_state(UserState.from_dict(doc))
-        except _BadRecord as exc:
-            raise LoadError(
-                f"cannot read {self.root / name}: paper {clean_line(pid)[:60]!r}: {exc.field!r} should be "
-                f"{exc.expected}, not {exc.shown()}. The file was left untouched.{self.store.restore_hint(name)}"
-            ) from None
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            # valid JSON of the right overall shape, but an entry that is not a paper or a state
-            raise LoadError(
-                f"cannot read {self.root / name}: not a reader library file (entry {pid!r}: {exc}). "
-                f"The file was left untouched.{self.store.restore_hint(name)}"
-            ) from None
+    def _migrate_or_read_legacy(self) -> None:
+        """A library in the single-file layout: convert it (writable) or read it as it is."""
+        if not self.store.legacy:
+            return
+        docs = self.store.papers_raw()
+        for pid, doc in docs.items():
+            _check_paper(doc, pid, self.root / PAPERS_FILE, self.store)
+        if self.readonly:
+            self._legacy = docs
+            return
+        index: dict[str, dict[str, Any]] = {}
+        shards: dict[str, dict[str, Any]] = {}
+        for pid, doc in docs.items():
+            shard = shard_of(doc.get("days") or ())
+            shards.setdefault(shard, {})[pid] = doc
+            index[pid] = PaperHead.of(Paper.from_dict(doc, pid), shard).to_dict()
+        self.store.migrate(index, shards)
 
-    def _index(self, paper: Paper) -> None:
+    def _load_heads(self) -> None:
+        """Read the whole index (every paper's `PaperHead`)."""
+        heads: dict[str, PaperHead] = {}
+        if self._legacy is not None:
+            for pid, doc in self._legacy.items():
+                heads[pid] = PaperHead.of(Paper.from_dict(doc, pid), "")
+        else:
+            path = self.root / INDEX_FILE
+            for pid, doc in self.store.load("index").items():
+                _check_head(doc, pid, path, self.store)
+                heads[pid] = PaperHead.from_dict(doc, pid)
+            self.store.release("index")  # the heads hold what is needed
+        self._papers = heads
+        self._order = {pid: n for n, pid in enumerate(heads)}
+        self._by_arxiv = {}
+        for head in heads.values():
+            self._index(head)
+        self._some_heads.clear()
+
+    def _load_states(self) -> None:
+        states: dict[str, UserState] = {}
+        path = self.root / STATE_FILE
+        for pid, doc in self.store.state_raw().items():
+            states[pid] = _state_from(doc, pid, path, self.store)
+        self._states = states
+        self._some_states.clear()
+
+    def reload(self) -> None:
+        """Read the files again, as they are now (another program wrote to them)."""
+        with self._shard_lock:
+            self._shards.clear()
+        self.store.forget()
+        with _no_collection():
+            self._load_heads()
+            self._load_states()
+        self.papers_version += 1
+        self.version += 1
+
+    @property
+    def papers(self) -> dict[str, PaperHead]:
+        """Every paper as the index knows it (read on first use): id -> `PaperHead`."""
+        if self._papers is None:
+            with _no_collection():
+                self._load_heads()
+        assert self._papers is not None
+        return self._papers
+
+    @property
+    def states(self) -> dict[str, UserState]:
+        """The user state of every paper that has one (read on first use)."""
+        if self._states is None:
+            with _no_collection():
+                self._load_states()
+        assert self._states is not None
+        return self._states
+
+    def _index(self, head: PaperHead) -> None:
         self.papers_version += 1  # a new or changed paper may move in the order
-        if paper.arxiv_id:
-            self._by_arxiv[paper.arxiv_id] = paper.id
+        if head.arxiv_id:
+            self._by_arxiv[head.arxiv_id] = head.id
         if self._by_title is not None:
-            self._by_title.setdefault(_title_key(paper.title), paper.id)
+            self._by_title.setdefault(_title_key(head.title), head.id)
 
     def _titles(self) -> dict[str, str]:
         if self._by_title is None:
             self._by_title = {}
-            for paper in self.papers.values():
-                self._by_title.setdefault(_title_key(paper.title), paper.id)
+            for head in self.papers.values():
+                self._by_title.setdefault(_title_key(head.title), head.id)
         return self._by_title
 
     def close(self) -> None:
@@ -272,24 +358,92 @@ class Library:
         return len(self.papers)
 
     def __contains__(self, pid: object) -> bool:
-        return pid in self.papers
+        return isinstance(pid, str) and self._head(pid) is not None
 
     def __iter__(self) -> Iterator[Paper]:
-        return iter(self.papers.values())
+        """Every paper in full (reads every shard: for exports and full text)."""
+        return iter(self.full_papers(list(self.papers)))
+
+    def head(self, pid: str) -> PaperHead:
+        """What the index knows of a paper (no shard read)."""
+        found = self._head(pid)
+        if found is None:
+            raise UnknownPaper(f"no paper with id {pid!r}")
+        return found
+
+    def _head(self, pid: str) -> PaperHead | None:
+        if self._papers is not None:
+            return self._papers.get(pid)
+        if pid in self._some_heads:
+            return self._some_heads[pid]
+        if self._legacy is not None:
+            return self.papers.get(pid)
+        doc = self.store.get("index", [pid])[pid]
+        if self.store.storage("index").loaded:  # the file had to be read whole: take (and check) all
+            return self.papers.get(pid)
+        if doc is None:
+            return None
+        _check_head(doc, pid, self.root / INDEX_FILE, self.store)
+        head = self._some_heads[pid] = PaperHead.from_dict(doc, pid)
+        return head
 
     def paper(self, pid: str) -> Paper:
-        try:
-            return self.papers[pid]
-        except KeyError:
-            raise UnknownPaper(f"no paper with id {pid!r}") from None
+        """The whole paper (its shard is read if it was not)."""
+        head = self.head(pid)
+        doc = self._shard(head.shard).get(pid) if self._legacy is None else self._legacy.get(pid)
+        paper = Paper.from_dict(doc, pid) if doc is not None else Paper(id=pid, title=head.title)
+        return head.apply_to(paper)
+
+    def full_papers(self, ids: Sequence[str]) -> list[Paper]:
+        """These papers in full, in the order given; each shard is read once."""
+        heads = [self.head(pid) for pid in ids]
+        if self._legacy is not None:
+            return [self.paper(pid) for pid in ids]
+        by_shard: dict[str, list[PaperHead]] = {}
+        for head in heads:
+            by_shard.setdefault(head.shard, []).append(head)
+        found: dict[str, Paper] = {}
+        for shard, members in by_shard.items():
+            docs = self._shard(shard)
+            for head in members:
+                doc = docs.get(head.id)
+                paper = Paper.from_dict(doc, head.id) if doc is not None else Paper(id=head.id, title=head.title)
+                found[head.id] = head.apply_to(paper)
+        return [found[pid] for pid in ids]
+
+    def _shard(self, shard: str) -> dict[str, Any]:
+        """The stored records of one shard (read now, and kept among the last few used)."""
+        with self._shard_lock:  # workers (search, ranking) read papers too
+            found = self._shards.get(shard)
+            if found is not None:
+                self._shards.move_to_end(shard)
+                return found
+            key = f"{SHARD_DIR}/{shard}"
+            docs = self.store.load(key)
+            path = self.store.path_of(key)
+            for pid, doc in docs.items():
+                _check_paper(doc, pid, path, self.store)
+            self.store.release(key)
+            self._shards[shard] = docs
+            while len(self._shards) > SHARDS_KEPT:
+                self._shards.popitem(last=False)
+            return docs
 
     def state(self, pid: str) -> UserState:
         """The user state of a paper (a shared default for untouched papers: do not mutate)."""
-        return self.states.get(pid, _DEFAULT_STATE)
+        if self._states is not None:
+            return self._states.get(pid, _DEFAULT_STATE)
+        found = self._some_states.get(pid)
+        if found is None:
+            doc = self.store.get("state", [pid])[pid]
+            if self.store.storage("state").loaded:  # the file had to be read whole: take (and check) all
+                return self.states.get(pid, _DEFAULT_STATE)
+            found = _state_from(doc, pid, self.root / STATE_FILE, self.store) if doc is not None else _DEFAULT_STATE
+            self._some_states[pid] = found
+        return found
 
     def status(self, pid: str) -> Status:
-        state = self.states.get(pid)
-        return state.status if state else Status.INBOX
+        return self.state(pid).status
 
     def resolve(self, ref: str) -> str:
         """The id a user means: an id, an arXiv id or URL, or an unambiguous id prefix.
@@ -298,13 +452,17 @@ class Library:
         """
         text = ref.strip()
         text = text[len("reader:") :] if text.lower().startswith("reader:") else text
-        if text in self.papers:
+        if text and self._head(text) is not None:
             return text
         arxiv = parse_arxiv_id(text)
-        if arxiv and arxiv in self._by_arxiv:
-            return self._by_arxiv[arxiv]
-        if arxiv and arxiv in self.papers:
-            return arxiv
+        if arxiv:
+            if self._papers is None and self._head(arxiv) is not None:
+                return arxiv  # the usual case, found without reading the whole index
+            papers = self.papers
+            if arxiv in self._by_arxiv:
+                return self._by_arxiv[arxiv]
+            if arxiv in papers:
+                return arxiv
         if len(text) >= 4:
             hits = [pid for pid in self.papers if pid.startswith(text)]
             if len(hits) == 1:
@@ -316,12 +474,13 @@ class Library:
     def find(self, paper: Paper) -> str | None:
         """The id of the paper already in the library that `paper` is (by id, arXiv id, or title
         when the arXiv ids do not differ)."""
-        if paper.id in self.papers:
+        papers = self.papers
+        if paper.id in papers:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
         found = self._titles().get(_title_key(paper.title))
-        if found is not None and paper.arxiv_id and self.papers[found].arxiv_id not in (None, paper.arxiv_id):
+        if found is not None and paper.arxiv_id and papers[found].arxiv_id not in (None, paper.arxiv_id):
             return None  # the same title on another arXiv id is another paper
         return found
 
@@ -457,15 +616,14 @@ class Library:
         ids = list(self._day_groups().get(old, ()))
         if not ids:
             raise BadInput(f"no papers are featured on {old}")
-        moved: dict[str, Paper] = {}
+        moved: dict[str, PaperHead] = {}
         for pid in ids:
-            paper = Paper.from_dict(self.papers[pid].to_dict())
-            paper.days = sorted({new if d == old else d for d in paper.days})
-            moved[pid] = paper
-        self.store.put_papers({pid: _doc(p) for pid, p in moved.items()})
-        for pid, paper in moved.items():
-            self.papers[pid] = paper
-            self._index(paper)
+            head = self.papers[pid]
+            moved[pid] = replace(head, days=sorted({new if d == old else d for d in head.days}))
+        self.store.put("index", {pid: h.to_dict() for pid, h in moved.items()})  # the index's days win
+        for pid, head in moved.items():
+            self.papers[pid] = head
+            self._index(head)
         self.version += 1
         return len(ids)
 
@@ -489,7 +647,7 @@ class Library:
                     result.new_ids.append(pid)
                 result.ids.append(pid)
                 continue
-            merged = Paper.from_dict(changed.get(pid, self.papers[pid]).to_dict())
+            merged = changed[pid] if pid in changed else self.paper(pid)
             if merged.merge(paper):
                 changed[pid] = merged
                 result.updated += 1
@@ -497,19 +655,38 @@ class Library:
                 result.unchanged += 1
             result.ids.append(pid)
         result.days = sorted({d for p in incoming for d in p.days})
-        docs = {pid: _doc(p) for pid, p in {**changed, **pending_new}.items()}
-        if docs:
-            self.store.put_papers(docs)
-        for pid, paper in changed.items():
-            self.papers[pid] = paper
-            self._index(paper)
-        for pid, paper in pending_new.items():
-            self.papers[pid] = paper
-            self._order[pid] = len(self._order)
-            self._index(paper)
-        if docs:
+        if changed or pending_new:
+            self._write_papers(changed, pending_new)
             self.version += 1
         return result
+
+    def _write_papers(self, changed: dict[str, Paper], new: dict[str, Paper]) -> None:
+        """Write papers durably: their full records into their shards first (not yet listed, so
+        a failure midway shows nothing half-imported), then their index records in one write,
+        which makes them part of the library at once."""
+        papers = self.papers
+        heads: dict[str, PaperHead] = {}
+        by_shard: dict[str, dict[str, dict[str, object]]] = {}
+        for pid, paper in (*changed.items(), *new.items()):
+            shard = papers[pid].shard if pid in papers else shard_of(paper.days)
+            heads[pid] = PaperHead.of(paper, shard)
+            by_shard.setdefault(shard, {})[pid] = _doc(paper)
+        writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
+            (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
+        ]
+        writes.append(("index", {pid: head.to_dict() for pid, head in heads.items()}))
+        self.store.put_many(writes)
+        with self._shard_lock:
+            for shard, docs in by_shard.items():
+                self.store.release(f"{SHARD_DIR}/{shard}")
+                cached = self._shards.get(shard)
+                if cached is not None:
+                    cached.update(docs)
+        for pid, head in heads.items():
+            if pid not in papers:
+                self._order[pid] = len(self._order)
+            papers[pid] = head
+            self._index(head)
 
     # -- user state ------------------------------------------------------------------------
 
@@ -520,7 +697,7 @@ class Library:
         stamp = now_iso()
         new: dict[str, UserState] = {}
         for pid in ids:
-            self.paper(pid)
+            self.head(pid)
             before = self.state(pid)
             if before.status is status:
                 continue
@@ -540,7 +717,7 @@ class Library:
 
     def set_notes(self, pid: str, text: str) -> list[Change]:
         """Replace a paper's notes (control bytes removed); no write if nothing changed."""
-        self.paper(pid)
+        self.head(pid)
         text = clean_block(valid_unicode(text))
         before = self.state(pid)
         if before.notes == text:
@@ -552,7 +729,7 @@ class Library:
 
     def set_tags(self, pid: str, tags: Iterable[str]) -> list[Change]:
         """Replace a paper's tags (cleaned, normalised, each once); no write if nothing changed."""
-        self.paper(pid)
+        self.head(pid)
         after = self._tagged(pid, tags)
         return self._change({pid: after} if after is not None else {})
 
@@ -563,7 +740,7 @@ class Library:
         extra = list(add)
         new: dict[str, UserState] = {}
         for pid in ids:
-            self.paper(pid)
+            self.head(pid)
             after = self._tagged(pid, [*(t for t in self.state(pid).tags if t not in drop), *extra])
             if after is not None:
                 new[pid] = after
@@ -631,14 +808,16 @@ class Library:
         if not states:
             return []
         docs = {pid: (None if s.is_default() else s.to_dict()) for pid, s in states.items()}
+        befores = {pid: self.state(pid) for pid in states}  # read before the write changes them
         self.store.put_states(docs)
         changes = []
+        kept = self._states if self._states is not None else self._some_states
         for pid, state in states.items():
-            changes.append(Change(pid, self.state(pid), state.copy()))
-            if state.is_default():
-                self.states.pop(pid, None)
+            changes.append(Change(pid, befores[pid], state.copy()))
+            if state.is_default() and self._states is not None:
+                kept.pop(pid, None)
             else:
-                self.states[pid] = state.copy()
+                kept[pid] = _DEFAULT_STATE if state.is_default() else state.copy()
         self.version += 1
         return changes
 
@@ -677,7 +856,7 @@ class Library:
         stamp = now_iso()
         new: dict[str, UserState] = {}
         for pid in ids:
-            self.paper(pid)
+            self.head(pid)
             before = self.state(pid)
             after = before.copy()
             if before.status is not Status.SNOOZED:
@@ -732,7 +911,7 @@ class Library:
         stamp = now_iso()
         new: dict[str, UserState] = {}
         for pid in ids:
-            self.paper(pid)
+            self.head(pid)
             after = self.state(pid).copy()
             after.kept_at = after.updated_at = stamp
             new[pid] = after
@@ -791,6 +970,48 @@ class _BadRecord(Exception):
     def shown(self) -> str:
         """The value found, briefly and safely (`5`, `[1]`, `'x'`)."""
         return clean_line(repr(self.value))[:40]
+
+
+def _refuse(path: Path, pid: str, store: Store, bad: tuple[str, str], doc: dict[str, Any]) -> LoadError:
+    record = _BadRecord(*bad, doc.get(bad[0]))
+    key = {STATE_FILE: "state", INDEX_FILE: "index", PAPERS_FILE: "legacy"}.get(path.name)
+    if key is None:
+        key = f"{SHARD_DIR}/{path.stem}"
+    return LoadError(
+        f"cannot read {path}: paper {clean_line(pid)[:60]!r}: {record.field!r} should be "
+        f"{record.expected}, not {record.shown()}. The file was left untouched.{store.restore_hint(key)}"
+    )
+
+
+def _check_paper(doc: Any, pid: str, path: Path, store: Store) -> None:
+    """Refuse a stored paper record with a field of the wrong type (one line, naming the file)."""
+    if not isinstance(doc, dict):
+        raise LoadError(f"cannot read {path}: not a reader library file (entry {pid!r} is not an object)")
+    bad = stored_paper_problem(doc)
+    if bad is not None:
+        raise _refuse(path, pid, store, bad, doc)
+
+
+def _check_head(doc: Any, pid: str, path: Path, store: Store) -> None:
+    _check_paper(doc, pid, path, store)
+    shard = doc.get("shard")
+    if not isinstance(shard, str):
+        raise _refuse(path, pid, store, ("shard", "text"), doc)
+
+
+def _state_from(doc: Any, pid: str, path: Path, store: Store) -> UserState:
+    if not isinstance(doc, dict):
+        raise LoadError(f"cannot read {path}: not a reader library file (entry {pid!r} is not an object)")
+    bad = stored_state_problem(doc)
+    if bad is not None:
+        raise _refuse(path, pid, store, bad, doc)
+    try:
+        return _clean_state(UserState.from_dict(doc))
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise LoadError(
+            f"cannot read {path}: not a reader library file (entry {pid!r}: {exc}). "
+            f"The file was left untouched.{store.restore_hint(path.name)}"
+        ) from None
 
 
 @contextmanager

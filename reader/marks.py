@@ -8,7 +8,7 @@ same words from here. Plain text only: callers pass it through their own safe re
 
 from __future__ import annotations
 
-from reader.models import Paper
+from reader.models import Paper, PaperHead
 
 REPLACED = frozenset({"replace", "replace-cross"})
 
@@ -24,14 +24,14 @@ def source_label(source: str) -> str:
     return source
 
 
-def update_mark(paper: Paper) -> str:
+def update_mark(paper: Paper | PaperHead) -> str:
     """`updated v2` for a paper whose latest arXiv announcement was a replacement, else ``."""
     if paper.announce_type not in REPLACED:
         return ""
     return f"updated v{paper.version}" if paper.version else "updated"
 
 
-def row_mark(paper: Paper) -> str:
+def row_mark(paper: Paper | PaperHead) -> str:
     """The short mark of a list row: the first source (`+N` more) and the update, if any."""
     parts = []
     if paper.sources:

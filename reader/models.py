@@ -256,6 +256,105 @@ class Paper:
         return self.to_dict() != before
 
 
+HEAD_FIELDS = ("title", "days", "arxiv_id", "upvotes", "published", "sources", "withdrawn_at", "announce_type", "version")
+"""What the library's index keeps of each paper (besides the id and its shard): what lists,
+sorting, ids and the board need. The index is the authority for these fields; the shard holds
+the rest (abstract, authors, ...)."""
+
+
+@dataclass(slots=True)
+class PaperHead:
+    """A paper as the library's index knows it: small, kept in memory for every paper.
+
+    `Library.paper(id)` gives the whole `Paper` (read from its shard) when a paper is shown,
+    searched in full text or exported.
+    """
+
+    id: str
+    title: str
+    days: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    upvotes: int | None = None
+    published: str | None = None
+    sources: list[str] = field(default_factory=list)
+    withdrawn_at: str | None = None
+    announce_type: str | None = None
+    version: int | None = None
+    shard: str = ""
+    """The file (`papers/<shard>.json`) that holds the paper's full metadata."""
+
+    @property
+    def latest_day(self) -> str | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored index record (without the id, its key)."""
+        doc: dict[str, Any] = {"title": self.title, "days": list(self.days), "shard": self.shard}
+        if self.arxiv_id is not None:
+            doc["arxiv_id"] = self.arxiv_id
+        if self.upvotes is not None:
+            doc["upvotes"] = self.upvotes
+        if self.published is not None:
+            doc["published"] = self.published
+        if self.sources:
+            doc["sources"] = list(self.sources)
+        for name in ("withdrawn_at", "announce_type", "version"):
+            value = getattr(self, name)
+            if value is not None:
+                doc[name] = value
+        return doc
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], paper_id: str) -> PaperHead:
+        get = data.get
+        return cls(
+            id=paper_id,
+            title=get("title") or "",
+            days=list(get("days") or ()),
+            arxiv_id=get("arxiv_id"),
+            upvotes=get("upvotes"),
+            published=get("published"),
+            sources=list(get("sources") or ()),
+            withdrawn_at=get("withdrawn_at"),
+            announce_type=get("announce_type"),
+            version=get("version"),
+            shard=get("shard") or "",
+        )
+
+    @classmethod
+    def of(cls, paper: Paper, shard: str) -> PaperHead:
+        return cls(
+            id=paper.id,
+            title=paper.title,
+            days=list(paper.days),
+            arxiv_id=paper.arxiv_id,
+            upvotes=paper.upvotes,
+            published=paper.published,
+            sources=list(paper.sources),
+            withdrawn_at=paper.withdrawn_at,
+            announce_type=paper.announce_type,
+            version=paper.version,
+            shard=shard,
+        )
+
+    def apply_to(self, paper: Paper) -> Paper:
+        """`paper` (read from the shard) with the index's fields, which win."""
+        paper.title = self.title
+        paper.days = list(self.days)
+        paper.arxiv_id = self.arxiv_id
+        paper.upvotes = self.upvotes
+        paper.published = self.published
+        paper.sources = list(self.sources)
+        paper.withdrawn_at = self.withdrawn_at
+        paper.announce_type = self.announce_type
+        paper.version = self.version
+        return paper
+
+
 @dataclass(slots=True)
 class UserState:
     """What the user decided and wrote about a paper. Small; changes on every keypress."""

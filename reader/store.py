@@ -2,20 +2,30 @@
 
 A library is a folder:
 
-    papers.json      TinyDB file, table "papers": paper metadata (large; changes on import)
-    papers.journal   changes to it since the file was last written, one JSON line each
     state.json       TinyDB file, table "state": user state per paper (small)
-    state.journal    changes to it since, one line per status change, note save or tag edit
+    state.journal    changes to it since the file was last written, one JSON line each
+    index/MONTH.json TinyDB files, table "index": the compact record of each paper (id, title,
+                     featured days, arXiv id, upvotes, published, sources): what lists, ids
+                     and the board need; one file per month of the paper's first featured day
+    papers/MONTH.json TinyDB files, table "papers": the full metadata with abstracts, in the
+                     same monthly shards, read only when a paper is shown, searched or exported
+    (each with its own `.journal`)
     settings.json    small preferences kept with the library (the arXiv categories followed),
                      rewritten whole and atomically on each change
     .lock            held (flock) by the one process allowed to write
-    backups/         the previous versions of both files, a few of each, newest last
+    backups/         the previous versions of the files, a few of each, newest last
+    cache/           derived files (rebuildable; never trusted over the files above)
+
+Libraries written before the shards kept every paper in one `papers.json`; the library
+converts such a folder once (`Store.migrate`), atomically and with a backup.
 
 A change is appended to the journal and fsynced before the call returns: one small write
 whatever the size of the library. The JSON files carry a `_meta` table with the schema
 version and are rewritten only when a journal is compacted: to a temporary file in the same
 folder, flushed, fsynced, renamed over the old file, and the folder fsynced, so a crash
-leaves the old or the new file, never a torn one.
+leaves the old or the new file, never a torn one. They are written one document per line,
+so that one record can be found without parsing the file (`JournaledStorage.get`): a command
+that changes one paper's status reads what it changes, not the whole library.
 """
 
 from __future__ import annotations
@@ -24,8 +34,9 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +53,12 @@ __all__ = ["atomic_write_bytes"]  # also importable from here, where it lived
 
 SCHEMA_VERSION = 1
 PAPERS_FILE = "papers.json"
+"""Where libraries kept all papers before the shards (read to migrate them)."""
 STATE_FILE = "state.json"
+INDEX_FILE = "index.json"
+SHARD_DIR = "papers"
+UNDATED = "undated"
+"""The shard of papers without a featured day."""
 SETTINGS_FILE = "settings.json"
 JOURNAL_SUFFIX = ".journal"
 LOCK_FILE = ".lock"
@@ -110,20 +126,22 @@ class JournaledStorage(Storage):
     Replaying a journal over a snapshot that already holds it gives the same data, so a crash
     between those two steps loses nothing.
 
-    TinyDB's own API writes through `write()`, which compacts. If any write fails, the data in
-    memory is dropped and read again from disk, so memory never disagrees with disk.
+    Nothing is read until it is asked for: `get` finds a few records without parsing the
+    whole file (the snapshot is written one record per line), and `append` writes without
+    loading. TinyDB's own API writes through `write()`, which compacts. If any write fails,
+    the data in memory is dropped and read again from disk, so memory never disagrees with disk.
     """
 
-    def __init__(self, snapshot: Path, journal: Path, *, kind: str, indent: bool = False, writable: bool) -> None:
+    def __init__(self, snapshot: Path, journal: Path, *, kind: str, writable: bool) -> None:
         self.path = snapshot
         self.journal = journal
         self.kind = kind
         self.table = kind_table(kind)
-        self.indent = indent
         self.writable = writable
         self._data: dict[str, dict[str, Any]] | None = None
         self._journal_fd: int | None = None
-        self._journal_size = 0
+        self._journal_size: int | None = None
+        """The size of the journal's intact part, once known (a load, or checked before an append)."""
         self._snapshot_size = 0
         self._poisoned = False
         self.writes = 0
@@ -150,6 +168,10 @@ class JournaledStorage(Storage):
         self._journal_size = journal_size
         self._data = data
 
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._data is None:
             self.load()
@@ -160,10 +182,35 @@ class JournaledStorage(Storage):
         assert data is not None
         return data.setdefault(self.table, {})
 
+    def get(self, ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """The stored records of these ids (None: no record), without loading the whole file
+        when it is written one record per line (it is once written by this version)."""
+        wanted = list(dict.fromkeys(ids))
+        if self._data is not None:
+            table = self.docs()
+            return {pid: table.get(pid) for pid in wanted}
+        for _attempt in range(100):
+            before = _identity(self.path)
+            try:
+                raw: bytes | None = self.path.read_bytes()
+            except FileNotFoundError:
+                raw = None
+            except OSError as exc:
+                raise LoadError(f"cannot read {self.path}: {_describe_os_error(exc)}") from exc
+            if raw is not None and not (_is_lines(raw, self.table) and raw.endswith(b"}\n")):
+                self.load()  # written otherwise (an older version, or by hand): read it whole
+                table = self.docs()
+                return {pid: table.get(pid) for pid in wanted}
+            found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
+            _replay_for(self.journal, found)
+            if self.writable or _identity(self.path) == before:
+                break
+        return found
+
     # -- writing ---------------------------------------------------------------------------
 
     def append(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        """Record changes durably in the journal, then apply them in memory."""
+        """Record changes durably in the journal, then apply them in memory (if loaded)."""
         if self._poisoned:
             self.compact()
         try:
@@ -171,7 +218,7 @@ class JournaledStorage(Storage):
         except orjson.JSONEncodeError as exc:
             problem = f"the data cannot be stored ({exc})"
             raise WriteError(f"could not save {self.path}: {problem}; nothing was changed") from exc
-        start = self._journal_size
+        start = self._intact_journal_size()
         try:
             fd = self._open_journal()
             _write_all(fd, line)
@@ -180,16 +227,33 @@ class JournaledStorage(Storage):
             self._undo_append(start)
             raise WriteError(f"could not save {self.path}: {_describe_os_error(exc)}; nothing was changed") from exc
         self._journal_size = start + len(line)
-        table = self.docs()
-        for doc_id, doc in docs.items():
-            if doc is None:
-                table.pop(doc_id, None)
-            else:
-                table[doc_id] = dict(doc)
+        if self._data is not None:
+            table = self.docs()
+            for doc_id, doc in docs.items():
+                if doc is None:
+                    table.pop(doc_id, None)
+                else:
+                    table[doc_id] = dict(doc)
         self.writes += 1
         if self._journal_size > max(COMPACT_MIN_BYTES, self._snapshot_size // 4):
-            with contextlib.suppress(WriteError):
+            with contextlib.suppress(WriteError, LoadError):
                 self.compact()  # the change is already durable in the journal
+
+    def _intact_journal_size(self) -> int:
+        """The size of the journal's intact part; a torn last line (a write killed midway, never
+        acknowledged) is cut off first, so the next line starts clean."""
+        if self._journal_size is None:
+            try:
+                self._snapshot_size = self.path.stat().st_size
+            except FileNotFoundError:
+                self._snapshot_size = 0
+            except OSError as exc:
+                raise WriteError(f"could not save {self.path}: {_describe_os_error(exc)}; nothing was changed") from exc
+            try:
+                self._journal_size = replay_journal(self.journal, {}, truncate=True, tail_only=True)
+            except LoadError as exc:
+                raise WriteError(f"{exc}; nothing was changed") from None
+        return self._journal_size
 
     def _undo_append(self, start: int) -> None:
         """Cut a partly written line off the journal, so the next line starts clean."""
@@ -212,8 +276,8 @@ class JournaledStorage(Storage):
         """Write all data as the new snapshot and empty the journal (TinyDB's write)."""
         data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "kind": self.kind}}
         try:
-            option = orjson.OPT_INDENT_2 if self.indent else 0
-            payload = orjson.dumps(data, option=option)
+            payload = _lines_payload(data, self.table)
+            self.path.parent.mkdir(exist_ok=True)
             atomic_write_bytes(self.path, payload)
             if self._journal_size or self._poisoned or self.journal.exists():
                 self._close_journal()
@@ -222,19 +286,16 @@ class JournaledStorage(Storage):
             # A rename happened but may not survive a crash. The journal is emptied only after the
             # new snapshot is durable, and replaying it over either snapshot gives the same data,
             # so nothing is lost; memory is read again from what the disk shows now.
-            self._data = None
-            self._close_journal()
+            self._forget()
             raise WriteError(
                 f"could not save {self.path}: {_describe_os_error(exc.error)} (while syncing the folder); "
                 "nothing was changed"
             ) from exc.error
         except OSError as exc:
-            self._data = None
-            self._close_journal()
+            self._forget()
             raise WriteError(f"could not save {self.path}: {_describe_os_error(exc)}; nothing was changed") from exc
         except BaseException:
-            self._data = None
-            self._close_journal()
+            self._forget()
             raise
         self._data = data
         self._snapshot_size = len(payload)
@@ -242,13 +303,19 @@ class JournaledStorage(Storage):
         self._poisoned = False
         self.writes += 1
 
+    def _forget(self) -> None:
+        self._data = None
+        self._journal_size = None
+        self._close_journal()
+
     def compact(self) -> None:
         data = self.read()
         self.write(data if data is not None else {})
 
     @property
     def journal_size(self) -> int:
-        return self._journal_size
+        """The journal's size as last known (0 when it was never looked at)."""
+        return self._journal_size or 0
 
     @property
     def snapshot_size(self) -> int:
@@ -263,12 +330,100 @@ class JournaledStorage(Storage):
     def close(self) -> None:
         self._close_journal()
         self._data = None
+        self._journal_size = None
+
+
+LINES_HEAD = b'{"_meta":'
+"""How a file written one record per line starts (older files start otherwise: read whole)."""
+
+
+def _is_lines(raw: bytes, table: str) -> bool:
+    """Whether a file is laid out one record per line (`_lines_payload`), as found."""
+    if not raw.startswith(LINES_HEAD):
+        return False
+    first = raw.find(b"\n")
+    return first > 0 and raw.startswith(orjson.dumps(table) + b":{", first + 1)
+
+
+def _lines_payload(data: dict[str, dict[str, Any]], table: str) -> bytes:
+    """A TinyDB file as JSON with the `_meta` table first and then one record per line:
+
+    {"_meta":{...},
+    "state":{
+    "2507.12345":{...},
+    ...
+    }}
+    """
+    parts = [LINES_HEAD, orjson.dumps(data.get("_meta", {})), b",\n", orjson.dumps(table), b":{"]
+    docs = data.get(table, {})
+    if docs:
+        dumps = orjson.dumps
+        parts.append(b"\n")
+        parts.append(b",\n".join([dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]))
+    parts.append(b"\n}")
+    for name, other in data.items():
+        if name not in ("_meta", table):
+            parts.append(b",\n" + orjson.dumps(name) + b":" + orjson.dumps(other))
+    parts.append(b"}\n")
+    return b"".join(parts)
+
+
+def _line_record(raw: bytes, pid: str, path: Path) -> dict[str, Any] | None:
+    """The record of `pid` in a file written one record per line (None: not in it)."""
+    key = b"\n" + orjson.dumps(pid) + b":"
+    start = raw.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = raw.find(b"\n", start)
+    chunk = raw[start : end if end >= 0 else len(raw)].rstrip(b",")
+    try:
+        doc = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        raise LoadError(f"cannot read {path}: the record of {pid!r} is damaged") from None
+    if not isinstance(doc, dict):
+        raise LoadError(f"cannot read {path}: entry {pid!r} is not an object")
+    return doc
+
+
+def _replay_for(journal: Path, found: dict[str, dict[str, Any] | None]) -> None:
+    """Apply a journal's changes to the records in `found` only (lines that do not name one
+    of them are not even parsed). A torn last line is ignored; a damaged one before it is an error."""
+    try:
+        raw = journal.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise LoadError(f"cannot read {journal}: {_describe_os_error(exc)}") from exc
+    if not raw:
+        return
+    keys = [orjson.dumps(pid) for pid in found]
+    lines = raw.split(b"\n")
+    last = len(lines) - 1
+    while last >= 0 and not lines[last].strip():
+        last -= 1
+    for index, chunk in enumerate(lines[: last + 1]):
+        if not any(key in chunk for key in keys):
+            if index < last and chunk.strip() and not (chunk.startswith(b'{"put":') and chunk.rstrip().endswith(b"}")):
+                raise LoadError(f"cannot read {journal}: line {index + 1} is damaged")  # checked by its shape only
+            continue
+        puts = _journal_entry(chunk) if (index < last or raw.endswith(b"\n")) else None
+        if puts is None:
+            if index == last:
+                break  # torn tail
+            raise LoadError(f"cannot read {journal}: line {index + 1} is damaged")
+        for pid in found:
+            if pid in puts:
+                found[pid] = puts[pid]
 
 
 COMPACT_MIN_BYTES = 1 << 20
 """A journal smaller than this is never compacted during a session."""
 COMPACT_ON_CLOSE_MAX_BYTES = 32 << 20
 """On close, compact if the snapshot is at most this big (cheap); bigger ones wait."""
+COMPACT_UNREAD_MAX_BYTES = 2 << 20
+"""On close, compact a file that was not read (only appended to) if it is at most this big:
+reading it then costs a few milliseconds (at 100,000 papers the state is ~27 MB: it waits)."""
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -278,11 +433,13 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def replay_journal(path: Path, table: dict[str, Any], *, truncate: bool) -> int:
+def replay_journal(path: Path, table: dict[str, Any], *, truncate: bool, tail_only: bool = False) -> int:
     """Apply a journal's changes to `table`; return the size of its intact part.
 
     The last line may be torn (a write that never completed, so never acknowledged): it is
     ignored, and cut off when `truncate`. A damaged line before the last is a `LoadError`.
+    `tail_only` checks only the last line (before an append to a journal not loaded) and
+    applies nothing.
     """
     try:
         raw = path.read_bytes()
@@ -290,6 +447,27 @@ def replay_journal(path: Path, table: dict[str, Any], *, truncate: bool) -> int:
         return 0
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
+    if tail_only:
+        body = raw.rstrip()
+        start = raw.rfind(b"\n", 0, len(body)) + 1
+        intact = len(body) < len(raw) and raw[len(body)] == ord("\n") and _journal_entry(body[start:]) is not None
+        good = len(body) + 1 if intact else start
+        if not body:
+            good = 0
+    else:
+        good = _replay_all(raw, path, table)
+    if truncate and good < len(raw):
+        try:
+            with open(path, "r+b") as handle:
+                handle.truncate(good)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise LoadError(f"cannot repair {path}: {_describe_os_error(exc)}") from exc
+    return good
+
+
+def _replay_all(raw: bytes, path: Path, table: dict[str, Any]) -> int:
     good = 0
     offset = 0
     chunks = raw.split(b"\n")
@@ -312,14 +490,6 @@ def replay_journal(path: Path, table: dict[str, Any], *, truncate: bool) -> int:
                     table[doc_id] = doc
             good = end
         offset = end
-    if truncate and good < len(raw):
-        try:
-            with open(path, "r+b") as handle:
-                handle.truncate(good)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise LoadError(f"cannot repair {path}: {_describe_os_error(exc)}") from exc
     return good
 
 
@@ -370,7 +540,7 @@ def read_tinydb_file(path: Path, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def kind_table(kind: str) -> str:
-    return {"papers": "papers", "state": "state"}[kind]
+    return {"papers": "papers", "state": "state", "index": "index"}[kind]
 
 
 class KeyedTable(Table):
@@ -387,8 +557,24 @@ class KeyedTinyDB(TinyDB):
     table_class = KeyedTable
 
 
+_SHARD_NAME = re.compile(r"^(\d{4}-\d{2}|undated)$")
+
+
+def shard_of(days: Iterable[str]) -> str:
+    """The shard a new paper's metadata goes to: the month of its first featured day."""
+    first = min(days, default=None)
+    if first and len(first) >= 7 and _SHARD_NAME.match(first[:7]):
+        return first[:7]
+    return UNDATED
+
+
 class Store:
-    """The library folder: two TinyDB files with their journals, the writer lock and the backups."""
+    """The library folder: TinyDB files with their journals, the writer lock and the backups.
+
+    Files are named by key: `state`, `index`, `papers/2025-07` (a shard), and `legacy` (the
+    single `papers.json` of libraries written before the shards). Nothing is read until asked
+    for: `load` reads a whole file, `get` a few records of it.
+    """
 
     def __init__(self, root: Path, *, writable: bool = True, holder: str = "cli") -> None:
         self.root = root
@@ -399,6 +585,7 @@ class Store:
         self._backed_up: set[str] = set()
         self._dbs: dict[str, KeyedTinyDB] = {}
         self._storages: dict[str, JournaledStorage] = {}
+        self._open = False
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -410,38 +597,35 @@ class Store:
                 raise StoreError(f"cannot create library folder {self.root}: {_describe_os_error(exc)}") from exc
             self._acquire_lock()
             self._remove_stale_temp_files()
-        try:
-            for kind, name, indent in (("papers", PAPERS_FILE, False), ("state", STATE_FILE, True)):
-                snapshot = self.root / name
-                journal = snapshot.with_suffix(JOURNAL_SUFFIX)
-                storage = JournaledStorage(snapshot, journal, kind=kind, indent=indent, writable=self.writable)
-                if _identity(snapshot) is None and self.backups(kind):
-                    # it existed (it was backed up) and is gone: never start again without it
-                    raise LoadError(
-                        f"cannot read {snapshot}: the file is missing, but the library has backups of it "
-                        f"(was it moved or deleted?). Nothing was changed.{self.restore_hint(name)}"
-                    )
-                try:
-                    storage.load()
-                except LoadError as exc:
-                    raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint(name)}") from None
-                self._storages[kind] = storage
-                self._dbs[kind] = KeyedTinyDB(storage=_given(storage))
-        except BaseException:
-            self.close(compact=False)  # a file that failed to load is never rewritten
-            raise
+        self._open = True
+
+    @property
+    def legacy(self) -> bool:
+        """Whether the folder still has the layout before the shards (one `papers.json`)."""
+        return _identity(self.root / PAPERS_FILE) is not None
 
     def close(self, *, compact: bool = True) -> None:
-        """Compact what is cheap to compact (unless told not to), release the lock."""
+        """Compact what is cheap to compact (unless told not to), release the lock.
+
+        A file in memory is cheap up to `COMPACT_ON_CLOSE_MAX_BYTES`; one that was only
+        appended to (a command that changed a few records) up to `COMPACT_UNREAD_MAX_BYTES`:
+        a bigger one waits until its journal outgrows a quarter of it.
+        """
         if compact and self.writable and self._lock_fd is not None:
             for storage in self._storages.values():
-                if storage.journal_size and storage.snapshot_size <= COMPACT_ON_CLOSE_MAX_BYTES:
+                if not storage.journal_size:
+                    continue
+                size = storage.snapshot_size
+                if (size <= COMPACT_ON_CLOSE_MAX_BYTES) if storage.loaded else (size <= COMPACT_UNREAD_MAX_BYTES):
                     with contextlib.suppress(StoreError, OSError):
                         storage.compact()
         for db in self._dbs.values():
             db.close()
+        for storage in self._storages.values():
+            storage.close()
         self._dbs.clear()
         self._storages.clear()
+        self._open = False
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -484,40 +668,162 @@ class Store:
 
     def _remove_stale_temp_files(self) -> None:
         """Delete temp files a killed writer left behind (safe: we hold the writer lock)."""
-        for name in (PAPERS_FILE, STATE_FILE, SETTINGS_FILE):  # only ours: an export may be writing here too
-            for stale in [*self.root.glob(f".{name}.*.tmp"), *self.root.glob(f".{Path(name).stem}.journal.*.tmp")]:
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+        for folder in (self.root, self.root / SHARD_DIR):
+            # only ours: an export may be writing temp files of its own in the library folder
+            for stale in folder.glob(".*.tmp"):
+                name = stale.name[1:].split(".json.")[0].split(".journal.")[0]
+                if folder != self.root or name in ("papers", "state", "settings", "index"):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
         for stale in (self.root / BACKUP_DIR).glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+        legacy_journal = (self.root / PAPERS_FILE).with_suffix(JOURNAL_SUFFIX)
+        if not self.legacy and legacy_journal.exists():  # a migration killed after its last step
+            with contextlib.suppress(OSError):
+                legacy_journal.unlink()
+
+    # -- files by key ------------------------------------------------------------------------
+
+    def path_of(self, key: str) -> Path:
+        if key == "state":
+            return self.root / STATE_FILE
+        if key == "index":
+            return self.root / INDEX_FILE
+        if key == "legacy":
+            return self.root / PAPERS_FILE
+        kind, _, shard = key.partition("/")
+        assert kind == SHARD_DIR and _SHARD_NAME.match(shard), key
+        return self.root / SHARD_DIR / f"{shard}.json"
+
+    @staticmethod
+    def _kind(key: str) -> str:
+        return {"state": "state", "index": "index"}.get(key, "papers")
+
+    @staticmethod
+    def _stem(key: str) -> str:
+        """The name of a file's backups: `state`, `index`, `papers` (legacy), `papers.2025-07`."""
+        return {"legacy": "papers"}.get(key, key.replace("/", "."))
+
+    def storage(self, key: str) -> JournaledStorage:
+        """The storage of one file (made on first use; nothing read yet)."""
+        found = self._storages.get(key)
+        if found is None:
+            snapshot = self.path_of(key)
+            found = JournaledStorage(
+                snapshot, snapshot.with_suffix(JOURNAL_SUFFIX), kind=self._kind(key), writable=self.writable
+            )
+            self._storages[key] = found
+        return found
+
+    def _checked(self, key: str) -> JournaledStorage:
+        storage = self.storage(key)
+        if not storage.loaded and _identity(storage.path) is None and self.backups(self._stem(key)):
+            # it existed (it was backed up) and is gone: never start again without it
+            raise LoadError(
+                f"cannot read {storage.path}: the file is missing, but the library has backups of it "
+                f"(was it moved or deleted?). Nothing was changed.{self.restore_hint(key)}"
+            )
+        return storage
+
+    def load(self, key: str) -> dict[str, Any]:
+        """Every record of one file (read now if it was not), as stored: read-only use."""
+        storage = self._checked(key)
+        if not storage.loaded:
+            try:
+                storage.load()
+            except LoadError as exc:
+                raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint(key)}") from None
+        db = self._dbs.get(key)
+        if db is None:
+            db = self._dbs[key] = KeyedTinyDB(storage=_given(storage))
+        table: KeyedTable = db.table(kind_table(storage.kind), cache_size=0)  # type: ignore[assignment]
+        return table.raw()
+
+    def get(self, key: str, ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """The records of a few ids in one file, without reading the whole file when it can."""
+        storage = self._checked(key)
+        try:
+            return storage.get(ids)
+        except LoadError as exc:
+            raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint(key)}") from None
+
+    def release(self, key: str) -> None:
+        """Forget what was read of a file (its data is kept elsewhere, or not needed)."""
+        storage = self._storages.get(key)
+        if storage is not None and storage.loaded and not storage.journal_size:
+            db = self._dbs.pop(key, None)
+            if db is not None:
+                db.close()
+            storage.close()
+
+    def forget(self) -> None:
+        """Drop everything read (the files are read again when next asked for)."""
+        for db in self._dbs.values():
+            db.close()
+        for storage in self._storages.values():
+            storage.close()
+        self._dbs.clear()
+        self._storages.clear()
+
+    def shards(self) -> list[str]:
+        """The names of the paper shards on disk, oldest first."""
+        folder = self.root / SHARD_DIR
+        try:
+            names = {p.name.split(".")[0] for p in folder.iterdir() if p.suffix in (".json", JOURNAL_SUFFIX)}
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise LoadError(f"cannot read {folder}: {_describe_os_error(exc)}") from exc
+        return sorted(name for name in names if _SHARD_NAME.match(name))
+
+    # -- compatibility with the single-file calls -------------------------------------------------
+
+    def state_raw(self) -> dict[str, Any]:
+        return self.load("state")
+
+    def papers_raw(self) -> dict[str, Any]:
+        """Every paper of a library in the layout before the shards."""
+        return self.load("legacy")
+
+    def put_states(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
+        self.put("state", docs)
 
     # -- backups ---------------------------------------------------------------------------
 
-    def _backup_once(self, kind: str) -> Path | None:
-        """Before the first write of a session, keep the current data as a backup file.
+    def _backup_once(self, key: str) -> Path | None:
+        """Before the first write of a session to a file, keep its current data as a backup.
 
-        Returns the new backup (None: none made). Old backups are deleted (`_rotate`) only
-        once the change itself is saved: a run of failing writes never erodes the history.
+        A loaded file is compacted first, so that the backup is one self-contained file; a file
+        not loaded keeps its journal beside the backup (`<backup>.journal`), so a command that
+        changes one record never reads or rewrites the whole file. Returns the new backup (None:
+        none made). Old backups are deleted (`_rotate`) only once the change itself is saved: a
+        run of failing writes never erodes the history.
         """
-        if kind in self._backed_up:
+        if key in self._backed_up:
             return None
-        storage = self._storages[kind]
-        if storage.journal_size:
-            storage.compact()  # the backup is then one self-contained file
+        storage = self.storage(key)
+        if storage.loaded and storage.journal_size:
+            storage.compact()
         path = storage.path
         if not path.exists():
             return None
         folder = self.root / BACKUP_DIR
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        target = folder / f"{path.stem}-{stamp}.json"
+        target = folder / f"{self._stem(key)}-{stamp}.json"
         try:
             folder.mkdir(exist_ok=True)
             try:
                 os.link(path, target)
             except OSError:
                 atomic_write_bytes(target, path.read_bytes())  # no hard links here: a copy
+            if not storage.loaded:
+                journal = storage.journal.read_bytes() if storage.journal.exists() else b""
+                if journal.strip():
+                    atomic_write_bytes(target.with_suffix(JOURNAL_SUFFIX), journal)
         except (OSError, _FolderSyncFailed):
+            with contextlib.suppress(OSError):
+                target.unlink()
             return None  # best effort: the change itself is still saved
         return target
 
@@ -526,61 +832,123 @@ class Store:
         for path in old:
             with contextlib.suppress(OSError):
                 path.unlink()
+            with contextlib.suppress(OSError):
+                path.with_suffix(JOURNAL_SUFFIX).unlink(missing_ok=True)
 
     def backups(self, stem: str) -> list[Path]:
-        """The backups of one file (`papers` or `state`), oldest first."""
+        """The backups of one file (`papers`, `state`, `index`, `papers.2025-07`), oldest first."""
         folder = self.root / BACKUP_DIR
         if not folder.is_dir():
             return []
-        return sorted(folder.glob(f"{stem}-*.json"))
+        return sorted(p for p in folder.glob(f"{stem}-*.json") if p.name[len(stem) + 1 : len(stem) + 2].isdigit())
 
-    def restore_hint(self, name: str) -> str:
-        stem = Path(name).stem
-        target = self.root / name
+    def restore_hint(self, key_or_name: str) -> str:
+        key = {STATE_FILE: "state", PAPERS_FILE: "legacy", INDEX_FILE: "index"}.get(key_or_name, key_or_name)
+        stem = self._stem(key)
+        target = self.path_of(key)
         journal = target.with_suffix(JOURNAL_SUFFIX)
         for backup in reversed(self.backups(stem)):
             try:
-                read_tinydb_file(backup, stem)
+                read_tinydb_file(backup, self._kind(key))
             except LoadError:
                 continue
-            return f" Newest good backup: {backup} (to restore: cp '{backup}' '{target}' && rm -f '{journal}')"
+            saved = backup.with_suffix(JOURNAL_SUFFIX)
+            tail = f"cp '{saved}' '{journal}'" if saved.exists() else f"rm -f '{journal}'"
+            return f" Newest good backup: {backup} (to restore: cp '{backup}' '{target}' && {tail})"
         return " No backup of it exists."
 
-    # -- data ------------------------------------------------------------------------------
+    # -- writing ------------------------------------------------------------------------------
 
-    def table(self, kind: str) -> KeyedTable:
-        return self._dbs[kind].table(kind_table(kind), cache_size=0)  # type: ignore[return-value]
+    def put(self, key: str, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
+        """Write changed records of one file durably (None deletes a record)."""
+        self.put_many([(key, docs)])
 
-    def papers_raw(self) -> dict[str, Any]:
-        return self.table("papers").raw()
+    def put_many(self, changes: Sequence[tuple[str, Mapping[str, Mapping[str, Any] | None]]]) -> None:
+        """Write changed records of several files durably, in the order given.
 
-    def state_raw(self) -> dict[str, Any]:
-        return self.table("state").raw()
-
-    def put_papers(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        self._put("papers", docs)
-
-    def put_states(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
-        self._put("state", docs)
-
-    def _put(self, kind: str, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
+        Each file's backup (and the compaction it may need) is made before the first record is
+        written, so those steps cannot fail halfway through the writes. A failed write leaves
+        the files written before it changed (write what makes the others visible last).
+        """
         if not self.writable:
             raise ReadOnlyError(f"library {self.root} is open read-only")
-        first = kind not in self._backed_up
-        backup = self._backup_once(kind)
+        made: dict[str, Path] = {}
+        first = [key for key, _ in changes if key not in self._backed_up]
+        written: set[str] = set()
         try:
-            self._storages[kind].append(docs)
+            for key, _ in changes:
+                storage = self._checked(key)
+                if key != "state":
+                    try:
+                        storage.path.parent.mkdir(exist_ok=True)
+                    except OSError as exc:
+                        problem = _describe_os_error(exc)
+                        raise WriteError(f"could not save {storage.path}: {problem}; nothing was changed") from exc
+                backup = self._backup_once(key)
+                if backup is not None:
+                    made[key] = backup
+            for key, docs in changes:
+                self.storage(key).append(docs)
+                written.add(key)
         except BaseException:
-            if backup is not None:  # the file it copies is still the current one: no new version
-                with contextlib.suppress(OSError):
-                    backup.unlink()
+            for key, backup in made.items():
+                if key not in written:  # the file it copies is still the current one: no new version
+                    with contextlib.suppress(OSError):
+                        backup.unlink()
+                    with contextlib.suppress(OSError):
+                        backup.with_suffix(JOURNAL_SUFFIX).unlink(missing_ok=True)
             raise
-        if first:
-            self._backed_up.add(kind)
-            self._rotate(kind_table(kind))
+        for key in dict.fromkeys(first):
+            self._backed_up.add(key)
+            self._rotate(self._stem(key))
 
-    def storage(self, kind: str) -> JournaledStorage:
-        return self._storages[kind]
+    def migrate(
+        self, index: Mapping[str, Mapping[str, Any]], shards: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    ) -> Path:
+        """Convert a library in the single-file layout to the index and shards, atomically.
+
+        Every new file is written whole (atomically) first, while `papers.json` still decides
+        the layout: a kill at any point before the last step leaves the old library as it was
+        (the next open converts it again). The last step moves `papers.json` into `backups/`
+        (one rename: the switch), then drops its journal, whose changes the new files hold.
+        Returns where the old file was kept.
+        """
+        if not self.writable:
+            raise ReadOnlyError(f"library {self.root} is open read-only")
+        legacy = self.storage("legacy")
+        folder = self.root / SHARD_DIR
+        meta = {"schema": {"version": SCHEMA_VERSION, "kind": "papers"}}
+        try:
+            for old in [*folder.glob("*.json"), *folder.glob(f"*{JOURNAL_SUFFIX}")] if folder.is_dir() else []:
+                old.unlink()  # what a killed migration left: written again below
+            folder.mkdir(exist_ok=True)
+            for name, docs in shards.items():
+                atomic_write_bytes(
+                    folder / f"{name}.json", _lines_payload({"_meta": meta, "papers": dict(docs)}, "papers")
+                )
+            index_meta = {"schema": {"version": SCHEMA_VERSION, "kind": "index"}}
+            (self.root / INDEX_FILE).with_suffix(JOURNAL_SUFFIX).unlink(missing_ok=True)
+            atomic_write_bytes(
+                self.root / INDEX_FILE, _lines_payload({"_meta": index_meta, "index": dict(index)}, "index")
+            )
+            backups = self.root / BACKUP_DIR
+            backups.mkdir(exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            kept = backups / f"papers-{stamp}.json"
+            legacy.close()
+            os.replace(self.root / PAPERS_FILE, kept)  # the switch
+            fsync_dir(self.root)
+            fsync_dir(backups)
+            legacy.journal.unlink(missing_ok=True)
+        except (OSError, _FolderSyncFailed) as exc:
+            error = exc.error if isinstance(exc, _FolderSyncFailed) else exc
+            raise WriteError(
+                f"could not convert {self.root / PAPERS_FILE} to the new layout: {_describe_os_error(error)}; "
+                "the library was left as it was"
+            ) from exc
+        self._storages.pop("legacy", None)
+        self._dbs.pop("legacy", None)
+        return kept
 
     # -- caches ------------------------------------------------------------------------------
 

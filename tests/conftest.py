@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from reader import store
 from reader.library import Library
+from reader.models import HEAD_FIELDS
 from reader.resources import SAMPLE_DAY, sample_files
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "hf_daily_papers_2025-07-31.txt"
@@ -105,3 +106,26 @@ def env_without_home(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["HOME"] = str(home)
     return env
+
+
+def write_foreign_paper(root: Path, pid: str, doc: dict[str, object]) -> None:
+    """Add a paper record to a closed library as another program could: a line appended to the
+    index's journal and one to its shard's journal, with nothing checked or cleaned."""
+    import orjson
+
+    days = doc.get("days")
+    shard = store.shard_of(days if isinstance(days, list) and all(isinstance(d, str) for d in days) else ())
+    head = {name: doc[name] for name in HEAD_FIELDS if name in doc} | {"shard": shard}
+    (root / store.SHARD_DIR).mkdir(exist_ok=True)
+    for path, record in ((root / store.SHARD_DIR / f"{shard}.journal", doc), (root / "index.journal", head)):
+        with path.open("ab") as handle:
+            handle.write(orjson.dumps({"put": {pid: record}}) + b"\n")
+
+
+def edit_record(path: Path, table: str, pid: str, **fields: object) -> None:
+    """Change fields of one stored record in a library file (as a hand edit would), in place."""
+    import orjson
+
+    data = orjson.loads(path.read_bytes())
+    data[table][pid].update(fields)
+    path.write_bytes(orjson.dumps(data))

@@ -141,7 +141,7 @@ def test_reader_db_environment_variable(tmp_path: Path, monkeypatch: object) -> 
     folder = tmp_path / "from-env"
     runner = CliRunner(env={"READER_DB": str(folder)})
     assert runner.invoke(reader_cli, ["import", str(SEED)]).exit_code == 0
-    assert (folder / "papers.json").exists()
+    assert (folder / "index.json").exists()
 
 
 def test_default_location_is_the_user_data_folder(isolated_home: Path) -> None:
@@ -150,7 +150,7 @@ def test_default_location_is_the_user_data_folder(isolated_home: Path) -> None:
     from reader.cli import cli as reader_cli
 
     assert CliRunner().invoke(reader_cli, ["import", str(SEED)]).exit_code == 0
-    assert (isolated_home / ".local" / "share" / "reader" / "papers.json").exists()
+    assert (isolated_home / ".local" / "share" / "reader" / "index.json").exists()
 
 
 def test_every_command_has_help(cli: Cli) -> None:

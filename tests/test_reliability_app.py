@@ -34,6 +34,7 @@ from reader.resources import SAMPLE_DAY, sample_files
 from reader.tui.app import ReaderApp
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
+from tests.conftest import write_foreign_paper
 from tests.helpers.pty_app import PtyApp
 
 ACTIONS = ["app.quit", "app.bell", "app.toggle_dark", "screen.status('done')", "app.help", "app.command_palette"]
@@ -138,10 +139,17 @@ async def _exercise(library: Library, papers: list[dict[str, str]], raw: dict[st
         library.set_tags(f"2509.{n:05d}", [fields["tag"], "ok"])
         library.set_notes(f"2509.{n:05d}", fields["notes"])
     library.set_status("2509.00001", Status.TO_READ)
-    # what an importer would have cleaned, straight into memory (the paper shown first)
-    shown = library.papers["2509.00000"]
-    shown.title, shown.abstract, shown.authors = raw["title"], raw["abstract"], [raw["author"]]
-    shown.ai_summary, shown.ai_keywords = raw["abstract"], [raw["tag"]]
+    # what an importer would have cleaned, stored as it is (the paper shown first), as another
+    # program could write it: the records go to the files unchecked, and the library reads them again
+    # (a file holds UTF-8: lone surrogates cannot be in it, everything else can)
+    raw = {key: text.encode("utf-8", "replace").decode("utf-8") for key, text in raw.items()}
+    head = library.head("2509.00000")
+    doc = {k: v for k, v in library.paper("2509.00000").to_dict().items() if k != "id"}
+    doc.update(title=raw["title"], abstract=raw["abstract"], authors=[raw["author"]])
+    doc.update(ai_summary=raw["abstract"], ai_keywords=[raw["tag"]])
+    library.store.put(f"papers/{head.shard}", {"2509.00000": doc})
+    library.store.put("index", {"2509.00000": {**head.to_dict(), "title": raw["title"]}})
+    library.reload()
     before = {pid: library.state(pid).to_dict() for pid in library.papers}
 
     app = ReaderApp(library, browser_open=lambda url: None)
@@ -279,22 +287,10 @@ def test_a_foreign_papers_file_with_escapes_sends_none_to_the_real_terminal(samp
     """Escape sequences in a stored title (not written by reader) never reach the terminal."""
     lib, _ = sample_lib
     evil = "Evil \x1b]52;c;SGFja2Vk\x07 clip \x1b]0;pwned\x07 title \u202e rtl \x9b2J [@click=app.quit]q[/]"
-    (lib / "papers.journal").write_text(
-        json.dumps(
-            {
-                "put": {
-                    "2509.99999": {
-                        "title": evil,
-                        "abstract": evil,
-                        "authors": [evil],
-                        "days": [SAMPLE_DAY],
-                        "upvotes": 999,
-                    }
-                }
-            }
-        )
-        + "\n",
-        encoding="utf-8",
+    write_foreign_paper(
+        lib,
+        "2509.99999",
+        {"title": evil, "abstract": evil, "authors": [evil], "days": [SAMPLE_DAY], "upvotes": 999},
     )
     with PtyApp(lib) as app:
         app.wait_for_text("triaged")

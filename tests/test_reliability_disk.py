@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -123,7 +124,7 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     elif point == "mkstemp":
 
         def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-            if str(kwargs.get("prefix", "")).startswith((".papers.json", ".state.json")):
+            if re.match(r"\.(papers|state|index|\d{4}-\d{2}|undated)\.json\.", str(kwargs.get("prefix", ""))):
                 raise ENOSPC
             return real_mkstemp(*args, **kwargs)
 
@@ -184,7 +185,7 @@ Data = tuple[dict[str, Any], dict[str, Any]]
 
 def memory(lib: Library) -> Data:
     """Everything a library holds in memory, as plain data."""
-    return {p: lib.papers[p].to_dict() for p in lib.papers}, {p: s.to_dict() for p, s in lib.states.items()}
+    return {p.id: p.to_dict() for p in lib}, {p: s.to_dict() for p, s in lib.states.items()}
 
 
 def disk(root: Path) -> Data:
@@ -197,7 +198,7 @@ def assert_no_debris(root: Path) -> None:
     """No temp file anywhere; every backup is a complete, loadable file."""
     assert [p.name for p in root.rglob("*.tmp")] == []
     for backup in (root / store.BACKUP_DIR).glob("*.json"):
-        store.read_tinydb_file(backup, backup.name.split("-")[0])
+        store.read_tinydb_file(backup, backup.name.split("-")[0].split(".")[0])
 
 
 def api_json(folder: Path, existing_id: str | None = None, n: int = 3, start: int = 0) -> Path:
@@ -313,7 +314,7 @@ def test_a_backup_that_cannot_be_made_does_not_block_the_change(
 ) -> None:
     pid = seeded_library(lib_path, tmp_path, leave_journal=False)
     backups = sorted((lib_path / store.BACKUP_DIR).glob("*"))
-    papers_before = (lib_path / "papers.json").read_bytes()
+    papers_before = (lib_path / "index.json").read_bytes()
     with Library.open(lib_path) as lib:
         inject(monkeypatch, point)
         lib.set_status(pid, Status.DONE)
@@ -322,9 +323,9 @@ def test_a_backup_that_cannot_be_made_does_not_block_the_change(
         assert memory(lib) == disk(lib_path)
     now = sorted((lib_path / store.BACKUP_DIR).glob("*"))
     if point == "backup-link":  # no hard links on this file system: complete copies instead
-        newest = sorted((lib_path / store.BACKUP_DIR).glob("papers-*.json"))[-1]
+        newest = sorted((lib_path / store.BACKUP_DIR).glob("index-*.json"))[-1]
         assert newest.read_bytes() == papers_before
-        assert newest.stat().st_ino != (lib_path / "papers.json").stat().st_ino
+        assert newest.stat().st_ino != (lib_path / "index.json").stat().st_ino
     else:
         assert now == backups
     assert_no_debris(lib_path)

@@ -25,7 +25,7 @@ import pytest
 
 from reader.library import Library
 from reader.store import LoadError, LockedError
-from tests.conftest import SEED, Cli, snapshot
+from tests.conftest import Cli, SEED, snapshot, write_foreign_paper
 from tests.helpers.proc import Child
 
 
@@ -156,13 +156,13 @@ def test_readers_racing_a_writer_never_fail_and_never_miss_an_acknowledged_chang
 # -- corrupt and foreign files --------------------------------------------------------------
 
 CORRUPT: dict[str, bytes] = {
-    "truncated": b'{"papers": {"abc": {"title": "Tr',
+    "truncated": b'{"index": {"abc": {"title": "Tr',
     "not-json": b"hello, I am not JSON",
     "binary": bytes(range(256)),
     "wrong-shape": b'["a", "list"]',
-    "wrong-entry": b'{"papers": {"abc": 5}, "state": {"abc": 5}}',
-    "malformed-entry": b'{"papers": {"abc": {"title": "T", "authors": 7}}, "state": {"abc": {"status": "eaten"}}}',
-    "newer-schema": b'{"_meta": {"schema": {"version": 99}}, "papers": {}, "state": {}}',
+    "wrong-entry": b'{"index": {"abc": 5}, "state": {"abc": 5}}',
+    "malformed-entry": b'{"index": {"abc": {"title": "T", "authors": 7}}, "state": {"abc": {"status": "eaten"}}}',
+    "newer-schema": b'{"_meta": {"schema": {"version": 99}}, "index": {}, "state": {}}',
     "foreign-kind": b'{"_meta": {"schema": {"version": 1, "kind": "recipes"}}}',
     "empty": b"",
 }
@@ -195,7 +195,7 @@ def used_library(cli: Cli, lib_path: Path, tmp_path: Path) -> list[str]:
     return ids
 
 
-@pytest.mark.parametrize("name", ["papers.json", "state.json"])
+@pytest.mark.parametrize("name", ["index.json", "state.json"])
 @pytest.mark.parametrize("case", [*sorted(CORRUPT), "directory", "unreadable", "damaged-journal"])
 def test_a_bad_library_file_is_named_kept_and_a_backup_offered(
     case: str, name: str, cli: Cli, lib_path: Path, used_library: list[str], monkeypatch: pytest.MonkeyPatch
@@ -291,7 +291,7 @@ def test_a_reader_that_opens_during_a_compaction_still_sees_every_change(
     writer.close()
 
 
-@pytest.mark.parametrize("name", ["papers.json", "state.json"])
+@pytest.mark.parametrize("name", ["index.json", "state.json"])
 def test_a_library_file_that_vanished_is_not_silently_replaced_by_an_empty_one(
     name: str, cli: Cli, lib_path: Path, used_library: list[str]
 ) -> None:
@@ -362,7 +362,7 @@ def test_escape_sequences_in_a_foreign_papers_file_never_reach_the_terminal(
     seed_ids(cli)
     evil = "Evil \x1b]52;c;SGFja2Vk\x07 clip \u202e rtl"
     record = {"title": evil, "abstract": evil, "authors": [evil], "days": ["2025-07-31"], "upvotes": 999}
-    (lib_path / "papers.journal").write_text(json.dumps({"put": {"2509.99999": record}}) + "\n", encoding="utf-8")
+    write_foreign_paper(lib_path, "2509.99999", record)
     result = cli(*args, "--status", "all") if args == ("export", "-f", "bibtex") else cli(*args)
     assert result.exit_code == 0, result.output
     assert "Evil" in result.stdout

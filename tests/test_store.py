@@ -19,15 +19,19 @@ from tests.conftest import SEED, Cli, snapshot
 
 
 def test_status_change_and_note_touch_only_the_state_journal(sample_library: Library, lib_path: Path) -> None:
-    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in lib_path.glob("papers.*")}
-    writes = sample_library.store.storage("papers").writes
+    def paper_files() -> dict[str, object]:
+        found = [*lib_path.glob("index.*"), *lib_path.glob("papers/*")]
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in found}
+
+    before = paper_files()
+    writes = sample_library.store.storage("index").writes
     pid = sample_library.ids()[0]
     sample_library.set_status(pid, Status.READING)
     sample_library.set_notes(pid, "a note")
     sample_library.set_tags(pid, ["x"])
-    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in lib_path.glob("papers.*")}
-    assert after == before and after, "papers files untouched"
-    assert sample_library.store.storage("papers").writes == writes
+    after = paper_files()
+    assert after == before and len(after) >= 2, "index and shard files untouched"
+    assert sample_library.store.storage("index").writes == writes
     journal = (lib_path / "state.journal").read_bytes()
     assert journal.count(b"\n") == 3 and len(journal) < 1000, "three small appended lines"
     assert b"abstract" not in journal
@@ -44,7 +48,7 @@ def test_closing_compacts_the_state_journal_into_the_tinydb_file(lib_path: Path)
     assert (lib_path / "state.journal").read_bytes() == b""
     data = json.loads((lib_path / "state.json").read_text(encoding="utf-8"))
     assert data["state"][pid]["status"] == "done"
-    for name, kind in (("papers.json", "papers"), ("state.json", "state")):
+    for name, kind in (("index.json", "index"), ("papers/2025-07.json", "papers"), ("state.json", "state")):
         meta = json.loads((lib_path / name).read_text(encoding="utf-8"))["_meta"]["schema"]
         assert meta == {"version": store.SCHEMA_VERSION, "kind": kind}
 
@@ -195,7 +199,7 @@ def test_failed_import_write_leaves_library_unchanged(
     with pytest.raises(WriteError, match="the disk is full"):
         library.import_files([SEED])
     assert len(library) == 0 and library.ids() == []
-    assert not (lib_path / "papers.json").exists()
+    assert not (lib_path / "index.json").exists()
 
 
 def test_disk_full_through_the_cli_is_one_line(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,7 +271,7 @@ def test_permission_error_message(lib_path: Path, monkeypatch: pytest.MonkeyPatc
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "read_bytes", denied)
-    with pytest.raises(LoadError, match=r"cannot read .*papers.json: permission denied"):
+    with pytest.raises(LoadError, match=r"cannot read .*index.json: permission denied"):
         Library.open(lib_path, readonly=True)
 
 
@@ -295,11 +299,11 @@ def test_readonly_library_cannot_write(sample_library: Library, lib_path: Path) 
 def test_rewritten_files_keep_their_permissions(lib_path: Path) -> None:
     with Library.open(lib_path) as lib:
         lib.import_files([SEED])
-    papers = lib_path / "papers.json"
+    papers = lib_path / "index.json"
     assert papers.stat().st_mode & 0o777 == 0o666 & ~_umask()
     papers.chmod(0o640)
     with Library.open(lib_path) as lib:
-        lib.store.storage("papers").compact()
+        lib.store.storage("index").compact()
     assert papers.stat().st_mode & 0o777 == 0o640
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reader import backlog
-from reader.models import Paper, Status
+from reader.models import Paper, PaperHead, Status
 from reader.search.fold import author_text, body_text, fold, fold_mapped, spaced_title
 from reader.search.highlight import Spans, spans_in, word_start_only
 from reader.search.query import ANY, AUTHOR, DAY, NOTHING, PHRASE, STATUS, TAG, WORD, Query, Term, parse_query
@@ -106,7 +106,7 @@ class SearchIndex:
         self.library = library
         self._ids: list[str] = []
         self._pos: dict[str, int] = {}
-        self._papers: list[Paper] = []
+        self._papers: list[PaperHead] = []
         self._titles: list[str] = []
         self._authors: list[str] | None = None
         """Folded author names, one per line (built on the first `author:` term)."""
@@ -156,38 +156,38 @@ class SearchIndex:
 
     # -- building ----------------------------------------------------------------------------
 
-    def _add(self, pid: str, paper: Paper) -> None:
+    def _add(self, pid: str, paper: PaperHead) -> None:
         self._pos[pid] = len(self._ids)
         self._ids.append(pid)
         self._papers.append(paper)
         self._titles.append(fold(paper.title))
         if self._authors is not None:
-            self._authors.append(author_text(paper))
+            self._authors.append(author_text(self.library.paper(pid)))
         if self._spaced is not None:
             self._spaced.append(spaced_title(self._titles[-1]))
         if self._bodies is not None:
-            self._bodies.append(body_text(paper))
+            self._bodies.append(body_text(self.library.paper(pid)))
         self._note_paper(len(self._ids) - 1, paper)
 
-    def _replace(self, index: int, paper: Paper) -> None:
+    def _replace(self, index: int, paper: PaperHead) -> None:
         self._papers[index] = paper
         self._title_maps.pop(index, None)
         self._titles[index] = fold(paper.title)
         if self._authors is not None:
-            self._authors[index] = author_text(paper)
+            self._authors[index] = author_text(self.library.paper(paper.id))
         if self._spaced is not None:
             self._spaced[index] = spaced_title(self._titles[index])
         if self._bodies is not None:
-            self._bodies[index] = body_text(paper)
+            self._bodies[index] = body_text(self.library.paper(paper.id))
         self._note_paper(index, paper)
 
-    def _note_paper(self, index: int, paper: Paper) -> None:
+    def _note_paper(self, index: int, paper: PaperHead) -> None:
         if paper.days and paper.days[-1] > self._latest_day:
             self._latest_day = paper.days[-1]
         if self._title_vocab is not None:
             self._title_vocab.add([self._titles[index]])
         if self._full_vocab is not None:
-            self._full_vocab.add(self._short_texts(index))
+            self._full_vocab.add(self._short_texts(index, self.library.paper(self._ids[index])))
 
     def _sync_notes(self) -> None:
         """Fold the notes that changed since the last look (user state is small)."""
@@ -221,7 +221,7 @@ class SearchIndex:
         if authors is None:
             with self._lock:
                 if self._authors is None:
-                    self._authors = [author_text(paper) for paper in self._papers]
+                    self._authors = [author_text(paper) for paper in self.library.full_papers(self._ids)]
                 authors = self._authors
         return authors
 
@@ -234,7 +234,7 @@ class SearchIndex:
                     self._sync_notes()
                     self._notes_wanted = True
                 if self._bodies is None:
-                    self._bodies = [body_text(paper) for paper in self._papers]
+                    self._bodies = [body_text(paper) for paper in self.library.full_papers(self._ids)]
                 bodies = self._bodies
         return bodies
 
@@ -276,19 +276,19 @@ class SearchIndex:
             self._ensure_bodies()  # and so the notes
             vocabulary = Vocabulary()
             vocabulary.words.update(self._build_vocabulary(False).words)
-            vocabulary.add(text for index in range(len(self._ids)) for text in self._short_texts(index)[1:])
+            papers = self.library.full_papers(self._ids)
+            vocabulary.add(text for n, paper in enumerate(papers) for text in self._short_texts(n, paper)[1:])
             vocabulary.add(list(self._notes.values()))
             self._full_vocab = vocabulary
         return self._full_vocab
 
-    def _short_texts(self, index: int) -> list[str]:
+    def _short_texts(self, index: int, paper: Paper) -> list[str]:
         """The short searchable fields of a paper, whose words make the full-text vocabulary.
 
         Abstracts stay out: tokenising them all would stall the first typo for a second at
         100k papers, and the words people search for are almost always in some title,
         summary or keyword list too. A near spelling found here is then searched everywhere.
         """
-        paper = self._papers[index]
         texts = [self._titles[index], author_text(paper)]
         if paper.ai_summary:
             texts.append(fold(paper.ai_summary))

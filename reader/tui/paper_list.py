@@ -48,7 +48,7 @@ from reader import backlog
 from reader.foryou import score_bar
 from reader.library import Library
 from reader.marks import row_mark, update_mark
-from reader.models import Paper, Status
+from reader.models import PaperHead, Status
 from reader.text import day_label
 from reader.tui.safe import plain
 
@@ -722,7 +722,7 @@ class PaperList(ScrollView, can_focus=True):
         segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _mark(self, paper: Paper) -> str:
+    def _mark(self, paper: PaperHead) -> str:
         """The row's mark: source and update in full rows, only the update on the board."""
         return update_mark(paper) if self.compact else row_mark(paper)
 

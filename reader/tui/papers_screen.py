@@ -778,7 +778,7 @@ class PapersScreen(BacklogActions, Screen[None]):
     def _binding_state(self) -> tuple[object, ...]:
         """Everything `check_action` looks at: the footer is rebuilt only when this changes."""
         pid = self.current_id
-        paper = self.library.papers.get(pid) if pid is not None else None
+        paper = self.library.paper(pid) if pid is not None and pid in self.library else None
         return (
             pid is None,
             paper is None or paper.url is None,

@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         if compact_every and seq % compact_every == compact_every - 1:
             library.store.storage("state").compact()
             if seq % (10 * compact_every) == 10 * compact_every - 1:
-                library.store.storage("papers").compact()
+                library.store.storage("index").compact()
         roll = rng.random()
         if roll < 0.05:
             title = f"Hammered-paper-{seed}-{seq}-ünïcode-✓"
