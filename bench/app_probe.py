@@ -35,6 +35,7 @@ SCRIPT_START = time.monotonic()
 
 import argparse  # noqa: E402 - the stamp above must come first
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -59,9 +60,14 @@ PATIENCE = 5.0
 
 def _high_water_kb() -> int | None:
     """Peak RSS of this program (`VmHWM`, kB), or None where /proc is missing."""
+    return _status_kb("VmHWM")
+
+
+def _status_kb(field: str) -> int | None:
+    """A memory figure of this program from /proc/self/status (kB), or None where it is missing."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         return None
@@ -161,6 +167,8 @@ def main() -> None:
             }
         )
 
+    rss_after: list[int] = []
+
     async def script(pilot: Any) -> None:
         await wait_frames(0)
         await pilot.pause()
@@ -176,6 +184,10 @@ def main() -> None:
             await press("escape", "escape", None)  # clear the filter, back to the list
             for name, key, char in VIEW_KEYS:
                 await press(name, key, char)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            gc.collect()
+            rss_after.append(_status_kb("VmRSS") or 0)  # what the app holds once the morning's keys are done
         app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=script if args.keys else None)
@@ -187,6 +199,7 @@ def main() -> None:
         "keys": keys,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "peak_rss_kb": _high_water_kb(),
+        "rss_kb": rss_after[-1] if rss_after else None,
         "papers": len(library),
     }
     args.out.write_text(json.dumps(result))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -124,6 +125,47 @@ def cli_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
         "list_ms": wall([python, "-m", "reader", "--db", str(db), "list", "--status", "reading"], runs),
         "export_ms": wall([python, "-m", "reader", "--db", str(db), "export", "-o", str(out), "--force"], runs),
     }
+
+
+def cli_changes(source: Path, scratch: Path, runs: int) -> dict[str, Any]:
+    """The commands that change or show a few papers, whole process, on a private copy:
+    `reader mark ID done`, `reader note ID TEXT` and `reader list --day latest`."""
+    from reader.library import Library
+
+    db = synth.copy_library(source, scratch / "changes")
+    with Library.open(db, readonly=True) as library:
+        ids = library.ids()
+    picks = [ids[(n * 7919) % len(ids)] for n in range(max(runs, 1) * 2)]
+    python = sys.executable
+    base = [python, "-m", "reader", "--db", str(db)]
+    mark, note = [], []
+    for n in range(max(runs, 1)):
+        status = "done" if n % 2 == 0 else "to-read"
+        mark += wall([*base, "mark", picks[n], status], 1)
+        note += wall([*base, "note", picks[-1 - n], f"note {n}: the ablation in section 4"], 1)
+    return {
+        "mark_ms": mark,
+        "note_ms": note,
+        "list_latest_ms": wall([*base, "list", "--day", "latest"], runs),
+    }
+
+
+def bulk_import(file: Path, scratch: Path, runs: int) -> dict[str, Any]:
+    """`Library.import_files` of one big API file (as many papers as the library size) into an
+    empty library, in process: papers per second."""
+    from reader.library import Library
+
+    times = []
+    count = 0
+    for n in range(max(runs, 1)):
+        db = scratch / f"bulk-{n}"
+        with Library.open(db) as library:
+            start = time.perf_counter()
+            result = library.import_files([file])
+            times.append(_ms(time.perf_counter() - start))
+            count = result.new + result.updated + result.unchanged
+        shutil.rmtree(db, ignore_errors=True)
+    return {"ms": times, "papers": count, "papers_per_s": [count / (t / 1000.0) for t in times]}
 
 
 # -- in-process: search, durable writes, import, export ------------------------------------------
@@ -334,6 +376,7 @@ def app_keys(source: Path, scratch: Path, repeats: int) -> dict[str, Any]:
     return {
         "keys": result["keys"],
         "maxrss_mb": _peak_mb(result),
+        "settled_rss_mb": float(result.get("rss_kb") or 0) / 1024,
         "ru_maxrss_mb": result["maxrss_kb"] / 1024,
         "first_frame_ms": result["first_frame_ms"],
     }

@@ -55,7 +55,7 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
     rows: list[Row] = []
     start = m["app_start"]
     rows.append(
-        Row(size, "start to first frame (app)", median(start["first_frame_ms"]), "ms", _by_size(size, 250, 800))
+        Row(size, "start to first frame (app)", median(start["first_frame_ms"]), "ms", _by_size(size, 250, 500))
     )
     phases = start["phases_ms"]
     rows.append(
@@ -70,6 +70,14 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
     rows.append(Row(size, "Library.open (in process)", median(m["open_ms"]), "ms"))
     rows.append(Row(size, "`reader list --status reading` (process)", median(m["cli"]["list_ms"]), "ms"))
     rows.append(Row(size, "`reader export -o FILE` done list (process)", median(m["cli"]["export_ms"]), "ms"))
+    if "cli_changes" in m:
+        changes = m["cli_changes"]
+        limit = _by_size(size, 80, 100)
+        rows.append(Row(size, "`reader mark ID done` (whole command)", median(changes["mark_ms"]), "ms", limit))
+        rows.append(Row(size, "`reader note ID TEXT` (whole command)", median(changes["note_ms"]), "ms", limit))
+        rows.append(
+            Row(size, "`reader list --day latest` (whole command)", median(changes["list_latest_ms"]), "ms", 200)
+        )
     flt = m["filter"]
     rows.append(
         Row(
@@ -155,6 +163,19 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         )
     )
     rows.append(Row(size, "import: longest UI-thread stall (import in a thread)", imp["ui_stall_ms"], "ms", 16))
+    if "bulk_import" in m:
+        bulk = m["bulk_import"]
+        rows.append(
+            Row(
+                size,
+                f"import {bulk['papers']:,} papers from one API file into an empty library",
+                median(bulk["papers_per_s"]),
+                "papers/s",
+                40_000,
+                higher_is_better=True,
+                note=f"{median(bulk['ms']):.0f} ms",
+            )
+        )
     exp = m["export"]
     rows.append(Row(size, f"export done list, Markdown ({exp['papers']} papers, in process)", median(exp["ms"]), "ms"))
     if "stats" in m:
@@ -163,9 +184,14 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         cu = m["catch_up"]
         rows.append(Row(size, f"catch-up groups ({cu['papers']} papers, in process)", median(cu["ms"]), "ms"))
     rows.append(
-        Row(size, "peak memory of the app (peak RSS, VmHWM)", m["keys"]["maxrss_mb"], "MB", _by_size(size, 120, 600))
+        Row(size, "peak memory of the app (peak RSS, VmHWM)", m["keys"]["maxrss_mb"], "MB", _by_size(size, 120, 250))
     )
     rows.append(Row(size, "  peak RSS when the first frame is drawn", median(start["maxrss_mb"]), "MB"))
+    if m["keys"].get("settled_rss_mb"):
+        settled = m["keys"]["settled_rss_mb"]
+        rows.append(
+            Row(size, "settled memory of the app (RSS after the keys)", settled, "MB", _by_size(size, 120, 200))
+        )
     return [row.judge() for row in rows]
 
 

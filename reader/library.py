@@ -419,8 +419,13 @@ class Library:
                 self._shards.move_to_end(shard)
                 return found
             key = f"{SHARD_DIR}/{shard}"
-            docs = self.store.load(key)
             path = self.store.path_of(key)
+            if not path.exists() and not path.with_suffix(".journal").exists():
+                raise LoadError(
+                    f"cannot read {path}: the file is missing, but the index lists papers in it "
+                    f"(was it moved or deleted?). Nothing was changed.{self.store.restore_hint(key)}"
+                )
+            docs = self.store.load(key)
             for pid, doc in docs.items():
                 _check_paper(doc, pid, path, self.store)
             self.store.release(key)
@@ -439,6 +444,9 @@ class Library:
             if self.store.storage("state").loaded:  # the file had to be read whole: take (and check) all
                 return self.states.get(pid, _DEFAULT_STATE)
             found = _state_from(doc, pid, self.root / STATE_FILE, self.store) if doc is not None else _DEFAULT_STATE
+            until = found.snoozed_until
+            if found.status is Status.SNOOZED and until and until <= backlog.today().isoformat():
+                found = _woken(found)  # as `wake_snoozed` does for a library read whole
             self._some_states[pid] = found
         return found
 
@@ -881,10 +889,7 @@ class Library:
         for pid, state in self.states.items():
             until = state.snoozed_until
             if state.status is Status.SNOOZED and until and until <= due and pid in self.papers:
-                after = state.copy()
-                after.status = Status.INBOX
-                after.triaged_at = None
-                woken[pid] = after
+                woken[pid] = _woken(state)
         if not woken:
             return []
         if self.readonly:
@@ -970,6 +975,14 @@ class _BadRecord(Exception):
     def shown(self) -> str:
         """The value found, briefly and safely (`5`, `[1]`, `'x'`)."""
         return clean_line(repr(self.value))[:40]
+
+
+def _woken(state: UserState) -> UserState:
+    """A snoozed paper's state once its day has come: back in the inbox."""
+    after = state.copy()
+    after.status = Status.INBOX
+    after.triaged_at = None
+    return after
 
 
 def _refuse(path: Path, pid: str, store: Store, bad: tuple[str, str], doc: dict[str, Any]) -> LoadError:

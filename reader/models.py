@@ -256,7 +256,19 @@ class Paper:
         return self.to_dict() != before
 
 
-HEAD_FIELDS = ("title", "days", "arxiv_id", "upvotes", "published", "sources", "withdrawn_at", "announce_type", "version")
+HAS_LETTERS = {"abstract": "a", "github_url": "c", "project_url": "p", "ai_summary": "s", "ai_keywords": "k"}
+"""The fields of the shard whose presence the index records (`PaperHead.has`)."""
+HEAD_FIELDS = (
+    "title",
+    "days",
+    "arxiv_id",
+    "upvotes",
+    "published",
+    "sources",
+    "withdrawn_at",
+    "announce_type",
+    "version",
+)
 """What the library's index keeps of each paper (besides the id and its shard): what lists,
 sorting, ids and the board need. The index is the authority for these fields; the shard holds
 the rest (abstract, authors, ...)."""
@@ -282,6 +294,9 @@ class PaperHead:
     version: int | None = None
     shard: str = ""
     """The file (`papers/<shard>.json`) that holds the paper's full metadata."""
+    has: str = ""
+    """Which of the shard's fields the paper has, one letter each (`HAS_LETTERS`): for the
+    filter's `has:` terms without reading the shard."""
 
     @property
     def latest_day(self) -> str | None:
@@ -291,9 +306,16 @@ class PaperHead:
     def abs_url(self) -> str | None:
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
 
+    def has_field(self, name: str) -> bool:
+        """Whether the paper has a value for a field (`github_url`, `abstract`, ...)."""
+        letter = HAS_LETTERS.get(name)
+        return letter in self.has if letter else bool(getattr(self, name, None))
+
     def to_dict(self) -> dict[str, Any]:
         """The stored index record (without the id, its key)."""
         doc: dict[str, Any] = {"title": self.title, "days": list(self.days), "shard": self.shard}
+        if self.has:
+            doc["has"] = self.has
         if self.arxiv_id is not None:
             doc["arxiv_id"] = self.arxiv_id
         if self.upvotes is not None:
@@ -323,6 +345,7 @@ class PaperHead:
             announce_type=get("announce_type"),
             version=get("version"),
             shard=get("shard") or "",
+            has=get("has") or "",
         )
 
     @classmethod
@@ -339,6 +362,7 @@ class PaperHead:
             announce_type=paper.announce_type,
             version=paper.version,
             shard=shard,
+            has="".join(letter for name, letter in HAS_LETTERS.items() if getattr(paper, name)),
         )
 
     def apply_to(self, paper: Paper) -> Paper:

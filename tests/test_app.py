@@ -393,7 +393,7 @@ async def test_open_and_pdf_use_the_injected_browser(lib: Library) -> None:
         assert len(browser.calls) == 2
         assert any("no page to open" in args[0] for args, _ in notes.calls)
         # only web addresses go to the browser
-        lib.papers["no-links"].project_url = "file:///etc/passwd"
+        lib.import_papers([Paper(id="no-links", title="A paper without any link", project_url="file:///etc/passwd")])
         screen_of(app).action_open()
         await pilot.pause()
         assert len(browser.calls) == 2

@@ -534,7 +534,7 @@ class SearchIndex:
             "arxiv": "arxiv_id",
             "keywords": "ai_keywords",
         }[value]
-        return lambda i: bool(getattr(papers[i], attribute))
+        return lambda i: papers[i].has_field(attribute)
 
     def _apply(
         self, term: Term, base: list[int], base_scores: list[float], full_text: bool
