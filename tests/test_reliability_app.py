@@ -14,7 +14,6 @@ terminal): they type a note, wait for the autosave on disk, type more, then end 
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import tempfile
 import time

@@ -25,7 +25,7 @@ import pytest
 
 from reader.library import Library
 from reader.store import LoadError, LockedError
-from tests.conftest import Cli, SEED, snapshot, write_foreign_paper
+from tests.conftest import SEED, Cli, snapshot, write_foreign_paper
 from tests.helpers.proc import Child
 
 
