@@ -11,7 +11,7 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -71,6 +71,8 @@ class ImportResult:
     days: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """What the importers skipped or doubted (one line each, naming the file)."""
+    groups: list[ImportResult] = field(default_factory=list)
+    """From `import_groups`: what each group of papers did, in order."""
 
     def summary(self) -> str:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
@@ -743,6 +745,52 @@ class Library:
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+    # -- what an import would do and did, group by group -------------------------------------
+
+    def preview_import(self, groups: Sequence[Iterable[Paper]]) -> list[ImportResult]:
+        """What importing these groups of papers one after the other would do to each group
+        (new, updated, unchanged, and their ids), worked out without writing or changing anything.
+
+        Each group is counted against the library as the groups before it would leave it: a
+        paper the first group adds and the second brings again is new in the first, then
+        updated or unchanged in the second.
+        """
+        pending: dict[str, Paper] = {}
+        """Merged copies of what the groups so far would change or add, by id."""
+        results: list[ImportResult] = []
+        for group in groups:
+            papers = list(group)
+            result = ImportResult(days=sorted({d for p in papers for d in p.days}))
+            for paper in papers:
+                pid = self.find(paper)
+                key = pid if pid is not None else paper.id
+                base = pending.get(key)
+                if base is None and pid is not None:
+                    base = Paper.from_dict(self.paper(pid).to_dict())
+                if base is None:
+                    pending[key] = Paper.from_dict(paper.to_dict())
+                    result.new += 1
+                    result.new_ids.append(key)
+                elif base.merge(paper):
+                    pending[key] = base
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                result.ids.append(key)
+            results.append(result)
+        return results
+
+    def import_groups(self, groups: Sequence[Iterable[Paper]]) -> ImportResult:
+        """Import several groups of papers (a fetch's days and sources) in one write, all or
+        nothing, as `import_papers` of all of them; the result's `groups` say what each group
+        did, in order (one group: the import's own counts; more: `preview_import`'s, worked out
+        just before the write)."""
+        groups = [list(group) for group in groups]
+        counts = self.preview_import(groups) if len(groups) > 1 else []
+        result = self.import_papers([paper for group in groups for paper in group])
+        result.groups = counts or [replace(result, groups=[])]
+        return result
 
 
 FOLLOWED_KEY = "arxiv_categories"

@@ -1160,13 +1160,13 @@ class PapersScreen(BacklogActions, Screen[None]):
         """Download and parse the latest day and the followed arXiv categories off the UI thread
         (no library access), then post what came back; `on_fetch_landed` merges it on the UI
         thread. Escape sets `cancel`: the request ends at once and nothing is merged."""
-        from reader.fetch import FetchCancelled, collect_daily
+        from reader.fetch import FetchCancelled, Fetcher
 
         def progress(message: str) -> None:
             self.post_message(WorkerSays(safe.plain(str(message))))
 
         try:
-            fetched = collect_daily(categories, progress=progress, cancel=cancel)
+            fetched = Fetcher(progress=progress, cancel=cancel).daily(categories)
         except FetchCancelled:
             self.post_message(FetchLanded(None, None))
             return
@@ -1178,8 +1178,6 @@ class PapersScreen(BacklogActions, Screen[None]):
     def on_fetch_landed(self, message: FetchLanded) -> None:
         """Merge what a fetch brought into the library (here, on the UI thread) and show it."""
         message.stop()
-        from reader.fetch import apply_fetched
-
         self._fetching = False
         error = message.error
         if (message.fetched is None and error is None) or (self._fetch_cancel and self._fetch_cancel.is_set()):
@@ -1190,7 +1188,8 @@ class PapersScreen(BacklogActions, Screen[None]):
         if message.fetched is not None:
             fetched = message.fetched
             try:
-                summary = apply_fetched(self.library, fetched).summary()
+                result = self.library.import_groups(fetched.groups) if fetched.papers else None
+                summary = fetched.report(result).summary()
             except Exception as exc:  # StoreError, anything: the session goes on
                 error = safe.plain(str(exc)) or type(exc).__name__
         if error is not None:
