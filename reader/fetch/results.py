@@ -77,12 +77,14 @@ class Fetched:
     def report(self, result: ImportCounts | None) -> FetchReport:
         """The report of importing this: the library's counts for each part (its `groups`) and
         in all; `result` is None when nothing was imported (no papers)."""
-        groups = list(result.groups) if result is not None else []
+        groups = list(result.groups) if result is not None else [None] * len(self.parts)
+        if len(groups) != len(self.parts):
+            raise ValueError(f"{len(groups)} import groups for {len(self.parts)} parts: import `fetched.groups`")
         parts = []
-        for n, part in enumerate(self.parts):
+        for part, group in zip(self.parts, groups, strict=True):
             count = PartCount(part.label, len(part.papers), note=part.note)
-            if n < len(groups):
-                count.new, count.updated, count.unchanged = groups[n].new, groups[n].updated, groups[n].unchanged
+            if group is not None:
+                count.new, count.updated, count.unchanged = group.new, group.updated, group.unchanged
             parts.append(count)
         return FetchReport(parts, result, self.note, self.failure_lines())
 
