@@ -27,7 +27,12 @@ def configured_folder(root: Path) -> Path | None:
 
 def set_folder(library: Library, folder: Path) -> Path:
     """Check and remember the library's sync folder; return it resolved."""
+    from reader.sync.local import SyncHooks, make_identity
+
     resolved = check_folder(folder, library.root)
+    machine, host = make_identity(library.root)
+    if library.sync_hooks is None:
+        library.sync_hooks = SyncHooks(library.root, machine, host)
     settings = read_settings(library.root)
     if settings.get(FOLDER_KEY) != str(resolved):
         settings[FOLDER_KEY] = str(resolved)
