@@ -180,12 +180,13 @@ def _iso_ms(text: str | None) -> int | None:
 def adopt(state: UserState, clock: Clock, host: str) -> Meta:
     """A record for a state that has none yet (a library just set up for sync).
 
-    The status is stamped with the time of its last change (`updated_at`) when known, so that of
-    two libraries set up for sync, the one changed last wins, as if they had synced all along.
+    The status is stamped with the time it was set when known (of two libraries set up for
+    sync, the one changed last wins, as if they had synced all along); a paper never triaged
+    gets the earliest stamp, so any status set anywhere wins over it.
     """
     stamp = clock.tick()
-    when = _iso_ms(state.updated_at)
-    status_stamp = stamp_of(when, 0, clock.machine) if when is not None and 0 <= when < 10**13 else stamp
+    when = None if state.status is Status.INBOX else _iso_ms(state.status_changed_at)
+    status_stamp = stamp_of(when if when is not None and 0 <= when < 10**13 else 0, 0, clock.machine)
     meta: Meta = {"m": stamp, "s": [status_stamp, _status_fields(state)], "t": {}, "o": {}}
     if state.notes:
         meta["n"] = [{"x": state.notes, "v": {clock.machine: stamp}, "h": host, "at": state.noted_at}]
