@@ -298,10 +298,12 @@ def test_a_log_cut_short_by_the_sync_engine_is_sent_again(machines: Machines) ->
     assert_equal(machines)
 
 
-def test_compaction_drops_parts_only_once_everyone_read_them(machines: Machines, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compaction_drops_parts_only_once_everyone_read_them(
+    machines: Machines, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sync_engine, "SEGMENT_BYTES", 600)
     a = machines.add("laptop", papers=6)
-    b = machines.add("desktop", papers=0)
+    machines.add("desktop", papers=0)
     sync_all(machines, ("laptop", "desktop"))
     for n in range(6):
         a.set_status(paper(n).id, Status.TO_READ)

@@ -202,10 +202,7 @@ def adopt(state: UserState, clock: Clock, host: str) -> Meta:
 def stamp_change(before: UserState, after: UserState, clock: Clock, host: str) -> UserState:
     """The state `after` as a local change of `before`: its record updated, stamped later than
     anything `before` saw, and the visible state rendered from it."""
-    if before.sync is None:
-        old = adopt(before, clock, host)
-    else:
-        old = before.sync
+    old = adopt(before, clock, host) if before.sync is None else before.sync
     for seen in stamps(old):
         clock.observe(seen)
     stamp = clock.tick()
@@ -233,11 +230,10 @@ def stamp_change(before: UserState, after: UserState, clock: Clock, host: str) -
                 adds, removes = tags.get(tag, [[], []])
                 tags[tag] = [[*adds, f"{stamp}.{n:03d}"], removes]
         meta["t"] = tags
-    other = dict(old.get("o", {}))
-    seen = _min(other.get("seen"), after.seen_at)
-    up = _max(other.get("up"), after.updated_at)
-    other = {k: v for k, v in (("seen", seen), ("up", up)) if v}
-    meta["o"] = other
+    previous = old.get("o", {})
+    first_seen = _min(previous.get("seen"), after.seen_at)
+    up = _max(previous.get("up"), after.updated_at)
+    meta["o"] = {k: v for k, v in (("seen", first_seen), ("up", up)) if v}
     return render(meta, after)
 
 
@@ -255,9 +251,7 @@ def merge_versions(*groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for version in group:
             key = repr(sorted(version["v"].items()))
             unique.setdefault(key, version)
-    kept = [
-        v for v in unique.values() if not any(o is not v and _dominated(v["v"], o["v"]) for o in unique.values())
-    ]
+    kept = [v for v in unique.values() if not any(o is not v and _dominated(v["v"], o["v"]) for o in unique.values())]
     return sorted(kept, key=_version_key)
 
 

@@ -486,7 +486,7 @@ class Syncer:
         atomic_write_bytes(target, b"".join(latest[key] for key in sorted(latest)))
         self.progress["seq"], self.progress["size"] = seq + 1, 0
         write_progress(self.root, self.progress)
-        for number, kind in self._own_files("snapshot"):
+        for number, _kind in self._own_files("snapshot"):
             if number <= seq:
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / snapshot_name(self.source, number)).unlink()

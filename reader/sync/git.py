@@ -95,7 +95,9 @@ def _explain(stderr: str, remote: str) -> str:
         for s in ("authentication failed", "permission denied", "could not read username", "terminal prompts disabled")
     ):
         problem = f"git needs authentication for remote {remote!r} (set up an SSH key or a credential helper)"
-    elif any(s in text for s in ("could not resolve host", "network is unreachable", "connection refused", "timed out")):
+    elif any(
+        s in text for s in ("could not resolve host", "network is unreachable", "connection refused", "timed out")
+    ):
         problem = f"cannot reach git remote {remote!r} (offline?)"
     elif "does not appear to be a git repository" in text or "not found" in text:
         problem = f"git remote {remote!r} is not a reachable repository"

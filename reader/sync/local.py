@@ -89,7 +89,9 @@ class SyncHooks:
         """The states as local changes: each with its sync record brought up to date."""
         self.ready_clock(current.values())
         default = _default()
-        return {pid: stamp_change(current.get(pid, default), state, self.clock, self.host) for pid, state in states.items()}
+        return {
+            pid: stamp_change(current.get(pid, default), state, self.clock, self.host) for pid, state in states.items()
+        }
 
     def papers_changing(self, ids: Iterable[str]) -> None:
         """Note durably that these papers are about to be written (the next sync sends them)."""

@@ -34,12 +34,12 @@ from reader.models import Status, normalise_tag
 from reader.store import StoreError
 from reader.tui import safe
 from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
-from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
+from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 

@@ -21,14 +21,18 @@ if TYPE_CHECKING:
     from reader.tui.papers_screen import PapersScreen
 
 SYNC_BINDINGS: list[BindingType] = [
-    Binding("R", "sync", "Sync", show=False, tooltip="Sync with the other machines now (reader sync --folder sets it up)"),
+    Binding(
+        "R", "sync", "Sync", show=False, tooltip="Sync with the other machines now (reader sync --folder sets it up)"
+    ),
 ]
 
 
 class SyncLanded(Message):
     """The worker sent our changes and read the others' (not merged yet), or failed."""
 
-    def __init__(self, syncer: Syncer | None, incoming: Incoming | None, sent: int, git: Any, error: str | None) -> None:
+    def __init__(
+        self, syncer: Syncer | None, incoming: Incoming | None, sent: int, git: Any, error: str | None
+    ) -> None:
         super().__init__()
         self.syncer, self.incoming, self.sent, self.git, self.error = syncer, incoming, sent, git, error
 
@@ -54,7 +58,7 @@ class SyncActions:
 
     def start_sync(self, *, quitting: bool = False, quiet: bool = False) -> bool:
         """Start a sync if the library has a sync folder; False when there is none (or one runs)."""
-        from reader.sync import SyncError, Syncer, configured_folder
+        from reader.sync import Syncer, SyncError, configured_folder
 
         screen = self._sync_screen()
         if self.syncing or screen.library.readonly:
