@@ -123,7 +123,13 @@ def test_changes_travel_both_ways_through_a_plain_folder(machines: Machines) -> 
     assert not any(n.startswith(".lock") or "cache" in n for n in names)
 
 
+def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the tests of merge logic over many syncs: durability is proven by the kill tests."""
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
+
+
 def test_concurrent_offline_edits_in_every_order_with_three_machines(machines: Machines) -> None:
+    no_fsync(machines.monkeypatch)
     names = ("a", "b", "c")
     results = []
     for order in itertools.permutations(names):
@@ -464,13 +470,16 @@ EDIT = st.tuples(
 def test_random_edits_and_sync_orders_converge(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list[Any], order: list[int]
 ) -> None:
+    no_fsync(monkeypatch)
     base = tmp_path_factory.mktemp("prop")
     group = Machines(base, base / "shared", monkeypatch)
     try:
         libs = [group.add(f"m{n}", papers=3) for n in range(3)]
         statuses = list(Status)
         notes_written: dict[str, list[str]] = {}
-        for machine, pn, kind, value in edits:
+        last_note: dict[str, tuple[int, str]] = {}  # paper -> (step, text) of the last note written
+        last_undo = -1
+        for step, (machine, pn, kind, value) in enumerate(edits):
             lib, pid = libs[machine], paper(pn).id
             if kind == "status":
                 lib.set_status(pid, statuses[value])
@@ -482,13 +491,19 @@ def test_random_edits_and_sync_orders_converge(
                 text = f"n{machine}-{value}-{len(notes_written.get(pid, []))}"
                 notes_written.setdefault(pid, []).append(text)
                 lib.set_notes(pid, text)
+                last_note[pid] = (step, text)
             elif kind == "undo":
                 lib.undo()
+                last_undo = step
             else:
                 group.sync(f"m{machine}")
         for _ in range(2):
             for n in order:
                 group.sync(f"m{n}")
         assert_equal(group)
+        # no note text is lost: the last one written (when no undo came after) is in every note
+        for pid, (step, text) in last_note.items():
+            if step > last_undo:
+                assert all(text in lib.state(pid).notes for lib in libs)
     finally:
         group.close()

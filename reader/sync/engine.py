@@ -306,11 +306,13 @@ class Syncer:
                 self._append(path, out.lines)
             except OSError as exc:
                 raise SyncError(f"cannot write {path}: {exc.strerror or exc}; nothing was lost") from None
+        before = dict(self.progress)
         self.progress["sent"] = out.watermark
         self.progress["bootstrapped"] = True
         with contextlib.suppress(OSError):
             self.progress["size"] = path.stat().st_size
-        write_progress(self.root, self.progress)
+        if self.progress != before or out.restart:
+            write_progress(self.root, self.progress)
         if out.outbox_taken:
             with contextlib.suppress(FileNotFoundError):
                 (self.root / SYNC_DIR / OUTBOX).with_suffix(".taking").unlink()
@@ -449,9 +451,11 @@ class Syncer:
     def finish(self, incoming: Incoming) -> None:
         """Remember how far we read (only now that the merge is saved), acknowledge it in our
         own file, and compact our log when its newest part is big."""
-        self.progress["read"] = {**self.progress.get("read", {}), **incoming.positions}
-        write_progress(self.root, self.progress)
-        acks = {source: pos[0] for source, pos in self.progress["read"].items()}
+        read = {**self.progress.get("read", {}), **incoming.positions}
+        if read != self.progress.get("read"):
+            self.progress["read"] = read
+            write_progress(self.root, self.progress)
+        acks = {source: pos[0] for source, pos in read.items()}
         ack_path = self.folder / ack_name(self.source)
         body = orjson.dumps(acks, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
         try:
