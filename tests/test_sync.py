@@ -275,6 +275,18 @@ def test_a_damaged_line_is_refused_in_one_line_and_the_rest_applies(machines: Ma
     assert_equal(machines)
 
 
+def test_a_forged_line_with_control_bytes_is_refused(machines: Machines) -> None:
+    b = machines.add("desktop")
+    machines.sync("desktop")
+    forged = {"o": {}, "n": [{"x": "\x1b]52;c;ZXZpbA==\x07boom", "v": {"0123456789ab": "1700000000000-000000-x"}}]}
+    entry = {"k": "s", "p": paper(0).id, "h": "evil", "c": forged}
+    log = machines.folder / "0123456789ab.evil.log.000000.jsonl"
+    log.write_bytes(sync_engine.encode(entry) + sync_engine.encode({**entry, "p": paper(1).id, "c": {"o": {}}}))
+    result = machines.sync("desktop")
+    assert len(result.warnings) == 1 and "line 1 is damaged" in result.warnings[0]
+    assert b.state(paper(0).id).notes == ""
+
+
 def test_a_truncated_log_is_read_up_to_its_last_whole_line(machines: Machines) -> None:
     a = machines.add("laptop")
     b = machines.add("desktop", papers=0)
@@ -358,6 +370,21 @@ def test_cli_sync_sets_the_folder_once_and_prints_one_line(tmp_path: Path) -> No
     assert again.output.strip() == "sent 0, applied 0 from 0 machines, conflicts 0"
     show = runner.invoke(cli, ["--db", str(b), "list", "--status", "done"])
     assert paper(0).id in show.output
+
+
+def test_a_change_is_stamped_in_the_same_durable_write(machines: Machines) -> None:
+    """Nothing acknowledged can be missing from the next sync: the change's sync record is in
+    the very journal line that makes the change durable (read here raw, as after a kill)."""
+    a = machines.add("laptop")
+    machines.sync("laptop")
+    a.set_notes(paper(0).id, "written just before a crash")
+    journal = (machines.base / "laptop" / "state.journal").read_bytes().splitlines()
+    record = orjson.loads(journal[-1])["put"][paper(0).id]
+    assert record["notes"] == "written just before a crash"
+    assert record["sync"]["n"][0]["x"] == "written just before a crash" and record["sync"]["m"]
+    a.close()  # as if killed: the next process sends it
+    machines.libs["laptop"] = Library.open(machines.base / "laptop")
+    assert machines.sync("laptop").sent == 1
 
 
 # -- git --------------------------------------------------------------------------------------

@@ -102,17 +102,26 @@ def _valid_meta(meta: Any) -> bool:
             if not all(isinstance(v, str) for v in fields.values()):
                 return False
         for version in meta.get("n", []):
-            if not isinstance(version["x"], str) or not version["v"]:
+            text, host = version["x"], version.get("h") or ""
+            if not isinstance(text, str) or not version["v"] or not _clean(text, block=True):
+                return False  # reader cleans every note it stores: control bytes mean a forged line
+            if not isinstance(host, str) or not _clean(host):
                 return False
             for stamp in version["v"].values():
                 crdt.parse_stamp(stamp)
         for tag, (adds, removes) in meta.get("t", {}).items():
-            if not isinstance(tag, str) or not all(isinstance(d, str) for d in [*adds, *removes]):
+            if not isinstance(tag, str) or not _clean(tag) or not all(isinstance(d, str) for d in [*adds, *removes]):
                 return False
         other = meta.get("o", {})
         return isinstance(other, dict) and all(isinstance(v, str) for v in other.values())
     except (TypeError, ValueError, KeyError, AttributeError):
         return False
+
+
+def _clean(text: str, *, block: bool = False) -> bool:
+    from reader.text import clean_block, clean_line
+
+    return (clean_block(text) if block else clean_line(text)) == text
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,12 @@ class Git:
         pattern = f":(glob){(rel / source).as_posix()}.*"
         if rel == Path("."):
             pattern = f":(glob){source}.*"
-        self.git("add", "-A", "--", pattern)
+        added = self.git("add", "-A", "--", pattern, check=False)
+        if added.returncode != 0:
+            if "did not match any files" in added.stderr:
+                return False  # nothing of ours here yet
+            lines = added.stderr.strip().splitlines() or ["unknown error"]
+            raise SyncError(f"git add failed in {self.top}: {lines[-1]}")
         staged = self.git("diff", "--cached", "--quiet", "--", pattern, check=False)
         if staged.returncode == 0:
             return False
