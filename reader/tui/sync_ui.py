@@ -78,7 +78,8 @@ class SyncActions:
                 screen.app.notify(safe.plain(str(exc)), title="Sync failed", severity="error", markup=False, timeout=8)
             return False
         except Exception as exc:  # a damaged settings file, a write error: the session goes on
-            screen.app.notify(safe.plain(str(exc)), title="Sync failed", severity="error", markup=False, timeout=8)
+            if not quiet:
+                screen.app.notify(safe.plain(str(exc)), title="Sync failed", severity="error", markup=False, timeout=8)
             return False
         self.syncing = True
         self._sync_quitting = quitting
