@@ -453,6 +453,22 @@ def test_git_errors_are_one_line_and_nothing_is_lost(machines: Machines, tmp_pat
     assert out.exit_code == 4 and out.output.startswith("reader: error: ") and out.output.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("stderr", "expected"),
+    [
+        ("fatal: unable to access 'https://h/r.git/': Could not resolve host: h", "offline"),
+        ("fatal: could not read Username for 'https://h': terminal prompts disabled", "needs authentication"),
+        ("git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.", "needs authentication"),
+        ("ssh: connect to host h port 22: Connection refused", "offline"),
+    ],
+)
+def test_git_failures_are_explained_in_one_line(stderr: str, expected: str) -> None:
+    from reader.sync.git import _explain
+
+    line = _explain(stderr, "origin")
+    assert expected in line and "\n" not in line and "saved and committed locally" in line
+
+
 # -- killed in the middle of a sync -------------------------------------------------------------
 
 
