@@ -372,7 +372,7 @@ class Syncer:
             logs = kinds.get("log", {})
             snapshots = kinds.get("snapshot", {})
             newest = max(snapshots, default=-1)
-            if newest > seq and not all(k in logs for k in range(seq, newest)):
+            if newest > seq:  # it covers every part before it (even one cut short): read it instead
                 self._read_lines(snapshots[newest], 0, source, incoming)
                 seq, offset = newest, 0
             while True:
