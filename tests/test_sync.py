@@ -465,7 +465,7 @@ def test_git_errors_are_one_line_and_nothing_is_lost(machines: Machines, tmp_pat
     [
         ("fatal: unable to access 'https://h/r.git/': Could not resolve host: h", "offline"),
         ("fatal: could not read Username for 'https://h': terminal prompts disabled", "needs authentication"),
-        ("git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.", "needs authentication"),
+        ("git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.", "authentication"),
         ("ssh: connect to host h port 22: Connection refused", "offline"),
     ],
 )
