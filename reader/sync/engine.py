@@ -255,13 +255,11 @@ class Syncer:
             os.replace(outbox, taking)
         ids: list[str] = []
         if first:
-            ids = list(library.papers)
+            ids = library.ids()  # the public API (papers may load lazily behind it)
         elif taking.exists():
             ids = list(dict.fromkeys(taking.read_text(encoding="utf-8", errors="replace").split()))
         out.outbox_taken = taking.exists()
-        papers = [
-            encode({"k": "p", "p": pid, "d": library.papers[pid].to_dict()}) for pid in ids if pid in library.papers
-        ]
+        papers = [encode({"k": "p", "p": pid, "d": library.paper(pid).to_dict()}) for pid in ids if pid in library]
         out.lines = papers + out.lines  # papers first: their states then find them
         return out
 
