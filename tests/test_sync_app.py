@@ -33,6 +33,11 @@ def screen_text(app: ReaderApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def row_of(app: ReaderApp, needle: str) -> str:
+    """The screen lines that hold `needle` (a list row, the detail's title or facts line)."""
+    return "\n".join(line for line in screen_text(app).splitlines() if needle in line)
+
+
 async def settle(app: ReaderApp, pilot: object) -> None:
     """Wait until the sync workers are done and their messages handled (no sleeps)."""
     for _ in range(4):
@@ -60,7 +65,8 @@ async def test_the_app_syncs_on_start_undoes_a_merge_and_syncs_with_r(
         assert lib.state(pid).note_conflict
         screen.go_to_paper(pid)
         await pilot.pause()
-        assert "conflict" in screen_text(app)  # in the list row and the detail pane
+        assert "conflict" in row_of(app, "Paper number 0")  # in the list row...
+        assert "done · conflict · featured" in row_of(app, "featured")  # ...and the detail's facts line
         await pilot.press("u")  # the merge is one undo step
         await pilot.pause()
         assert lib.status(pid) is Status.INBOX and lib.state(pid).notes == "laptop note"
@@ -70,6 +76,28 @@ async def test_the_app_syncs_on_start_undoes_a_merge_and_syncs_with_r(
         assert screen.last_sync.startswith("sent 1,")
     sync_now(other)
     assert other.status(pid) is Status.INBOX and other.state(pid).notes == "laptop note"
+    other.close()
+    lib.close()
+
+
+async def test_editing_the_note_ends_the_conflict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = machine(tmp_path, "desktop", monkeypatch)
+    lib = machine(tmp_path, "laptop", monkeypatch)
+    pid = paper(2).id
+    other.set_notes(pid, "desktop note")
+    lib.set_notes(pid, "laptop note")
+    sync_now(other)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.papers_screen.go_to_paper(pid)
+        await pilot.pause()
+        assert "conflict" in row_of(app, "Paper number 2")
+        await pilot.press("n", "end", "!", "escape")
+        await pilot.pause()
+        assert not lib.state(pid).note_conflict
+        assert "conflict" not in row_of(app, "Paper number 2")
+        assert "desktop note" in lib.state(pid).notes and "laptop note" in lib.state(pid).notes
     other.close()
     lib.close()
 
