@@ -81,7 +81,7 @@ def view(lib: Library) -> dict[str, Any]:
         data.pop("sync", None)
         data["conflict"] = lib.state(pid).note_conflict
         states[pid] = data
-    return {"papers": sorted(lib.papers), "states": states}
+    return {"papers": {pid: lib.paper(pid).to_dict() for pid in sorted(lib.papers)}, "states": states}
 
 
 def assert_equal(group: Machines) -> None:
