@@ -81,13 +81,26 @@ def view(lib: Library) -> dict[str, Any]:
         data.pop("sync", None)
         data["conflict"] = lib.state(pid).note_conflict
         states[pid] = data
-    return {"papers": {pid: lib.paper(pid).to_dict() for pid in sorted(lib.papers)}, "states": states}
+    papers = {}
+    for pid in sorted(lib.papers):
+        record = lib.paper(pid).to_dict()
+        # `sources` is in order of arrival on each machine (a re-import keeps the library's own
+        # order first): the same set everywhere, not always the same order
+        record["sources"] = sorted(record["sources"])
+        papers[pid] = record
+    return {"papers": papers, "states": states}
 
 
 def assert_equal(group: Machines) -> None:
     views = [view(lib) for lib in group.libs.values()]
     for other in views[1:]:
+        for pid, record in views[0]["papers"].items():  # the differing fields, when any, by name
+            assert other["papers"].get(pid) == record, (pid, _differing(other["papers"].get(pid), record))
         assert other == views[0]
+
+
+def _differing(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
+    return {k: ((a or {}).get(k), v) for k, v in b.items() if (a or {}).get(k) != v}
 
 
 def sync_all(group: Machines, order: tuple[str, ...] | None = None, rounds: int = 2) -> None:
@@ -243,6 +256,24 @@ def test_papers_merge_like_re_imports(machines: Machines) -> None:
     assert a.paper(richer.id).abstract == richer.abstract
     assert a.paper(richer.id).days == [DAY, "2025-08-01"]
     assert paper(7).id in a
+
+
+@pytest.mark.parametrize("first", ["laptop", "desktop"])
+def test_papers_imported_on_both_machines_end_equal_in_any_order(machines: Machines, first: str) -> None:
+    a = machines.add("laptop", papers=0)
+    b = machines.add("desktop", papers=0)
+    older, newer = paper(0), paper(0)
+    older.upvotes, older.abstract, older.sources = 10, "The abstract as first seen, longer.", ["hf"]
+    newer.upvotes, newer.title, newer.sources = 12, "Paper number 0, retitled", ["arxiv:cs.CL"]
+    a.import_papers([older])
+    machines.sync("laptop")  # the laptop's version is sent first (the older stamp)
+    b.import_papers([newer])
+    machines.sync("desktop")
+    order = ("laptop", "desktop") if first == "laptop" else ("desktop", "laptop")
+    sync_all(machines, order)
+    assert_equal(machines)
+    got = a.paper(paper(0).id)
+    assert (got.upvotes, got.title, got.abstract) == (12, "Paper number 0, retitled", older.abstract)
 
 
 def test_a_damaged_line_is_refused_in_one_line_and_the_rest_applies(machines: Machines) -> None:

@@ -34,11 +34,20 @@ import orjson
 
 from reader.atomic import atomic_write_bytes, fsync_dir
 from reader.sync import crdt
-from reader.sync.local import OUTBOX, SYNC_DIR, make_identity, read_progress, write_progress
+from reader.sync.local import (
+    OUTBOX,
+    PAPER_STAMPS,
+    SYNC_DIR,
+    make_identity,
+    read_json,
+    read_progress,
+    write_json,
+    write_progress,
+)
 
 if TYPE_CHECKING:
     from reader.library import Library
-    from reader.models import UserState
+    from reader.models import Paper, UserState
 
 SEGMENT_BYTES = 4 << 20
 """A log part is closed (and compacted into a snapshot) once it is bigger than this."""
@@ -179,13 +188,18 @@ class Outgoing:
     watermark: str = ""
     outbox_taken: bool = False
     restart: bool = False
+    paper_stamps: dict[str, str] = field(default_factory=dict)
+    """The stamp each paper sent carries (newer versions of a paper win over older ones)."""
 
 
 @dataclass(slots=True)
 class Incoming:
     """What `receive` read from the other machines."""
 
-    papers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    papers: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    """Paper id -> its versions from other machines, each with its stamp."""
+    paper_stamps: dict[str, str] = field(default_factory=dict)
+    """The stamp of the newest version of each paper this library holds (read, then updated by apply)."""
     states: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     positions: dict[str, list[int]] = field(default_factory=dict)
     machines: set[str] = field(default_factory=set)
@@ -259,7 +273,12 @@ class Syncer:
         elif taking.exists():
             ids = list(dict.fromkeys(taking.read_text(encoding="utf-8", errors="replace").split()))
         out.outbox_taken = taking.exists()
-        papers = [encode({"k": "p", "p": pid, "d": library.paper(pid).to_dict()}) for pid in ids if pid in library]
+        stamp = self.hooks.clock.tick() if ids else ""
+        papers = []
+        for pid in ids:
+            if pid in library:
+                papers.append(encode({"k": "p", "p": pid, "t": stamp, "d": library.paper(pid).to_dict()}))
+                out.paper_stamps[pid] = stamp
         out.lines = papers + out.lines  # papers first: their states then find them
         return out
 
@@ -320,6 +339,10 @@ class Syncer:
             self.progress["size"] = path.stat().st_size
         if self.progress != before or out.restart:
             write_progress(self.root, self.progress)
+        if out.paper_stamps:
+            stamps = read_json(self.root, PAPER_STAMPS)
+            stamps.update(out.paper_stamps)
+            write_json(self.root, PAPER_STAMPS, stamps)
         if out.outbox_taken:
             with contextlib.suppress(FileNotFoundError):
                 (self.root / SYNC_DIR / OUTBOX).with_suffix(".taking").unlink()
@@ -364,6 +387,7 @@ class Syncer:
             if parsed is None or parsed.source == self.source or parsed.kind == "ack":
                 continue
             files.setdefault(parsed.source, {}).setdefault(parsed.kind, {})[parsed.seq] = self.folder / name
+        incoming.paper_stamps = read_json(self.root, PAPER_STAMPS)
         positions = self.progress.get("read", {})
         for source, kinds in sorted(files.items()):
             seq, offset = positions.get(source, [0, 0])
@@ -409,8 +433,10 @@ class Syncer:
                 incoming.warnings.append(f"{path}: line {line_no} is damaged; skipped (the rest was applied)")
                 continue
             incoming.machines.add(source)
-            target = incoming.papers if entry["k"] == "p" else incoming.states
-            target.setdefault(entry["p"], []).append(entry["d"] if entry["k"] == "p" else entry["c"])
+            if entry["k"] == "p":
+                incoming.papers.setdefault(entry["p"], []).append((str(entry.get("t") or ""), entry["d"]))
+            else:
+                incoming.states.setdefault(entry["p"], []).append(entry["c"])
         return max(end, offset)
 
     # -- apply (the library, on the thread that owns it) ----------------------------------------
@@ -418,12 +444,15 @@ class Syncer:
     def apply(self, incoming: Incoming) -> int:
         """Merge what was received into the library (one undo step); return how many papers changed."""
         from reader.importers import BadInput
-        from reader.models import Paper
 
         library = self.library
         applied = 0
         if incoming.papers:
-            papers = [Paper.from_dict(doc, pid) for pid, docs in sorted(incoming.papers.items()) for doc in docs]
+            papers = []
+            for pid, versions in sorted(incoming.papers.items()):
+                paper = self._paper_in_order(pid, versions, incoming.paper_stamps)
+                if paper is not None:
+                    papers.append(paper)
             self.hooks.quiet = True  # not sent back: the machine that sent them has them
             try:
                 result = library.import_papers(papers)
@@ -453,11 +482,41 @@ class Syncer:
             applied += len(shown)
         return applied
 
+    def _paper_in_order(
+        self, pid: str, versions: list[tuple[str, dict[str, Any]]], stamps: dict[str, str]
+    ) -> Paper | None:
+        """The paper as if every version had been imported in the order of their stamps: a newer
+        version's values win, an older one only fills what is missing. So every machine ends
+        with the same paper, whatever order the versions arrived in."""
+        from reader.models import Paper
+
+        held = stamps.get(pid, "")
+        current = self.library.paper(pid) if pid in self.library else None
+        result = Paper.from_dict(current.to_dict()) if current is not None else None
+        for stamp, doc in sorted(versions, key=lambda v: v[0], reverse=True):
+            if stamp <= held and result is not None:  # older than what we hold: under it
+                older = Paper.from_dict(doc, pid)
+                older.merge(result)
+                result = older
+        for stamp, doc in sorted(versions, key=lambda v: v[0]):
+            if stamp > held or result is None:  # newer: on top, as a later re-import
+                if result is None:
+                    result = Paper.from_dict(doc, pid)
+                else:
+                    result.merge(Paper.from_dict(doc, pid))
+            self.hooks.clock.observe(stamp or None)
+        newest = max((stamp for stamp, _doc in versions), default="")
+        if newest > held:
+            stamps[pid] = newest
+        return result
+
     # -- finish (file I/O: a worker may do it) -------------------------------------------------
 
     def finish(self, incoming: Incoming) -> None:
         """Remember how far we read (only now that the merge is saved), acknowledge it in our
         own file, and compact our log when its newest part is big."""
+        if incoming.papers:
+            write_json(self.root, PAPER_STAMPS, incoming.paper_stamps)
         read = {**self.progress.get("read", {}), **incoming.positions}
         if read != self.progress.get("read"):
             self.progress["read"] = read

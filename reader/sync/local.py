@@ -4,6 +4,7 @@ A library set up for sync has a `sync/` folder of its own (never in the sync fol
 
     sync/id            the library's stable random id and the host name, made once
     sync/progress.json how far this library sent its changes and read every other machine's
+    sync/papers.json   the stamp of the newest version of each paper held (newer versions win)
     sync/outbox        ids of papers imported or changed since the last sync, one a line,
                        appended (fsynced) BEFORE the papers are written, so a paper saved is
                        never missing from the next sync, even after a kill right after it
@@ -33,6 +34,8 @@ SYNC_DIR = "sync"
 ID_FILE = "id"
 OUTBOX = "outbox"
 PROGRESS = "progress.json"
+PAPER_STAMPS = "papers.json"
+"""Paper id -> the stamp of the newest version of it this library holds (sent or merged)."""
 
 
 def host_name() -> str:
@@ -128,17 +131,27 @@ def append_outbox(root: Path, ids: Iterable[str]) -> None:
         fsync_dir(path.parent)
 
 
-def read_progress(root: Path) -> dict[str, Any]:
+def read_json(root: Path, name: str) -> dict[str, Any]:
+    """One of the sync/ files (`{}` when missing or damaged: then everything is read and sent
+    again, which merging makes harmless)."""
     import orjson
 
     try:
-        data = orjson.loads((root / SYNC_DIR / PROGRESS).read_bytes())
+        data = orjson.loads((root / SYNC_DIR / name).read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def write_progress(root: Path, progress: Mapping[str, Any]) -> None:
+def write_json(root: Path, name: str, data: Mapping[str, Any]) -> None:
     import orjson
 
-    atomic_write_bytes(root / SYNC_DIR / PROGRESS, orjson.dumps(dict(progress), option=orjson.OPT_INDENT_2))
+    atomic_write_bytes(root / SYNC_DIR / name, orjson.dumps(dict(data), option=orjson.OPT_INDENT_2))
+
+
+def read_progress(root: Path) -> dict[str, Any]:
+    return read_json(root, PROGRESS)
+
+
+def write_progress(root: Path, progress: Mapping[str, Any]) -> None:
+    write_json(root, PROGRESS, progress)
