@@ -545,7 +545,7 @@ def test_a_sync_killed_midway_resumes_without_loss(machines: Machines, point: st
 EDIT = st.tuples(
     st.integers(0, 2),  # machine
     st.integers(0, 2),  # paper
-    st.sampled_from(["status", "tag+", "tag-", "note", "undo", "sync"]),
+    st.sampled_from(["status", "tag+", "tag-", "note", "undo", "sync", "import"]),
     st.integers(0, 3),
 )
 
@@ -580,6 +580,10 @@ def test_random_edits_and_sync_orders_converge(
             elif kind == "undo":
                 lib.undo()
                 last_undo = step
+            elif kind == "import":  # the same paper fetched again: other upvotes, another title
+                again = paper(pn)
+                again.upvotes, again.title, again.days = value * 7, f"Paper {pn} v{value}", [f"2025-08-0{value + 1}"]
+                lib.import_papers([again])
             else:
                 group.sync(f"m{machine}")
         for _ in range(2):
