@@ -42,6 +42,7 @@ from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
     from reader.search import SearchIndex
+    from reader.sync.local import SyncHooks
 
 
 T = TypeVar("T")
@@ -181,6 +182,8 @@ class Library:
         self.history = History()
         """Undo and redo of the user-state changes made through this library."""
         self._batch: list[Change] | None = None
+        self.sync_hooks: SyncHooks | None = None
+        """Set when the library is set up for sync (reader.sync): stamps changes, notes paper writes."""
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -198,6 +201,10 @@ class Library:
             library = cls(store)
             try:
                 library._load()
+                if store.writable:
+                    from reader.sync.local import hooks_for
+
+                    library.sync_hooks = hooks_for(store.root)
             except BaseException:
                 store.close(compact=False)  # a file that failed to load is never rewritten
                 raise
@@ -464,6 +471,8 @@ class Library:
             paper = Paper.from_dict(self.papers[pid].to_dict())
             paper.days = sorted({new if d == old else d for d in paper.days})
             moved[pid] = paper
+        if self.sync_hooks is not None:
+            self.sync_hooks.papers_changing(moved)
         self.store.put_papers({pid: _doc(p) for pid, p in moved.items()})
         for pid, paper in moved.items():
             self.papers[pid] = paper
@@ -500,6 +509,8 @@ class Library:
             result.ids.append(pid)
         result.days = sorted({d for p in incoming for d in p.days})
         docs = {pid: _doc(p) for pid, p in {**changed, **pending_new}.items()}
+        if docs and self.sync_hooks is not None:
+            self.sync_hooks.papers_changing(docs)
         if docs:
             self.store.put_papers(docs)
         for pid, paper in changed.items():
@@ -625,13 +636,21 @@ class Library:
         """Write these states durably, adopt them and record them for undo."""
         return self._record(self.restore(states))
 
-    def restore(self, states: dict[str, UserState]) -> list[Change]:
+    def apply_merged(self, states: dict[str, UserState]) -> list[Change]:
+        """Adopt states merged from other machines (reader.sync): written as given (not stamped
+        as local changes), and one undo step, so the user can take a merge back like an edit."""
+        return self._record(self.restore(states, local=False))
+
+    def restore(self, states: dict[str, UserState], *, local: bool = True) -> list[Change]:
         """Write these states durably, then adopt them; return the changes made.
 
         Not recorded for undo (undo itself writes through here): the use cases above do that.
+        In a library set up for sync, a `local` change is stamped for merging in the same write.
         """
         if not states:
             return []
+        if local and self.sync_hooks is not None:
+            states = self.sync_hooks.stamp(self.states, states)
         docs = {pid: (None if s.is_default() else s.to_dict()) for pid, s in states.items()}
         self.store.put_states(docs)
         changes = []

@@ -39,6 +39,7 @@ from reader.tui.detail import DetailPane, day_label
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
+from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 
@@ -182,7 +183,7 @@ class WorkerSays(Message):
         self.text, self.severity = text, severity
 
 
-class PapersScreen(BacklogActions, Screen[None]):
+class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     """Triage and reading: list or board, detail pane, notes, filter.
 
     What the list shows lives in a `Browse` model (reader/browse.py): actions change the model
@@ -233,6 +234,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         Binding("7", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
         Binding("8", "view('snoozed')", "Snoozed view", show=False, tooltip="Every snoozed paper"),
         *BACKLOG_BINDINGS,
+        *SYNC_BINDINGS,
         Binding("left_square_bracket", "day(-1)", "Previous day", key_display="[", show=False),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("e", "export", "Export", show=False, tooltip="Export papers (Markdown, BibTeX, CSV, JSON)"),
@@ -337,6 +339,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         self.render_browse()
         self.set_focus(self.paper_list)
         self.detail.show(self.paper_list.current_id)
+        self.start_sync(quiet=True)  # in a worker; only when the library has a sync folder
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
