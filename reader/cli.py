@@ -38,6 +38,7 @@ from reader.cli_common import (
 from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
 from reader.cli_foryou import foryou_commands
+from reader.cli_sync import sync_commands
 from reader.importers import ImportContext, NoAnnouncements, parse_stream
 from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
@@ -473,7 +474,7 @@ def main() -> None:
 
 
 cli.add_command(export_cmd)
-for _command in [*backlog_commands, *fetch_commands, *foryou_commands]:
+for _command in [*backlog_commands, *fetch_commands, *foryou_commands, *sync_commands]:
     cli.add_command(_command)
 
 __all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_LIBRARY", "Context", "UserError", "cli", "main", "user_errors"]

@@ -5,7 +5,8 @@ Everything is fetched and checked first; the library is opened (and locked) only
 for one all-or-nothing import. Network and server failures end in one line and exit code 3;
 wrong arguments (a bad date, an unknown arXiv id or category) in exit code 2. The network
 stack (`reader.fetch`, httpx) is imported only when one of these commands runs, so other
-commands start without it.
+commands start without it. Fetch returns the papers; the import (and its counts per day or
+source, `Library.import_groups`) happens here.
 """
 
 from __future__ import annotations
@@ -58,23 +59,18 @@ def _progress() -> Callable[[str], None] | None:
 
 
 def _merge(obj: Context, fetched: Fetched) -> None:
-    """Import what was fetched (if anything) and print one line per day.
+    """Import what was fetched (if anything: the library is not opened otherwise) and print
+    one line per day or source, with the library's counts.
 
     When a source failed while others succeeded, what succeeded is imported first; then the
     failure is the error, naming the source (exit code 3).
     """
-    from reader.fetch import apply_fetched
-
-    if not fetched.papers:
-        for part in fetched.parts:
-            click.echo(f"{part.label}: {part.note or 'no papers'}")
-        if fetched.note:
-            click.echo(fetched.note)
-    else:
+    result = None
+    if fetched.papers:
         with obj.library() as library:
-            report = apply_fetched(library, fetched)
-        for line in report.lines():
-            click.echo(line)
+            result = library.import_groups(fetched.groups)
+    for line in fetched.report(result).lines():
+        click.echo(line)
     if fetched.failures:
         kept = " (what the other sources brought was imported)" if fetched.papers else ""
         raise UserError("; ".join(fetched.failure_lines()) + kept, EXIT_FETCH)
@@ -154,15 +150,7 @@ def fetch_cmd(
     them (today), which is the day they show under in the app and `reader list --day`.
     Announcements (--arxiv-new) are filed under their announcement day.
     """
-    from reader.fetch import (
-        Settings,
-        check_categories,
-        check_category,
-        collect_arxiv_category,
-        collect_arxiv_new,
-        collect_daily,
-        collect_days,
-    )
+    from reader.fetch import Fetcher, Settings, check_categories, check_category
     from reader.library import followed_categories
 
     if day is not None and days is not None:
@@ -176,24 +164,20 @@ def fetch_cmd(
     if max_results is not None and category is None:
         raise _usage("--max goes with --arxiv CATEGORY")
     settings = Settings.from_env(hf_url=hf_url, arxiv_url=arxiv_url, arxiv_rss_url=arxiv_rss_url)
-    progress = _progress()
-    today = date.today()
+    fetcher = Fetcher(settings, progress=_progress(), today=date.today())
     if announced is not None:
-        fetched = collect_arxiv_new(check_categories(announced), settings=settings, progress=progress, today=today)
+        fetched = fetcher.arxiv_new(check_categories(announced))
     elif category is not None:
-        fetched = collect_arxiv_category(
-            check_category(category), max_results or DEFAULT_MAX, settings=settings, progress=progress, today=today
-        )
+        fetched = fetcher.arxiv_category(check_category(category), max_results or DEFAULT_MAX)
     elif day is not None:
         featured = parse_date(day)
         assert featured is not None
-        fetched = collect_days([featured], settings=settings, progress=progress, today=today)
+        fetched = fetcher.days([featured])
     elif days is not None:
-        wanted = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
-        fetched = collect_days(wanted, settings=settings, progress=progress, today=today, strict=False)
+        wanted = [fetcher.today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+        fetched = fetcher.days(wanted, strict=False)
     else:
-        followed = followed_categories(obj.db)
-        fetched = collect_daily(followed, settings=settings, progress=progress, today=today)
+        fetched = fetcher.daily(followed_categories(obj.db))
     _merge(obj, fetched)
 
 
@@ -211,7 +195,7 @@ def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
     The papers are filed under the day you add them (today): arXiv has no featured day. A
     paper already in the library keeps its days and gains today's.
     """
-    from reader.fetch import Settings, collect_arxiv_ids
+    from reader.fetch import Fetcher, Settings
 
     ids: list[str] = []
     for ref in refs:
@@ -220,7 +204,7 @@ def add_cmd(obj: Context, refs: Sequence[str], arxiv_url: str | None) -> None:
             raise _usage(f"not an arXiv id or URL: {ref!r} (e.g. 2507.12345 or https://arxiv.org/abs/2507.12345)")
         ids.append(arxiv_id)
     settings = Settings.from_env(arxiv_url=arxiv_url)
-    fetched = collect_arxiv_ids(ids, settings=settings, progress=_progress(), today=date.today())
+    fetched = Fetcher(settings, progress=_progress(), today=date.today()).arxiv_ids(ids)
     _merge(obj, fetched)
 
 

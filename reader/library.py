@@ -56,6 +56,7 @@ from reader.text import clean_block, clean_line
 
 if TYPE_CHECKING:
     from reader.search import SearchIndex
+    from reader.sync.local import SyncHooks
 
 
 T = TypeVar("T")
@@ -85,6 +86,8 @@ class ImportResult:
     days: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """What the importers skipped or doubted (one line each, naming the file)."""
+    groups: list[ImportResult] = field(default_factory=list)
+    """From `import_groups`: what each group of papers did, in order."""
 
     def summary(self) -> str:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
@@ -210,6 +213,8 @@ class Library:
         self.history = History()
         """Undo and redo of the user-state changes made through this library."""
         self._batch: list[Change] | None = None
+        self.sync_hooks: SyncHooks | None = None
+        """Set when the library is set up for sync (reader.sync): stamps changes, notes paper writes."""
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -235,6 +240,10 @@ class Library:
                 if not lazy:
                     library._load_heads()
                     library._load_states()
+                if store.writable:
+                    from reader.sync.local import hooks_for
+
+                    library.sync_hooks = hooks_for(store.root)
             except BaseException:
                 store.close(compact=False)  # a file that failed to load is never rewritten
                 raise
@@ -628,6 +637,8 @@ class Library:
         for pid in ids:
             head = self.papers[pid]
             moved[pid] = replace(head, days=sorted({new if d == old else d for d in head.days}))
+        if self.sync_hooks is not None:
+            self.sync_hooks.papers_changing(moved)
         self.store.put("index", {pid: h.to_dict() for pid, h in moved.items()})  # the index's days win
         for pid, head in moved.items():
             self.papers[pid] = head
@@ -664,6 +675,8 @@ class Library:
             result.ids.append(pid)
         result.days = sorted({d for p in incoming for d in p.days})
         if changed or pending_new:
+            if self.sync_hooks is not None:
+                self.sync_hooks.papers_changing([*changed, *pending_new])
             self._write_papers(changed, pending_new)
             self.version += 1
         return result
@@ -808,13 +821,22 @@ class Library:
         """Write these states durably, adopt them and record them for undo."""
         return self._record(self.restore(states))
 
-    def restore(self, states: dict[str, UserState]) -> list[Change]:
+    def apply_merged(self, states: dict[str, UserState]) -> list[Change]:
+        """Adopt states merged from other machines (reader.sync): written as given (not stamped
+        as local changes), and one undo step, so the user can take a merge back like an edit."""
+        return self._record(self.restore(states, local=False))
+
+    def restore(self, states: dict[str, UserState], *, local: bool = True) -> list[Change]:
         """Write these states durably, then adopt them; return the changes made.
 
         Not recorded for undo (undo itself writes through here): the use cases above do that.
+        In a library set up for sync, a `local` change is stamped for merging in the same write.
         """
         if not states:
             return []
+        if local and self.sync_hooks is not None:
+            current = self.states if self._states is not None else {pid: self.state(pid) for pid in states}
+            states = self.sync_hooks.stamp(current, states)
         docs = {pid: (None if s.is_default() else s.to_dict()) for pid, s in states.items()}
         befores = {pid: self.state(pid) for pid in states}  # read before the write changes them
         self.store.put_states(docs)
@@ -927,6 +949,52 @@ class Library:
         for state in self.states.values():
             found.update(state.tags)
         return sorted(found)
+
+    # -- what an import would do and did, group by group -------------------------------------
+
+    def preview_import(self, groups: Sequence[Iterable[Paper]]) -> list[ImportResult]:
+        """What importing these groups of papers one after the other would do to each group
+        (new, updated, unchanged, and their ids), worked out without writing or changing anything.
+
+        Each group is counted against the library as the groups before it would leave it: a
+        paper the first group adds and the second brings again is new in the first, then
+        updated or unchanged in the second.
+        """
+        pending: dict[str, Paper] = {}
+        """Merged copies of what the groups so far would change or add, by id."""
+        results: list[ImportResult] = []
+        for group in groups:
+            papers = list(group)
+            result = ImportResult(days=sorted({d for p in papers for d in p.days}))
+            for paper in papers:
+                pid = self.find(paper)
+                key = pid if pid is not None else paper.id
+                base = pending.get(key)
+                if base is None and pid is not None:
+                    base = Paper.from_dict(self.paper(pid).to_dict())
+                if base is None:
+                    pending[key] = Paper.from_dict(paper.to_dict())
+                    result.new += 1
+                    result.new_ids.append(key)
+                elif base.merge(paper):
+                    pending[key] = base
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                result.ids.append(key)
+            results.append(result)
+        return results
+
+    def import_groups(self, groups: Sequence[Iterable[Paper]]) -> ImportResult:
+        """Import several groups of papers (a fetch's days and sources) in one write, all or
+        nothing, as `import_papers` of all of them; the result's `groups` say what each group
+        did, in order (one group: the import's own counts; more: `preview_import`'s, worked out
+        just before the write)."""
+        groups = [list(group) for group in groups]
+        counts = self.preview_import(groups) if len(groups) > 1 else []
+        result = self.import_papers([paper for group in groups for paper in group])
+        result.groups = counts or [replace(result, groups=[])]
+        return result
 
 
 FOLLOWED_KEY = "arxiv_categories"

@@ -400,10 +400,19 @@ class UserState:
     """When a review last kept the paper in to-read (its stale clock restarts then)."""
     noted_at: str | None = None
     """When the notes were last written."""
+    sync: dict[str, Any] | None = None
+    """How the state came about, for merging with other machines (`reader.sync.crdt`); only in
+    libraries set up for sync. Opaque here."""
+
+    @property
+    def note_conflict(self) -> bool:
+        """Whether the notes hold versions from two machines that the user has not resolved yet."""
+        return self.sync is not None and len(self.sync.get("n") or ()) > 1
 
     def is_default(self) -> bool:
         return (
-            self.status is Status.INBOX
+            self.sync is None
+            and self.status is Status.INBOX
             and not self.notes
             and not self.tags
             and self.seen_at is None
@@ -424,6 +433,7 @@ class UserState:
             seen_at=self.seen_at,
             kept_at=self.kept_at,
             noted_at=self.noted_at,
+            sync=self.sync,
         )
 
     @property
@@ -449,6 +459,8 @@ class UserState:
         for name in _OPTIONAL_STAMPS:
             if (value := getattr(self, name)) is not None:
                 data[name] = value
+        if self.sync is not None:
+            data["sync"] = self.sync
         return data
 
     @classmethod
@@ -466,6 +478,7 @@ class UserState:
             seen_at=_text_or_none(data.get("seen_at")),
             kept_at=_text_or_none(data.get("kept_at")),
             noted_at=_text_or_none(data.get("noted_at")),
+            sync=data["sync"] if isinstance(data.get("sync"), dict) else None,
         )
 
 

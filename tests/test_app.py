@@ -680,22 +680,22 @@ async def test_notes_that_cannot_be_written_follow_their_paper_until_saved(
 async def test_fetch_runs_in_a_worker_and_shows_the_new_day(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    import reader.fetch
+    from reader.fetch import DayFetch, Fetched, Fetcher
 
     merged_on: list[int] = []
     real_import = lib.import_papers
 
-    def fake_collect(*, progress: Any = None, **kwargs: Any) -> reader.fetch.Fetched:
-        assert progress is not None
-        progress("fetching [b]Aug 1[/b]")
+    def fake_latest(fetcher: Fetcher, lookback: int = 7) -> Fetched:
+        assert fetcher.progress is not None
+        fetcher.say("fetching [b]Aug 1[/b]")
         paper = Paper(id="new-1", title="A fresh paper", days=["2025-08-01"])
-        return reader.fetch.Fetched([reader.fetch.DayFetch("Aug 1", [paper], date(2025, 8, 1))])
+        return Fetched([DayFetch("Aug 1", [paper], date(2025, 8, 1))])
 
     def recording_import(papers: Any) -> Any:
         merged_on.append(threading.get_ident())
         return real_import(papers)
 
-    monkeypatch.setattr(reader.fetch, "collect_latest", fake_collect)
+    monkeypatch.setattr(Fetcher, "latest", fake_latest)
     monkeypatch.setattr(lib, "import_papers", recording_import)
     app, _, notes = make_app(lib)
     async with app.run_test(size=SIZE) as pilot:

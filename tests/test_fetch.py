@@ -22,17 +22,13 @@ import httpx
 import orjson
 import pytest
 
-import reader.fetch
-from reader.fetch import (
-    FetchCancelled,
-    FetchError,
-    RateLimiter,
-    Settings,
-    collect_latest,
-    day_label,
-    fetch_hf_day,
-    fetch_latest,
-)
+import reader
+import reader.fetch.settings as fetch_settings
+from reader.fetch import FetchCancelled, Fetcher, FetchError, FetchReport, Settings
+from reader.fetch.hf import fetch_hf_day
+from reader.fetch.http import Session, _transport_error
+from reader.fetch.results import day_label
+from reader.fetch.settings import RateLimiter
 from reader.library import Library
 from reader.models import Status
 from tests.conftest import Cli, snapshot
@@ -171,8 +167,8 @@ class Clock:
 def no_real_waiting(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Retries and the arXiv limiter wait on a fake clock; no proxy or URL from the environment."""
     clock = Clock()
-    monkeypatch.setattr(reader.fetch, "default_sleep", clock.sleep)
-    monkeypatch.setattr(reader.fetch, "ARXIV_LIMITER", RateLimiter(3.0, clock=clock, sleep=clock.sleep))
+    monkeypatch.setattr(fetch_settings, "default_sleep", clock.sleep)
+    monkeypatch.setattr(fetch_settings, "ARXIV_LIMITER", RateLimiter(3.0, clock=clock, sleep=clock.sleep))
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     for name in ("READER_HF_URL", "READER_ARXIV_URL", "READER_CONNECT_TIMEOUT", "READER_READ_TIMEOUT"):
@@ -573,11 +569,19 @@ def test_a_bad_timeout_setting_exits_2(cli: Cli, monkeypatch: pytest.MonkeyPatch
 # -- the core API the app calls -------------------------------------------------------------------
 
 
-def test_fetch_latest_reports_progress_and_counts(server: Server, library: Library, no_real_waiting: Clock) -> None:
+def fetch_into(library: Library, **options: Any) -> FetchReport:
+    """What `F` in the app does: the morning fetch of the followed categories (no library
+    access while it runs), then the import and its report on this thread."""
+    fetched = Fetcher(**options).daily(library.followed())
+    result = library.import_groups(fetched.groups) if fetched.papers else None
+    return fetched.report(result)
+
+
+def test_the_daily_fetch_reports_progress_and_counts(server: Server, library: Library, no_real_waiting: Clock) -> None:
     today = date(2025, 8, 1)
     server.route(API, hf_day({DAY: day_items(60)}))
     messages: list[str] = []
-    report = fetch_latest(
+    report = fetch_into(
         library,
         progress=messages.append,
         settings=Settings(hf_url=server.url, sleep=no_real_waiting.sleep),
@@ -589,7 +593,7 @@ def test_fetch_latest_reports_progress_and_counts(server: Server, library: Libra
     assert len(library) == 60
 
 
-def test_fetch_latest_can_be_cancelled(server: Server, library: Library) -> None:
+def test_the_daily_fetch_can_be_cancelled(server: Server, library: Library) -> None:
     cancel = threading.Event()
     server.route(API, hf_day({DAY: day_items(60)}))
 
@@ -598,23 +602,23 @@ def test_fetch_latest_can_be_cancelled(server: Server, library: Library) -> None
             cancel.set()
 
     with pytest.raises(FetchCancelled):
-        fetch_latest(
+        fetch_into(
             library, progress=progress, settings=Settings(hf_url=server.url), cancel=cancel, today=date(2025, 7, 31)
         )
     assert len(library) == 0
 
 
-def test_collect_latest_never_touches_a_library(server: Server) -> None:
+def test_the_latest_day_is_fetched_without_a_library(server: Server) -> None:
     server.route(API, hf_day({DAY: day_items(2)}))
-    fetched = collect_latest(settings=Settings(hf_url=server.url), today=date(2025, 7, 31))
+    fetched = Fetcher(Settings(hf_url=server.url), today=date(2025, 7, 31)).latest()
     assert [p.id for p in fetched.papers] == ["2507.10000", "2507.10001"]
 
 
 def test_an_oversized_answer_is_refused(server: Server) -> None:
     server.route(API, hf_day({DAY: day_items(50)}))
     settings = Settings(hf_url=server.url, max_bytes=1000)
-    with reader.fetch.make_client(settings) as client, pytest.raises(FetchError, match="sent more than"):
-        fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)
+    with pytest.raises(FetchError, match="sent more than"):
+        fetch_hf_day(Session(settings), date.fromisoformat(DAY))
 
 
 def test_a_dropped_connection_is_retried(server: Server, no_real_waiting: Clock) -> None:
@@ -629,8 +633,7 @@ def test_a_dropped_connection_is_retried(server: Server, no_real_waiting: Clock)
 
     server.route(API, route)
     settings = Settings(hf_url=server.url, sleep=no_real_waiting.sleep)
-    with reader.fetch.make_client(settings) as client:
-        papers = fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)
+    papers = fetch_hf_day(Session(settings), date.fromisoformat(DAY))
     assert len(papers) == 1
     assert no_real_waiting.sleeps == [1.0]
 
@@ -657,18 +660,16 @@ def test_a_locked_library_is_one_line_and_exit_1(cli: Cli, server: Server, lib_p
         assert snapshot(lib_path) == before
 
 
-def test_collect_in_a_thread_then_apply(server: Server, library: Library) -> None:
+def test_fetch_in_a_thread_then_import(server: Server, library: Library) -> None:
     """How the app runs it: network in a worker thread, the import on the UI thread."""
-    from reader.fetch import apply_fetched
-
     server.route(API, hf_day({DAY: day_items(3)}))
     box: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=lambda: box.update(fetched=collect_latest(settings=Settings(hf_url=server.url), today=date(2025, 7, 31)))
-    )
+    fetcher = Fetcher(Settings(hf_url=server.url), today=date(2025, 7, 31))
+    worker = threading.Thread(target=lambda: box.update(fetched=fetcher.latest()))
     worker.start()
     worker.join(5)
-    report = apply_fetched(library, box["fetched"])
+    fetched = box["fetched"]
+    report = fetched.report(library.import_groups(fetched.groups))
     assert report.summary().endswith("3 papers, 3 new, 0 updated")
     assert len(library) == 3
 
@@ -683,6 +684,6 @@ def test_collect_in_a_thread_then_apply(server: Server, library: Library) -> Non
     ],
 )
 def test_transport_errors_are_worded_for_people(exc: httpx.TransportError, expected: str) -> None:
-    error = reader.fetch._transport_error(exc, httpx.URL("https://hf.example:8443/x"), "Hugging Face", Settings())
+    error = _transport_error(exc, httpx.URL("https://hf.example:8443/x"), "Hugging Face", Settings())
     assert str(error).startswith(expected)
     assert error.kind in ("network", "server")

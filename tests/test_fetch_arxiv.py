@@ -213,7 +213,7 @@ def test_fetch_a_category(cli: Cli, server: Server, lib_path: Path) -> None:
 
 
 def test_fetch_a_large_category_pages_by_2000(server: Server, no_real_waiting: Clock) -> None:
-    from reader.fetch import Settings, collect_arxiv_category
+    from reader.fetch import Fetcher, Settings
 
     entry = (
         "<entry><id>http://arxiv.org/abs/2501.{n:05d}v1</id><title>Paper {n}</title>"
@@ -226,7 +226,7 @@ def test_fetch_a_large_category_pages_by_2000(server: Server, no_real_waiting: C
         return Reply(body=f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>', headers=ATOM_TYPE)
 
     server.route(QUERY, route)
-    fetched = collect_arxiv_category("cs.LG", 3000, settings=Settings(arxiv_url=server.url))
+    fetched = Fetcher(Settings(arxiv_url=server.url)).arxiv_category("cs.LG", 3000)
     assert len(fetched.papers) == 2500
     assert [(q["start"], q["max_results"]) for q in server.queries(QUERY)] == [("0", "2000"), ("2000", "1000")]
     assert no_real_waiting.sleeps == [3.0]

@@ -88,7 +88,7 @@ def test_an_empty_page_while_more_exist_is_asked_again_after_the_rate_limit_wait
 
 
 def test_a_category_fetch_never_ends_early_on_one_empty_page(server: Server) -> None:
-    from reader.fetch import Settings, collect_arxiv_category
+    from reader.fetch import Fetcher, Settings
 
     def route(seen: Seen) -> Reply:
         start = int(seen.query["start"])
@@ -100,13 +100,13 @@ def test_a_category_fetch_never_ends_early_on_one_empty_page(server: Server) -> 
 
     calls: dict[int, int] = {}
     server.route(QUERY, route)
-    fetched = collect_arxiv_category("cs.LG", 5000, settings=Settings(arxiv_url=server.url))
+    fetched = Fetcher(Settings(arxiv_url=server.url)).arxiv_category("cs.LG", 5000)
     assert len(fetched.papers) == 2600
     assert [q["start"] for q in server.queries(QUERY)] == ["0", "2000", "2000"]
 
 
 def test_a_short_page_with_a_total_goes_on_from_where_it_ended(server: Server) -> None:
-    from reader.fetch import Settings, collect_arxiv_category
+    from reader.fetch import Fetcher, Settings
 
     def route(seen: Seen) -> Reply:
         start = int(seen.query["start"])
@@ -114,7 +114,7 @@ def test_a_short_page_with_a_total_goes_on_from_where_it_ended(server: Server) -
         return page(range(start, min(end, 2100)), 2100)
 
     server.route(QUERY, route)
-    fetched = collect_arxiv_category("cs.LG", 3000, settings=Settings(arxiv_url=server.url))
+    fetched = Fetcher(Settings(arxiv_url=server.url)).arxiv_category("cs.LG", 3000)
     assert len(fetched.papers) == 2100
     assert [q["start"] for q in server.queries(QUERY)] == ["0", "1500"]
 

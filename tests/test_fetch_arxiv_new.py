@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 import pytest
 
-from reader.fetch import Settings, collect_arxiv_new, fetch_latest
+from reader.fetch import Fetcher, Settings
 from reader.library import Library, followed_categories
 from tests import test_fetch as shared
 from tests.conftest import Cli, snapshot
-from tests.test_fetch import API, Clock, Reply, Server, day_items, hf_day, one_error_line
+from tests.test_fetch import API, Clock, Reply, Server, day_items, fetch_into, hf_day, one_error_line
 
 server = shared.server
 no_real_waiting = shared.no_real_waiting
@@ -124,7 +124,7 @@ def test_feed_requests_share_arxivs_rate_limit(server: Server, no_real_waiting: 
     server.route("/rss/cs.CL", lambda seen: rss("rss_weekend.xml"))
     settings = Settings(arxiv_rss_url=server.url)
     for _ in range(2):
-        fetched = collect_arxiv_new(["cs.CL"], settings=settings)
+        fetched = Fetcher(settings).arxiv_new(["cs.CL"])
         assert fetched.papers == [] and "no announcements" in fetched.parts[0].note
     assert no_real_waiting.sleeps == [3.0], "the second request waits for arXiv's three seconds"
 
@@ -228,14 +228,14 @@ def test_when_every_source_fails_nothing_changes(cli: Cli, server: Server, lib_p
     assert snapshot(lib_path) == before
 
 
-def test_fetch_latest_for_the_app_follows_the_librarys_categories(server: Server, library: Library) -> None:
+def test_the_apps_daily_fetch_follows_the_librarys_categories(server: Server, library: Library) -> None:
     server.route(API, hf_day({date.today().isoformat(): day_items(1)}))
     server.route(FEED, lambda seen: rss())
     library.follow(["cs.CL", "cs.LG"])
     settings = Settings(hf_url=server.url, arxiv_rss_url=server.url)
-    report = fetch_latest(library, settings=settings)
+    report = fetch_into(library, settings=settings)
     assert set(library.papers) == FEED_IDS | {"2507.10000"}
     assert report.failures == [] and "6 papers, 6 new" in report.summary()
     server.route(FEED, lambda seen: Reply(503, b""))
-    report = fetch_latest(library, settings=settings)
+    report = fetch_into(library, settings=settings)
     assert "arXiv cs.CL+cs.LG failed" in report.summary()

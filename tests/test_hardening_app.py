@@ -17,16 +17,16 @@ async def test_escape_cancels_a_running_fetch_and_changes_nothing(
     lib: Library,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import reader.fetch
+    from reader.fetch import FetchCancelled, Fetcher
 
     started = threading.Event()
 
-    def slow_fetch(categories: list[str], *, cancel: threading.Event, **kwargs: Any) -> None:
+    def slow_fetch(fetcher: Fetcher, categories: list[str]) -> None:
         started.set()
-        assert cancel.wait(10), "never cancelled"
-        raise reader.fetch.FetchCancelled()
+        assert fetcher.cancel is not None and fetcher.cancel.wait(10), "never cancelled"
+        raise FetchCancelled()
 
-    monkeypatch.setattr(reader.fetch, "collect_daily", slow_fetch)
+    monkeypatch.setattr(Fetcher, "daily", slow_fetch)
     app, _, notes = make_app(lib)
     before = {pid: p.to_dict() for pid, p in lib.papers.items()}
     async with app.run_test(size=SIZE) as pilot:

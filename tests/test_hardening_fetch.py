@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import reader.fetch
-from reader.fetch import FetchCancelled, FetchError, Settings, fetch_hf_day
+from reader.fetch import FetchCancelled, FetchError, Settings
+from reader.fetch.hf import fetch_hf_day
+from reader.fetch.http import Session, redirect_allowed
 from tests.conftest import Cli, snapshot
 from tests.test_fetch import API, DAY, Reply, Seen, Server, day_items, hf_day, no_real_waiting, server  # noqa: F401
 
@@ -107,8 +108,8 @@ def test_a_fetch_stuck_on_a_trickle_is_cancelled_at_once() -> None:
         settings = Settings(hf_url=srv.url, deadline=30.0)
         timer.start()
         started = time.monotonic()
-        with reader.fetch.make_client(settings) as client, pytest.raises(FetchCancelled):
-            fetch_hf_day(client, date.fromisoformat(DAY), settings=settings, cancel=cancel)
+        with pytest.raises(FetchCancelled):
+            fetch_hf_day(Session(settings, cancel=cancel), date.fromisoformat(DAY))
         assert time.monotonic() - started < TRICKLE_FOR  # cancelled mid-read, before the server gives up
     finally:
         timer.cancel()
@@ -118,15 +119,15 @@ def test_a_fetch_stuck_on_a_trickle_is_cancelled_at_once() -> None:
 def test_an_image_content_type_is_refused(server: Server) -> None:  # noqa: F811
     server.route(API, lambda seen: Reply(body=day_items(1), headers={"Content-Type": "image/png"}))
     settings = Settings(hf_url=server.url)
-    with reader.fetch.make_client(settings) as client, pytest.raises(FetchError, match="sent image/png instead"):
-        fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)
+    with pytest.raises(FetchError, match="sent image/png instead"):
+        fetch_hf_day(Session(settings), date.fromisoformat(DAY))
 
 
 def test_redirects_stay_on_the_site(server: Server) -> None:  # noqa: F811
     server.route(API, lambda seen: Reply(302, b"", headers={"Location": "http://evil.example.net/api/daily_papers"}))
     settings = Settings(hf_url=server.url)
-    with reader.fetch.make_client(settings) as client, pytest.raises(FetchError, match="outside the site asked"):
-        fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)
+    with pytest.raises(FetchError, match="outside the site asked"):
+        fetch_hf_day(Session(settings), date.fromisoformat(DAY))
     assert [s.path for s in server.seen] == [API]
 
 
@@ -138,13 +139,10 @@ def test_a_redirect_within_the_site_is_followed(server: Server) -> None:  # noqa
     server.route(API, moved)
     server.route("/moved", hf_day({DAY: day_items(2)}))
     settings = Settings(hf_url=server.url)
-    with reader.fetch.make_client(settings) as client:
-        assert len(fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)) == 2
+    assert len(fetch_hf_day(Session(settings), date.fromisoformat(DAY))) == 2
 
 
 def test_redirect_policy() -> None:
-    from reader.fetch import redirect_allowed
-
     hf = httpx.URL("https://huggingface.co/api/daily_papers")
     assert redirect_allowed(hf, httpx.URL("https://www.huggingface.co/x"))
     assert redirect_allowed(httpx.URL("https://export.arxiv.org/api/query"), httpx.URL("https://arxiv.org/api/query"))
@@ -160,8 +158,8 @@ def test_a_gzip_bomb_is_stopped_while_it_inflates(server: Server) -> None:  # no
     settings = Settings(hf_url=server.url, max_bytes=2 * 1024 * 1024)
     tracemalloc.start()
     try:
-        with reader.fetch.make_client(settings) as client, pytest.raises(FetchError, match="sent more than 2 MB"):
-            fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)
+        with pytest.raises(FetchError, match="sent more than 2 MB"):
+            fetch_hf_day(Session(settings), date.fromisoformat(DAY))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -171,5 +169,4 @@ def test_a_gzip_bomb_is_stopped_while_it_inflates(server: Server) -> None:  # no
 def test_a_gzip_answer_still_imports(server: Server) -> None:  # noqa: F811
     server.route(API, lambda seen: Reply(body=day_items(3) if seen.query.get("p") == "0" else [], gzip=True))
     settings = Settings(hf_url=server.url)
-    with reader.fetch.make_client(settings) as client:
-        assert len(fetch_hf_day(client, date.fromisoformat(DAY), settings=settings)) == 3
+    assert len(fetch_hf_day(Session(settings), date.fromisoformat(DAY))) == 3

@@ -55,6 +55,50 @@ def test_exporters_write_through_the_atomic_module_not_the_store() -> None:
     assert "reader.atomic" in _imports(PACKAGE / "store.py")
 
 
+def _writes(path: Path, allowed: str = "") -> list[str]:
+    """Calls in a module that write a file other than through `reader.atomic` (outside the
+    function named `allowed`)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    skip = {
+        id(node)
+        for func in ast.walk(tree)
+        if isinstance(func, ast.FunctionDef) and func.name == allowed
+        for node in ast.walk(func)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in ("write_text", "write_bytes", "rename") or (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "os"
+            and name in ("replace", "rename", "open")
+        ):
+            found.append(f"{name} at line {node.lineno}")
+        elif name in ("open", "fdopen"):
+            modes = [a for a in node.args[1:2] if isinstance(a, ast.Constant)]
+            modes += [k.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)]
+            if any(set(str(m.value)) & set("wax+") for m in modes):
+                found.append(f"{name} for writing at line {node.lineno}")
+    return found
+
+
+def test_the_exporters_write_files_only_through_the_atomic_module() -> None:
+    """Every file an export makes or replaces goes through `atomic_write_bytes`; only a device
+    or a FIFO (`-o /dev/stdout`, a pipe) is written in place, where a rename cannot go."""
+    assert _writes(PACKAGE / "atomic.py"), "the check sees the atomic module's own writes"
+    assert _writes(PACKAGE / "exporters" / "__init__.py"), "and the in-place write for devices"
+    for path in (PACKAGE / "exporters").rglob("*.py"):
+        assert _writes(path, allowed="_write_in_place") == [], path
+
+
 def test_browse_model_imports_no_textual_even_indirectly() -> None:
     code = "import sys, reader.browse; print(sorted(m for m in sys.modules if m.startswith('textual')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -67,3 +111,30 @@ def test_every_search_module_is_checked() -> None:
     assert {"reader.search.query", "reader.search.fold", "reader.search.index", "reader.search.typo"} <= search
     assert {"reader.search.highlight", "reader.search.result"} <= search
     assert {"reader.search", *search} <= set(CORE_MODULES)
+
+
+FETCH_MODULES = sorted(m for m in CORE_MODULES if m == "reader.fetch" or m.startswith("reader.fetch."))
+
+
+def test_fetch_is_a_package_of_policy_and_sources() -> None:
+    assert {
+        "reader.fetch",
+        "reader.fetch.http",
+        "reader.fetch.hf",
+        "reader.fetch.arxiv",
+        "reader.fetch.announcements",
+        "reader.fetch.fetcher",
+    } <= set(FETCH_MODULES)
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "fetch").rglob("*.py")), ids=lambda p: p.name)
+def test_no_fetch_module_imports_the_library(path: Path) -> None:
+    """Fetch returns papers; the caller imports them. Not even a lazy or type-only import."""
+    assert not {m for m in _imports(path) if m == "reader.library" or m.startswith("reader.library.")}, path
+    assert "import library" not in path.read_text(), path  # `from reader import library`
+
+
+def test_importing_the_whole_fetch_package_loads_no_library() -> None:
+    code = f"import sys, {', '.join(FETCH_MODULES)}; print('reader.library' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -93,6 +93,8 @@ class ReaderApp(App[None]):
     async def action_quit(self) -> None:
         """Save the notes and quit; if saving fails, warn once (a second ctrl+q quits anyway)."""
         if self.flush_notes() or self._quit_armed:
+            if self._sync_before_quit():
+                return  # the sync worker quits when it is done (a second ctrl+q quits at once)
             self.exit()
             return
         self._quit_armed = True
@@ -103,6 +105,16 @@ class ReaderApp(App[None]):
             markup=False,
             timeout=15,
         )
+
+    def _sync_before_quit(self) -> bool:
+        """Send our changes before leaving (in a worker), if the library syncs; False: quit now."""
+        try:
+            screen = self.papers_screen
+        except (AssertionError, IndexError):
+            return False
+        if screen.syncing:
+            return False
+        return screen.start_sync(quitting=True, quiet=True)
 
     def on_mount(self) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

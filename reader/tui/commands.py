@@ -60,6 +60,7 @@ PALETTE_TITLES: dict[str, str] = {
     "papers.snooze": "Snooze paper",
     "papers.review": "Review stale papers",
     "papers.stats": "Reading stats",
+    "papers.sync": "Sync now",
 }
 """Palette names where a binding's footer label is too short to say what it does."""
 

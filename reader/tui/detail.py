@@ -67,6 +67,8 @@ def paper_content(
         more = len(paper.authors) - MAX_AUTHORS
         lines.append(safe.literal(shown + (f" + {more} more" if more > 0 else ""), "italic"))
     facts: list[Content | str | tuple[str, str | Style]] = [(state.status.value, _bold(status_style(state.status)))]
+    if state.note_conflict:  # notes from two machines: both texts are in the note until edited
+        facts += [" · ", ("conflict", "bold $text-error")]
     if paper.withdrawn_at:
         facts += [" · ", ("withdrawn", "bold $text-error")]
     if paper.upvotes is not None:

@@ -616,6 +616,8 @@ class PaperList(ScrollView, can_focus=True):
     def _age(self, pid: str) -> str:
         """`12d` for a to-read or reading paper, else ""."""
         state = self.library.states.get(pid)
+        if state is not None and state.note_conflict:
+            return "conflict"  # two machines' notes wait for the user (reader.sync)
         if state is None or state.status not in _AGED:
             return ""
         days = backlog.age_days(state, self._today)

@@ -39,6 +39,7 @@ from reader.tui.detail import DetailPane, day_label
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
+from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.tags_dialog import TagsDialog
 from reader.tui.triage_list import TriageList
 
@@ -182,7 +183,7 @@ class WorkerSays(Message):
         self.text, self.severity = text, severity
 
 
-class PapersScreen(BacklogActions, Screen[None]):
+class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     """Triage and reading: list or board, detail pane, notes, filter.
 
     What the list shows lives in a `Browse` model (reader/browse.py): actions change the model
@@ -233,6 +234,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         Binding("7", "view('inbox')", "Inbox view", show=False, tooltip="The inbox of the day"),
         Binding("8", "view('snoozed')", "Snoozed view", show=False, tooltip="Every snoozed paper"),
         *BACKLOG_BINDINGS,
+        *SYNC_BINDINGS,
         Binding("left_square_bracket", "day(-1)", "Previous day", key_display="[", show=False),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("e", "export", "Export", show=False, tooltip="Export papers (Markdown, BibTeX, CSV, JSON)"),
@@ -337,6 +339,7 @@ class PapersScreen(BacklogActions, Screen[None]):
         self.render_browse()
         self.set_focus(self.paper_list)
         self.detail.show(self.paper_list.current_id)
+        self.start_sync(quiet=True)  # in a worker; only when the library has a sync folder
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
@@ -1160,13 +1163,13 @@ class PapersScreen(BacklogActions, Screen[None]):
         """Download and parse the latest day and the followed arXiv categories off the UI thread
         (no library access), then post what came back; `on_fetch_landed` merges it on the UI
         thread. Escape sets `cancel`: the request ends at once and nothing is merged."""
-        from reader.fetch import FetchCancelled, collect_daily
+        from reader.fetch import FetchCancelled, Fetcher
 
         def progress(message: str) -> None:
             self.post_message(WorkerSays(safe.plain(str(message))))
 
         try:
-            fetched = collect_daily(categories, progress=progress, cancel=cancel)
+            fetched = Fetcher(progress=progress, cancel=cancel).daily(categories)
         except FetchCancelled:
             self.post_message(FetchLanded(None, None))
             return
@@ -1178,8 +1181,6 @@ class PapersScreen(BacklogActions, Screen[None]):
     def on_fetch_landed(self, message: FetchLanded) -> None:
         """Merge what a fetch brought into the library (here, on the UI thread) and show it."""
         message.stop()
-        from reader.fetch import apply_fetched
-
         self._fetching = False
         error = message.error
         if (message.fetched is None and error is None) or (self._fetch_cancel and self._fetch_cancel.is_set()):
@@ -1190,7 +1191,8 @@ class PapersScreen(BacklogActions, Screen[None]):
         if message.fetched is not None:
             fetched = message.fetched
             try:
-                summary = apply_fetched(self.library, fetched).summary()
+                result = self.library.import_groups(fetched.groups) if fetched.papers else None
+                summary = fetched.report(result).summary()
             except Exception as exc:  # StoreError, anything: the session goes on
                 error = safe.plain(str(exc)) or type(exc).__name__
         if error is not None:
