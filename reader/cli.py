@@ -42,7 +42,7 @@ from reader.cli_sync import sync_commands
 from reader.importers import ImportContext, NoAnnouncements, parse_stream
 from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
-from reader.models import Paper, Status, UserState, record
+from reader.models import Paper, PaperHead, Status, UserState, record
 from reader.text import clean_block, clean_line, json_terminal_safe, terminal_safe
 
 
@@ -206,7 +206,9 @@ def list_cmd(
     status = parse_status(status_name, allow_all=True)
     if catch_up and (status is not None or day):
         raise UserError("--catch-up lists the inbox of every day: it does not go with --status or --day")
-    with obj.library(readonly=True) as library:
+    # one day's papers need the index and their own states only (fast at any library size)
+    lazy = bool(day) and not (catch_up or query or unseen or stale or sort_name == "for-you")
+    with obj.library(readonly=True, lazy=lazy) as library:
         headers: dict[int, str] = {}
         if catch_up:
             from reader.catchup import catch_up as catch_up_groups
@@ -241,10 +243,11 @@ def list_cmd(
             )
             return
         width = shutil.get_terminal_size((120, 24)).columns
+        library.read_states(ids)
         for n, pid in enumerate(ids):
             if n in headers:
                 click.echo(terminal_safe(f"── {headers[n]}"))
-            row = list_row(library.paper(pid), library.state(pid), width)
+            row = list_row(library.head(pid), library.state(pid), width)
             if ranked:
                 row = f"{foryou.score_bar(ranked[pid].score)} {row}"
             click.echo(terminal_safe(row))
@@ -291,7 +294,7 @@ STATUS_MARK = {
 }
 
 
-def list_row(paper: Paper, state: UserState, width: int) -> str:
+def list_row(paper: Paper | PaperHead, state: UserState, width: int) -> str:
     day = paper.days[-1] if paper.days else "          "
     votes = f"{paper.upvotes:>4}" if paper.upvotes is not None else "    "
     tags = " ".join(f"#{t}" for t in state.tags)

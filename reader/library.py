@@ -462,6 +462,27 @@ class Library:
     def status(self, pid: str) -> Status:
         return self.state(pid).status
 
+    def read_states(self, ids: Iterable[str]) -> None:
+        """Read the states of these papers now, in one pass over the state file (a lazy library
+        that is about to show many papers: `state` then answers from memory)."""
+        if self._states is not None:
+            return
+        wanted = [pid for pid in ids if pid not in self._some_states]
+        if len(wanted) <= 1:
+            return
+        docs = self.store.get("state", wanted)
+        if self.store.storage("state").loaded:  # read whole after all: take (and check) all
+            self._load_states()
+            return
+        path = self.root / STATE_FILE
+        today = backlog.today().isoformat()
+        for pid, doc in docs.items():
+            found = _state_from(doc, pid, path, self.store) if doc is not None else _DEFAULT_STATE
+            until = found.snoozed_until
+            if found.status is Status.SNOOZED and until and until <= today:
+                found = _woken(found)
+            self._some_states[pid] = found
+
     def resolve(self, ref: str) -> str:
         """The id a user means: an id, an arXiv id or URL, or an unambiguous id prefix.
 
@@ -527,6 +548,12 @@ class Library:
 
         With a day: most upvoted first, then the order of the source; without: as `sort_key`.
         """
+        if day is not None and self._states is None:  # one day's papers: read only their states
+            selected = self._day_ids(day)
+            if status is None:
+                return list(selected)
+            self.read_states(selected)
+            return [pid for pid in selected if self.state(pid).status is status]
         states = self.states
         if day is None and status is not None and status is not Status.INBOX:
             # Only touched papers have a state: look at those, not the whole library (the

@@ -201,7 +201,10 @@ class JournaledStorage(Storage):
                 self.load()  # written otherwise (an older version, or by hand): read it whole
                 table = self.docs()
                 return {pid: table.get(pid) for pid in wanted}
-            found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
+            if len(wanted) <= FEW_RECORDS:
+                found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
+            else:
+                found = _line_records(raw or b"", wanted, self.path)
             _replay_for(self.journal, found)
             if self.writable or _identity(self.path) == before:
                 break
@@ -384,6 +387,29 @@ def _line_record(raw: bytes, pid: str, path: Path) -> dict[str, Any] | None:
     if not isinstance(doc, dict):
         raise LoadError(f"cannot read {path}: entry {pid!r} is not an object")
     return doc
+
+
+FEW_RECORDS = 8
+"""Up to this many records are found by searching the file for each; more, in one pass over it."""
+
+
+def _line_records(raw: bytes, wanted: list[str], path: Path) -> dict[str, dict[str, Any] | None]:
+    """The records of many ids in a file written one record per line, in one pass."""
+    keys = {orjson.dumps(pid) + b":": pid for pid in wanted}
+    found: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+    for line in raw.split(b"\n"):
+        colon = line.find(b'":')
+        pid = keys.get(line[: colon + 2]) if colon > 0 else None
+        if pid is None:
+            continue
+        try:
+            doc = orjson.loads(line[colon + 2 :].rstrip(b","))
+        except orjson.JSONDecodeError:
+            raise LoadError(f"cannot read {path}: the record of {pid!r} is damaged") from None
+        if not isinstance(doc, dict):
+            raise LoadError(f"cannot read {path}: entry {pid!r} is not an object")
+        found[pid] = doc
+    return found
 
 
 def _replay_for(journal: Path, found: dict[str, dict[str, Any] | None]) -> None:
