@@ -326,7 +326,7 @@ class FullTextCache:
                 return False  # failed at these stamps: wait for a change rather than retry per key
             try:
                 self._update(wanted, progress)
-            except (sqlite3.Error, OSError, CacheError) as exc:
+            except Exception as exc:  # a cache: whatever went wrong, search without it
                 self.failed = f"{self.path}: {exc}"
                 self._failed_stamps = wanted
                 return False
@@ -337,8 +337,9 @@ class FullTextCache:
     def _open_for_build(self) -> sqlite3.Connection:
         """A connection to a cache of this schema: made if missing, remade if unreadable."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
         try:
+            conn = self._connect()
             tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
             if not tables:
                 return self._initialise(conn)
@@ -348,7 +349,8 @@ class FullTextCache:
                     return conn
             raise CacheError("another schema")
         except (sqlite3.DatabaseError, CacheError) as exc:
-            conn.close()
+            if conn is not None:
+                conn.close()
             if _busy(exc):
                 raise
         # not a database, corrupt, or another schema: a cache is only ever rebuilt

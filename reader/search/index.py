@@ -167,6 +167,8 @@ class SearchIndex:
         """Build the full-text cache in a background thread and search without it meanwhile
         (the app), or build it before searching (commands). None: the app if the library was
         opened by it (`holder == "app"`)."""
+        self.fulltext_from = fulltext.threshold()
+        """From this many papers on, full text is searched in the on-disk cache (see `fulltext`)."""
         self.pending = False
         """The last full-text search ran while the cache was being built: titles and notes only."""
         self._version = library.version
@@ -275,7 +277,7 @@ class SearchIndex:
     def fulltext_cache(self) -> fulltext.FullTextCache | None:
         """The library's full-text cache, if this library is large enough to use one."""
         if self._fts is None:
-            if len(self._ids) < fulltext.threshold() or not fulltext.available():
+            if len(self._ids) < self.fulltext_from or not fulltext.available():
                 return None
             with self._lock:
                 if self._fts is None:
