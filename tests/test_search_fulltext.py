@@ -73,11 +73,14 @@ QUERIES = [
 @pytest.fixture
 def rich(lib: Library) -> Library:
     """The sample day, two papers with accents and odd characters, a note and a tag."""
-    lib.import_papers(EXTRA)
-    pid = lib.ids()[3]
-    lib.set_notes(pid, "Check the schedule of the benchmark ablations.")
-    lib.edit_tags(lib.ids()[5], add=["later"])
+    _enrich(lib)
     return lib
+
+
+def _enrich(lib: Library) -> None:
+    lib.import_papers(EXTRA)
+    lib.set_notes(lib.ids()[3], "Check the schedule of the benchmark ablations.")
+    lib.edit_tags(lib.ids()[5], add=["later"])
 
 
 def _index(library: Library, monkeypatch: pytest.MonkeyPatch, *, cache: bool) -> SearchIndex:
@@ -87,25 +90,41 @@ def _index(library: Library, monkeypatch: pytest.MonkeyPatch, *, cache: bool) ->
     return index
 
 
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIndex, SearchIndex]]:
+    """One rich library (built once for the module) and an index of each kind over it."""
+    from datetime import date
+
+    from reader.resources import sample_files
+
+    library = Library.open(tmp_path_factory.mktemp("both") / "lib")
+    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    _enrich(library)
+    memory, cached = SearchIndex(library), SearchIndex(library)
+    memory.fulltext_from, cached.fulltext_from = 10**9, 0
+    cached.background = False
+    try:
+        yield memory, cached
+    finally:
+        library.close()
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_the_cache_finds_what_the_memory_search_finds(
-    rich: Library, monkeypatch: pytest.MonkeyPatch, query: str
-) -> None:
-    memory = _index(rich, monkeypatch, cache=False)
-    cached = _index(rich, monkeypatch, cache=True)
+def test_the_cache_finds_what_the_memory_search_finds(both: tuple[SearchIndex, SearchIndex], query: str) -> None:
+    memory, cached = both
     for full_text in (True, False):
         expected = memory.find(query, full_text=full_text)
         got = cached.find(query, full_text=full_text)
         assert got.ids == expected.ids, (query, full_text)
         assert dict(got.highlights) == dict(expected.highlights)
         assert not got.pending
-    assert memory._mode == "memory"
+        if full_text:
+            assert cached._mode == "cache" and memory._mode == "memory"
     assert cached.fulltext_cache() is not None and memory.fulltext_cache() is None
 
 
-def test_typing_a_query_letter_by_letter_narrows_the_same_way(rich: Library, monkeypatch: pytest.MonkeyPatch) -> None:
-    memory = _index(rich, monkeypatch, cache=False)
-    cached = _index(rich, monkeypatch, cache=True)
+def test_typing_a_query_letter_by_letter_narrows_the_same_way(both: tuple[SearchIndex, SearchIndex]) -> None:
+    memory, cached = both
     for text in ('"coherence tomog', "reinforcment learn", "diffusion -vid"):
         for end in [*range(1, len(text) + 1), *range(len(text) - 1, 0, -1)]:
             assert cached.find(text[:end]).ids == memory.find(text[:end]).ids, text[:end]
