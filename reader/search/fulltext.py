@@ -124,16 +124,19 @@ class Shards(Protocol):
 
 
 def _identity(path: Path) -> str:
+    """A file's version: modification time (ns) and size. Not the inode: a copy that keeps the
+    times (a restored backup, `cp -p`, the benchmark's copies) is the same version."""
     try:
         info = path.stat()
     except OSError:
         return "-"
-    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+    return f"{info.st_mtime_ns}:{info.st_size}"
 
 
 class LibraryShards:
-    """Today's library as one shard, `all`: its stamp is the identity of the papers file and
-    its journal plus the library's `papers_version` (changes made in this process)."""
+    """Today's library as one shard, `all`: its stamp is the version of the papers file and
+    its journal plus the library's `papers_version` and size (the papers in this process; a
+    build that read papers older than the files is seen stale at the next search)."""
 
     def __init__(self, library: Library) -> None:
         from reader.store import JOURNAL_SUFFIX, PAPERS_FILE
