@@ -216,6 +216,7 @@ class FullTextCache:
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash keeps the last commit or the one before
         except sqlite3.Error:
             conn.close()
             raise
@@ -297,6 +298,11 @@ class FullTextCache:
                 self.close()
                 raise CacheError(str(exc)) from exc
         return found
+
+    def shard_tables(self) -> list[int]:
+        """The tables of the complete shards as last read (no SQLite call)."""
+        known = self._known
+        return [] if known is None else [tab for _stamp, tab in known.values()]
 
     def words(self) -> list[str]:
         """The typo vocabulary of the cached shards (words of authors, summaries, keywords)."""

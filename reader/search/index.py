@@ -158,6 +158,8 @@ class SearchIndex:
         self._fts: fulltext.FullTextCache | None = None
         self._fts_rowpos: list[int] = []
         """Index position of each cache rowid (-1: not in this index)."""
+        self._fts_sorted = False
+        """Whether rowid order is index order (the cache was built from this library's order)."""
         self._fts_token: tuple[int, int] = (-1, -1)
         """(cache generation, index size) `_fts_rowpos` was built for."""
         self._mode = MEMORY
@@ -314,6 +316,8 @@ class SearchIndex:
             rowpos = [-1] * (max((r for r, _ in rows), default=0) + 1)
             for rowid, pid in rows:
                 rowpos[rowid] = pos.get(pid, -1)
+            placed = [p for p in rowpos if p >= 0]
+            self._fts_sorted = all(map(operator.lt, placed, placed[1:]))
             self._fts_rowpos = rowpos
             self._fts_token = token
         return CACHE
@@ -327,7 +331,8 @@ class SearchIndex:
         except IndexError:
             raise fulltext.CacheError("the cache changed during the search") from None
         found = [i for i in found if i >= 0]
-        found.sort()
+        if not self._fts_sorted or len(self._fts.shard_tables()) > 1:
+            found.sort()  # shards are matched one after another: in rowid order within each
         return found
 
     def _uses_cache(self, needle: str) -> bool:
