@@ -314,3 +314,24 @@ def _no_leftover_threads() -> Iterator[None]:
     for thread in threading.enumerate():
         if thread.name == "reader-fulltext":
             thread.join(30)
+
+
+def test_a_cache_another_process_is_writing_is_waited_for_briefly_then_searched_without(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fulltext, "BUSY_MS", 50)
+    index = _index(rich, monkeypatch, cache=True)
+    assert index.find("tomography").ids
+    rich.import_papers([Paper(id="new", title="Fresh", abstract="A zyzzogeton study.", days=[SAMPLE_DAY])])
+    other = sqlite3.connect(rich.root / "cache" / fulltext.CACHE_FILE, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process builds: the write lock is taken
+    try:
+        assert index.find("zyzzogeton").ids == ["new"]  # searched in memory meanwhile, no error
+        assert index._mode == "memory"
+        cache = index.fulltext_cache()
+        assert cache is not None and cache.failed is None  # busy is not broken: asked again later
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert index.find("zyzzogeton").ids == ["new"]
+    assert index._mode == "cache"

@@ -336,6 +336,8 @@ class FullTextCache:
             try:
                 self._update(wanted, progress)
             except Exception as exc:  # a cache: whatever went wrong, search without it
+                if _busy(exc):  # another process is building it: ask again later
+                    return False
                 self.failed = f"{self.path}: {exc}"
                 self._failed_stamps = wanted
                 return False
@@ -443,6 +445,7 @@ class FullTextCache:
         tab = max([0, *tabs, *leftovers]) + 1
         conn.execute(f"CREATE VIRTUAL TABLE t{tab} USING fts5(body, authors, tokenize='{TOKENIZER}', content='')")
         first = (conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
+        words: set[str] = set()
         for start in range(0, len(papers), BATCH):
             chunk = papers[start : start + BATCH]
             rows = range(first + start, first + start + len(chunk))
@@ -454,7 +457,8 @@ class FullTextCache:
                 f"INSERT INTO t{tab} (rowid, body, authors) VALUES (?, ?, ?)",
                 ((r, body_text(p), author_text(p)) for r, p in zip(rows, chunk, strict=True)),
             )
-        conn.executemany("INSERT INTO words (tab, word) VALUES (?, ?)", ((tab, w) for w in _words(papers)))
+            words |= _words(chunk)  # a batch at a time: a background build never holds the GIL long
+        conn.executemany("INSERT INTO words (tab, word) VALUES (?, ?)", ((tab, w) for w in words))
         conn.execute(f"INSERT INTO t{tab} (t{tab}) VALUES ('optimize')")
         conn.execute("INSERT INTO shards (name, stamp, tab) VALUES (?, ?, ?)", (name, stamp, tab))
         conn.execute("COMMIT")
