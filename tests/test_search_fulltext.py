@@ -335,3 +335,12 @@ def test_a_cache_another_process_is_writing_is_waited_for_briefly_then_searched_
         other.close()
     assert index.find("zyzzogeton").ids == ["new"]
     assert index._mode == "cache"
+
+
+def test_without_fts5_the_search_stays_in_memory(rich: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fulltext, "_AVAILABLE", False)  # an SQLite built without FTS5 or trigrams
+    index = _index(rich, monkeypatch, cache=True)
+    assert index.fulltext_cache() is None
+    assert index.find("tomography").ids
+    assert index._mode == "memory"
+    assert not (rich.root / "cache" / fulltext.CACHE_FILE).exists()

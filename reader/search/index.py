@@ -10,6 +10,13 @@ only within the previous result instead of the whole scope; deleting back to a q
 on the way returns that result again. The steps of the current query are kept per scope kind
 (titles only, full text), so the app's titles-then-full-text calls per keystroke do not undo
 each other. `narrowing = False` turns it off (the benchmark compares).
+
+Full text of a large library (`fulltext_from` papers, 20,000 unless `READER_FULLTEXT_CACHE_FROM`
+says otherwise) is not folded into memory: words and phrases of three characters or more are
+looked up in the on-disk FTS5 cache (`reader.search.fulltext`), which matches exactly the same
+papers; titles, notes and shorter needles stay in memory. While the cache is being built in the
+background (the app), full-text words search titles and notes only and the result says
+`pending`; a command builds it first. Any trouble with the cache means searching without it.
 """
 
 from __future__ import annotations
