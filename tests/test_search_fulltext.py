@@ -2,7 +2,7 @@
 when stale, missing or corrupt, never a crash, and used by the app's filter and `reader list`.
 
 The cache is used from `READER_FULLTEXT_CACHE_FROM` papers on; tests set it to 0 (always) or
-to a huge number (never) instead of building 20,000 papers.
+to a huge number (never) instead of building 10,000 papers.
 """
 
 from __future__ import annotations

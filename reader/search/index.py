@@ -11,7 +11,7 @@ on the way returns that result again. The steps of the current query are kept pe
 (titles only, full text), so the app's titles-then-full-text calls per keystroke do not undo
 each other. `narrowing = False` turns it off (the benchmark compares).
 
-Full text of a large library (`fulltext_from` papers, 20,000 unless `READER_FULLTEXT_CACHE_FROM`
+Full text of a large library (`fulltext_from` papers, 10,000 unless `READER_FULLTEXT_CACHE_FROM`
 says otherwise) is not folded into memory: words and phrases of three characters or more are
 looked up in the on-disk FTS5 cache (`reader.search.fulltext`), which matches exactly the same
 papers; titles, notes and shorter needles stay in memory. While the cache is being built in the
