@@ -174,7 +174,10 @@ def test_a_deleted_cache_is_rebuilt(rich: Library, monkeypatch: pytest.MonkeyPat
     assert expected
     for path in (rich.root / "cache").iterdir():
         path.unlink()
+    told: list[str] = []
+    index.progress = told.append  # what a command can show while it builds
     assert index.find("tomograph").ids == expected
+    assert len(told) == 1 and "indexing" in told[0] and f"{len(rich):,} papers" in told[0]
     assert (rich.root / "cache" / fulltext.CACHE_FILE).exists()
 
 

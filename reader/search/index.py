@@ -176,6 +176,8 @@ class SearchIndex:
         """Build the full-text cache in a background thread and search without it meanwhile
         (the app), or build it before searching (commands). None: the app if the library was
         opened by it (`holder == "app"`)."""
+        self.progress: Callable[[str], None] | None = None
+        """Told when a command builds the full-text cache before searching (it can take minutes)."""
         self.fulltext_from = fulltext.threshold()
         """From this many papers on, full text is searched in the on-disk cache (see `fulltext`)."""
         self.pending = False
@@ -311,7 +313,7 @@ class SearchIndex:
                     return PENDING
                 cache.start_update()  # retried only once the library changed (see `update`)
                 return MEMORY
-            if not cache.update() or not cache.current():
+            if not cache.update(self.progress) or not cache.current():
                 return MEMORY
         token = (cache.generation, len(self._ids))
         if token != self._fts_token:
