@@ -133,6 +133,15 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
                 "ms",
             )
         )
+        rows.append(
+            Row(
+                size,
+                "  longest UI-thread stall while it builds (in a thread)",
+                fts["build_ui_stall_ms"],
+                "ms",
+                16,
+            )
+        )
         rows.append(Row(size, "full-text cache size on disk", fts["size_mb"], "MB"))
     keys = m["keys"]["keys"]
     for key, label in (
