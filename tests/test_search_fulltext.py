@@ -347,3 +347,17 @@ def test_without_fts5_the_search_stays_in_memory(rich: Library, monkeypatch: pyt
     assert index.find("tomography").ids
     assert index._mode == "memory"
     assert not (rich.root / "cache" / fulltext.CACHE_FILE).exists()
+
+
+def test_many_hits_find_their_title_matches_in_one_pass_with_the_same_ranking(
+    both: tuple[SearchIndex, SearchIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader.search import index as index_module
+
+    memory, cached = both
+    expected = {q: memory.find(q).ids for q in QUERIES}
+    monkeypatch.setattr(index_module, "MANY_HITS", 0)  # the one-pass way for every search here
+    for search in (memory, cached):
+        search._trails.clear()
+        for query in QUERIES:
+            assert search.find(query).ids == expected[query], query

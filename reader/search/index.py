@@ -21,6 +21,7 @@ background (the app), full-text words search titles and notes only and the resul
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import threading
@@ -78,6 +79,10 @@ def _title_tier(title: str, needle: str) -> float | None:
     return TITLE_INSIDE
 
 
+MANY_HITS = 2_000
+"""With more full-text hits than this, the title hits among them are found in one pass over
+the titles rather than by testing each hit's title (~60,000 hits at 100k: ~45 -> ~8 ms)."""
+
 TRAIL = 64
 """Steps of the current query kept for narrowing, per scope kind (a query is typed, not pasted)."""
 TRAIL_POSITIONS = 1_000_000
@@ -92,6 +97,38 @@ def _extends(tail: Term, previous: Term) -> bool:
         and tail.value.startswith(previous.value)
         and (tail.kind == PHRASE or word_start_only(tail.value) == word_start_only(previous.value))
     )
+
+
+class _Blob:
+    """Texts joined by newlines, so finding which hold a needle is one C-speed `str.find` per
+    hit instead of a Python test per text (20,000 notes at 100k papers: ~67 ms -> a few ms)."""
+
+    __slots__ = ("positions", "starts", "text")
+
+    def __init__(self, items: Iterable[tuple[int, str]]) -> None:
+        self.positions: list[int] = []
+        """The index position of each text, in order."""
+        self.starts: list[int] = []
+        parts: list[str] = []
+        offset = 0
+        for position, text in items:
+            self.positions.append(position)
+            self.starts.append(offset)
+            parts.append(text)
+            offset += len(text) + 1
+        self.text = "\n".join(parts)
+
+    def holding(self, needle: str) -> list[int]:
+        """The positions of the texts that hold `needle` (a needle never holds a newline)."""
+        text, starts, positions = self.text, self.starts, self.positions
+        found: list[int] = []
+        count = len(starts)
+        at = text.find(needle) if needle else -1
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            found.append(positions[k])
+            at = text.find(needle, starts[k + 1]) if k + 1 < count else -1
+        return found
 
 
 @dataclass(slots=True)
@@ -135,6 +172,10 @@ class SearchIndex:
         self._notes: dict[int, str] = {}
         """Folded notes by index position (kept in step once the first full-text search needs them)."""
         self._notes_source: dict[int, str] = {}
+        self._notes_blob: _Blob | None = None
+        """The notes joined, for finding a needle in all of them at once (rebuilt when one changes)."""
+        self._titles_blob: _Blob | None = None
+        """The folded titles joined, for finding the title hits among many hits at once."""
         self._notes_wanted = False
         self._latest_day = ""
         self._title_vocab: Vocabulary | None = None
@@ -198,6 +239,7 @@ class SearchIndex:
         self._ids.append(pid)
         self._papers.append(paper)
         self._titles.append(fold(paper.title))
+        self._titles_blob = None
         if self._authors is not None:
             self._authors.append(author_text(paper))
         if self._spaced is not None:
@@ -210,6 +252,7 @@ class SearchIndex:
         self._papers[index] = paper
         self._title_maps.pop(index, None)
         self._titles[index] = fold(paper.title)
+        self._titles_blob = None
         if self._authors is not None:
             self._authors[index] = author_text(paper)
         if self._spaced is not None:
@@ -236,12 +279,14 @@ class SearchIndex:
                 continue
             seen.add(index)
             if self._notes_source.get(index) is not state.notes:
+                self._notes_blob = None
                 self._notes_source[index] = state.notes
                 self._notes[index] = " ".join(fold(state.notes).split())
                 for vocabulary in (self._full_vocab, self._cache_vocab):
                     if vocabulary is not None:
                         vocabulary.add([self._notes[index]])
         for index in [i for i in self._notes if i not in seen]:
+            self._notes_blob = None
             del self._notes[index]
             del self._notes_source[index]
 
@@ -282,6 +327,20 @@ class SearchIndex:
                     self._sync_notes()
                     self._notes_wanted = True
         return self._notes
+
+    def _notes_holding(self, needle: str) -> list[int]:
+        """Index positions whose notes hold `needle` (the notes must be wanted: `_ensure_notes`)."""
+        blob = self._notes_blob
+        if blob is None:
+            blob = self._notes_blob = _Blob(sorted(list(self._notes.items())))
+        return blob.holding(needle)
+
+    def _titles_holding(self, needle: str) -> list[int]:
+        """Index positions whose folded title holds `needle`, ascending."""
+        blob = self._titles_blob
+        if blob is None:
+            blob = self._titles_blob = _Blob(enumerate(self._titles))
+        return blob.holding(needle)
 
     # -- the full-text cache -----------------------------------------------------------------
 
@@ -737,8 +796,9 @@ class SearchIndex:
         notes = self._ensure_notes() if full_text and not short else {}
         if cached is not None:
             hits = cached
-            if notes:
-                hits = list({*hits, *[i for i, note in list(notes.items()) if needle in note]})
+            noted = self._notes_holding(needle) if notes else []
+            if noted:
+                hits = list({*hits, *noted})
             whole = isinstance(positions, range) and 2 * len(base) > len(texts)
             rank = self._ranks(base, full_text) if whole else None
             if rank is not None:
@@ -750,8 +810,9 @@ class SearchIndex:
             # Most of the library: scan in index order, which is memory order (the scope's
             # order jumps around memory and costs three times as much), then keep scope order.
             hits = [i for i, text in enumerate(texts) if needle in text]
-            if notes:
-                hits = list({*hits, *[i for i, note in list(notes.items()) if needle in note]})
+            noted = self._notes_holding(needle) if notes else []
+            if noted:
+                hits = list({*hits, *noted})
             rank = self._ranks(base, full_text)
             if rank is not None:
                 matched = sorted([j for j in map(rank.__getitem__, hits) if j >= 0])
@@ -770,6 +831,17 @@ class SearchIndex:
                 matched = [j for j in positions if needle in texts[base[j]]]
         if short:
             return matched, [TITLE_WORD_START] * len(matched)
+        if len(matched) > MANY_HITS and full_text:
+            rank = self._ranks(base, full_text)
+            if rank is not None:  # most hits are not in the title: find the few that are
+                tiers = [BODY] * len(matched)
+                count = len(matched)
+                for i in self._titles_holding(needle):
+                    j = rank[i]
+                    k = bisect.bisect_left(matched, j) if j >= 0 else count
+                    if k < count and matched[k] == j:
+                        tiers[k] = _title_tier(titles[i], needle) or TITLE_INSIDE
+                return matched, tiers
         tiers = []
         for j in matched:
             title = titles[base[j]]
@@ -847,9 +919,9 @@ class SearchIndex:
             in_title = [i for i, title in enumerate(titles) if alt in title]
             elsewhere: list[int] = []
             if full_text and self._mode != MEMORY:
-                notes = self._ensure_notes()
+                self._ensure_notes()
                 found = set(self._cached_hits(alt)) if self._uses_cache(alt) else set()
-                found.update(i for i, note in list(notes.items()) if alt in note)
+                found.update(self._notes_holding(alt))
                 elsewhere = sorted(i for i in found if alt not in titles[i])
             elif full_text:
                 bodies, notes = self._ensure_bodies(), self._notes
