@@ -361,3 +361,42 @@ def test_many_hits_find_their_title_matches_in_one_pass_with_the_same_ranking(
         search._trails.clear()
         for query in QUERIES:
             assert search.find(query).ids == expected[query], query
+
+
+class _TwoShards:
+    """A library stored in two shards (as the storage will be): a stamp per shard."""
+
+    def __init__(self, library: Library) -> None:
+        ids = library.ids()
+        self.library = library
+        self.members = {"old": set(ids[::2]), "new": set(ids[1::2])}
+        self.versions = {"old": 1, "new": 1}
+
+    def stamps(self) -> dict[str, str]:
+        return {name: f"v{version}" for name, version in self.versions.items()}
+
+    def papers(self, shard: str) -> list[Paper]:
+        return [p for pid, p in self.library.papers.items() if pid in self.members[shard]]
+
+
+def test_only_the_changed_shard_is_rebuilt_and_a_gone_shard_is_dropped(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shards = _TwoShards(rich)
+    rich.fulltext_shards = lambda: shards  # type: ignore[attr-defined]
+    memory = _index(rich, monkeypatch, cache=False)
+    index = _index(rich, monkeypatch, cache=True)
+    for query in ("tomography", "learning", "reinforcment", "model -video"):
+        assert index.find(query).ids == memory.find(query).ids  # hits of both shards, in order
+    cache = index.fulltext_cache()
+    assert cache is not None and cache.builds == 2
+    added = Paper(id="fresh", title="Fresh", abstract="The zyzzogeton returns.", days=[SAMPLE_DAY])
+    rich.import_papers([added])
+    shards.members["new"].add("fresh")
+    shards.versions["new"] += 1  # an import touched only the newest shard
+    assert index.find("zyzzogeton").ids == ["fresh"]
+    assert cache.builds == 3
+    del shards.members["old"], shards.versions["old"]
+    assert index.find("zyzzogeton").ids == ["fresh"]
+    assert cache.builds == 3  # nothing rebuilt, the old shard's rows dropped
+    assert set(index.find("learning").ids) <= shards.members["new"]

@@ -352,7 +352,10 @@ class SearchIndex:
             with self._lock:
                 if self._fts is None:
                     path = self.library.root / "cache" / fulltext.CACHE_FILE
-                    self._fts = fulltext.FullTextCache(path, fulltext.LibraryShards(self.library))
+                    # a library stored in shards says so (`fulltext.Shards`); today's is one shard
+                    shards = getattr(self.library, "fulltext_shards", None)
+                    source = shards() if callable(shards) else fulltext.LibraryShards(self.library)
+                    self._fts = fulltext.FullTextCache(path, source)
         return self._fts
 
     def _in_background(self) -> bool:
