@@ -76,6 +76,8 @@ def run_size(size: int, args: argparse.Namespace, scratch: Path) -> dict[str, An
     work = synth.copy_library(source, scratch / f"work-{size}")
     runs = args.runs
     m: dict[str, Any] = {}
+    _say(f"[{size}] full-text cache (build, size, filter through it) ...")
+    m["fulltext"] = measure.fulltext_cache(work, runs)
     _say(f"[{size}] start-up ...")
     m["app_start"] = measure.app_start(work, runs, scratch)
     m["open_ms"] = measure.open_library(work, runs)
@@ -91,7 +93,7 @@ def run_size(size: int, args: argparse.Namespace, scratch: Path) -> dict[str, An
     m["stats"] = measure.stats(work, runs)
     m["catch_up"] = measure.catch_up(work, runs)
     _say(f"[{size}] keystrokes in the app ...")
-    m["keys"] = measure.app_keys(source, scratch, 10 if args.quick else 30)
+    m["keys"] = measure.app_keys(source, scratch, 10 if args.quick else 30, cache_from=work)
     m["seconds"] = time.monotonic() - started
     return m
 

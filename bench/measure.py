@@ -234,6 +234,66 @@ def filtering(db: Path, runs: int) -> dict[str, Any]:
     return result
 
 
+def fulltext_cache(db: Path, runs: int) -> dict[str, Any]:
+    """The full-text cache (`reader.search.fulltext`) at this size, whatever the app's threshold.
+
+    Builds it into `db/cache/` (timed: the build a library gets once, then per changed shard),
+    reports its size on disk, then times the app's filter call with full text through it for
+    each prefix of FILTER_QUERY, as `filtering` does. The cache stays for the later rows.
+    """
+    from reader.library import Library
+
+    result: dict[str, Any] = {}
+    with Library.open(db, readonly=True) as library:
+        index = library.search_index()
+        index.fulltext_from = 0
+        index.background = False
+        cache = index.fulltext_cache()
+        if cache is None:
+            return {"unavailable": True}
+        took: list[float] = []
+
+        def build() -> None:
+            start = time.perf_counter()
+            cache.update()
+            took.append(_ms(time.perf_counter() - start))
+
+        # built in a thread, as the app builds it, while this thread plays the UI thread
+        result["build_ui_stall_ms"] = _longest_stall(build)
+        result["build_ms"] = took[0]
+        result["size_mb"] = cache.size() / 1e6
+        result["papers"] = len(library)
+    with Library.open(db, readonly=True) as library:  # a new session: the cache is read, not built
+        index = library.search_index()
+        index.fulltext_from = 0
+        index.background = False
+        search = _app_search(library)
+        start = time.perf_counter()
+        search(FILTER_QUERY, True)
+        result["first_search_ms"] = _ms(time.perf_counter() - start)
+        per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
+        hits: list[int] = []
+        for _ in range(runs):
+            index.refresh()
+            hits = []
+            for end in range(1, len(FILTER_QUERY) + 1):
+                start = time.perf_counter()
+                found = search(FILTER_QUERY[:end], True)
+                per_key[end - 1].append(_ms(time.perf_counter() - start))
+                hits.append(found)
+        medians = [median(times) for times in per_key]
+        worst = max(range(len(medians)), key=medians.__getitem__)
+        result["full"] = {
+            "per_key_ms": medians,
+            "hits": hits,
+            "worst_ms": medians[worst],
+            "worst_key": FILTER_QUERY[: worst + 1],
+            "samples_ms": per_key,
+            "mode": index._mode,
+        }
+    return result
+
+
 def durable_writes(source: Path, scratch: Path, count: int) -> dict[str, Any]:
     """`Library.set_status` and `Library.set_notes` on a private copy: each returns after fsync."""
     from reader.library import Library
@@ -368,9 +428,14 @@ def open_library(db: Path, runs: int) -> list[float]:
     return times
 
 
-def app_keys(source: Path, scratch: Path, repeats: int) -> dict[str, Any]:
-    """Keystroke-to-repaint and peak memory: the app probe with `--keys` on a private copy."""
+def app_keys(source: Path, scratch: Path, repeats: int, cache_from: Path | None = None) -> dict[str, Any]:
+    """Keystroke-to-repaint and peak memory: the app probe with `--keys` on a private copy
+    (with the derived caches of `cache_from`, e.g. the full-text cache, as a library in use has)."""
+    import shutil
+
     db = synth.copy_library(source, scratch / "keys")
+    if cache_from is not None and (cache_from / "cache").is_dir():
+        shutil.copytree(cache_from / "cache", db / "cache", dirs_exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         result = app_probe(db, Path(folder) / "probe.json", keys=True, repeats=repeats)
     return {

@@ -52,6 +52,9 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
 
     `full_text_threaded`: the app searches in a worker at this size (its own threshold).
     """
+    from reader.search import fulltext
+
+    fulltext_from = fulltext.threshold()
     rows: list[Row] = []
     start = m["app_start"]
     rows.append(
@@ -105,7 +108,49 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         row.note = "target: off the UI thread; " + full_note.removeprefix("in a worker; ")
         rows.append(row)
     rows.append(Row(size, "first search of a session, titles (builds the index)", flt["first_search_titles_ms"], "ms"))
-    rows.append(Row(size, "first full-text search of a session (folds abstracts)", flt["first_search_full_ms"], "ms"))
+    rows.append(
+        Row(
+            size,
+            "first full-text search of a session",
+            flt["first_search_full_ms"],
+            "ms",
+            note=f"{'reads the full-text cache' if size >= fulltext_from else 'folds the abstracts'} "
+            f"(the cache is used from {fulltext_from:,} papers)",
+        )
+    )
+    fts = m.get("fulltext")
+    if fts and not fts.get("unavailable"):
+        full = fts["full"]
+        rows.append(
+            Row(
+                size,
+                "filter per key, full text via the cache (worst key)",
+                full["worst_ms"],
+                "ms",
+                _by_size(size, 10, 30),
+                note=f"always the cache, whatever the threshold; worst {full['worst_key']!r}; keys "
+                + " ".join(f"{v:.1f}" for v in full["per_key_ms"]),
+            )
+        )
+        rows.append(Row(size, "  first full-text search of a session via the cache", fts["first_search_ms"], "ms"))
+        rows.append(
+            Row(
+                size,
+                f"full-text cache build ({fts['papers']:,} papers, once; then per changed shard)",
+                fts["build_ms"],
+                "ms",
+            )
+        )
+        rows.append(
+            Row(
+                size,
+                "  longest UI-thread stall while it builds (in a thread)",
+                fts["build_ui_stall_ms"],
+                "ms",
+                16,
+            )
+        )
+        rows.append(Row(size, "full-text cache size on disk", fts["size_mb"], "MB"))
     keys = m["keys"]["keys"]
     for key, label in (
         ("j", "cursor down (j)"),

@@ -443,6 +443,10 @@ class Library:
                 self._shards.popitem(last=False)
             return docs
 
+    def fulltext_shards(self) -> ShardSource:
+        """The shards as the full-text cache (`reader.search.fulltext`) reads them."""
+        return ShardSource(self)
+
     def state(self, pid: str) -> UserState:
         """The user state of a paper (a shared default for untouched papers: do not mutate)."""
         if self._states is not None:
@@ -1022,6 +1026,40 @@ class Library:
         result = self.import_papers([paper for group in groups for paper in group])
         result.groups = counts or [replace(result, groups=[])]
         return result
+
+
+class ShardSource:
+    """A library's shards for a derived cache: a stamp per shard (the version of its files,
+    cheap to read on every search) and the shard's papers in full (only those in the index)."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def stamps(self) -> dict[str, str]:
+        if self.library._legacy is not None:
+            return {"legacy": _stamp(self.library.root / PAPERS_FILE) + str(self.library.papers_version)}
+        folder = self.library.root / SHARD_DIR
+        return {name: _stamp(folder / f"{name}.json") for name in self.library.store.shards()}
+
+    def papers(self, shard: str) -> Iterable[Paper]:
+        library = self.library
+        if library._legacy is not None:
+            return library.full_papers(list(library.papers)) if shard == "legacy" else []
+        heads = library.papers
+        return library.full_papers([pid for pid in library._shard(shard) if pid in heads])
+
+
+def _stamp(snapshot: Path) -> str:
+    """The version of a file and its journal: modification time and size of each."""
+    parts = []
+    for path in (snapshot, snapshot.with_suffix(".journal")):
+        try:
+            info = path.stat()
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{info.st_mtime_ns}:{info.st_size}")
+    return "|".join(parts)
 
 
 FOLLOWED_KEY = "arxiv_categories"

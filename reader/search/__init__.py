@@ -23,7 +23,8 @@ result; deleting back returns a result searched on the way. `SearchIndex.search`
 
 Modules: `query` (the language), `fold` (case and accent folding), `typo` (near spellings),
 `highlight` (title ranges), `index` (the index, ranking and narrowing), `result` (what a
-search returns).
+search returns), `fulltext` (the on-disk FTS5 cache a large library's full-text search reads
+instead of keeping every abstract in memory).
 """
 
 from __future__ import annotations

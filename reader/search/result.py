@@ -137,6 +137,9 @@ class SearchResult:
     query: Query
     ids: list[str]
     highlights: Highlights
+    pending: bool = False
+    """Full text was asked for while the full-text cache was being built: the words and
+    phrases were searched in titles and notes only (search again once it is built)."""
 
     @property
     def scoped(self) -> bool:
