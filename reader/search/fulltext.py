@@ -55,13 +55,10 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from reader.models import Paper
 from reader.search.fold import author_text, body_text, fold
-
-if TYPE_CHECKING:
-    from reader.library import Library
 
 __all__ = [
     "CACHE_FILE",
