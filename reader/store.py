@@ -216,6 +216,12 @@ class JournaledStorage(Storage):
         """Record changes durably in the journal, then apply them in memory (if loaded)."""
         if self._poisoned:
             self.compact()
+        if self._data is None and self._intact_journal_size() == 0 and _identity(self.path) is None:
+            # a new file (a new shard, a first import): written whole at once, not journaled
+            # and then read back to be compacted
+            self.write({self.table: {key: dict(doc) for key, doc in docs.items() if doc is not None}})
+            self._data = None
+            return
         try:
             line = orjson.dumps({"put": docs}) + b"\n"
         except orjson.JSONEncodeError as exc:
@@ -239,8 +245,25 @@ class JournaledStorage(Storage):
                     table[doc_id] = dict(doc)
         self.writes += 1
         if self._journal_size > max(COMPACT_MIN_BYTES, self._snapshot_size // 4):
+            was_read = self._data is not None
             with contextlib.suppress(WriteError, LoadError):
                 self.compact()  # the change is already durable in the journal
+            if not was_read:
+                self._data = None  # what was not in memory stays out of it
+
+    def snapshot_bytes(self) -> int:
+        """The snapshot's size on disk (0: none)."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def drop(self) -> None:
+        """Forget the data read (the journal stays open): memory for what is not needed."""
+        self._data = None
+
+    def intact_journal_size(self) -> int:
+        return self._intact_journal_size()
 
     def _intact_journal_size(self) -> int:
         """The size of the journal's intact part; a torn last line (a write killed midway, never
@@ -777,7 +800,7 @@ class Store:
     def release(self, key: str) -> None:
         """Forget what was read of a file (its data is kept elsewhere, or not needed)."""
         storage = self._storages.get(key)
-        if storage is not None and storage.loaded and not storage.journal_size:
+        if storage is not None and storage.loaded:
             db = self._dbs.pop(key, None)
             if db is not None:
                 db.close()
@@ -829,8 +852,13 @@ class Store:
         if key in self._backed_up:
             return None
         storage = self.storage(key)
-        if storage.loaded and storage.journal_size:
-            storage.compact()
+        if storage.loaded:
+            if storage.journal_size:
+                storage.compact()
+        elif storage.journal.exists() and storage.snapshot_bytes() <= COMPACT_UNREAD_MAX_BYTES:
+            if storage.intact_journal_size():  # small: read it and make the backup one clean file
+                storage.compact()
+                storage.drop()
         path = storage.path
         if not path.exists():
             return None

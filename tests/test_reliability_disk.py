@@ -228,7 +228,8 @@ def operation(lib: Library, kind: str, pid: str, folder: Path, n: int = 0) -> Ca
 def seeded_library(root: Path, folder: Path, *, leave_journal: bool) -> str:
     """A library with papers and a note; with `leave_journal`, its changes still in the journals."""
     lib = Library.open(root)
-    lib.import_files([api_json(folder, n=5)])
+    lib.import_files([api_json(folder, n=5)])  # new files: written whole
+    lib.import_files([api_json(folder, n=2, start=30)])  # and then journaled
     pid = lib.ids()[0]
     lib.set_notes(pid, "older note")
     lib.store.close(compact=not leave_journal)
