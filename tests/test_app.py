@@ -725,6 +725,20 @@ async def test_export_key_opens_the_export_dialog(lib: Library) -> None:
         assert isinstance(app.screen, PapersScreen)
 
 
+async def test_the_export_file_name_says_what_it_holds(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_TODAY", "2025-08-02")
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"reasoning", "enter", "e")
+        await pilot.pause()
+        field = app.screen.query_one("#export-path")
+        assert field.value == "done-as-of-2025-08-02.md"  # type: ignore[attr-defined]
+        app.screen.query_one("#export-selection").focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert field.value == "filter-reasoning-as-of-2025-08-02.md"  # type: ignore[attr-defined]
+
+
 async def test_quit_with_notes_that_cannot_be_saved_warns_first(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     app, _, notes = make_app(lib)
 

@@ -1138,7 +1138,7 @@ class PapersScreen(BacklogActions, Screen[None]):
 
         self.detail.editor.flush()
         filter_ids = list(self.browse.hits or []) if self.query_text else None
-        self.app.push_screen(ExportDialog(self.library, filter_ids, self.day))
+        self.app.push_screen(ExportDialog(self.library, filter_ids, query=self.query_text or None))
 
     def action_fetch(self) -> None:
         """Fetch the latest daily papers in a thread; the list follows when they arrive."""
