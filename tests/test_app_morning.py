@@ -460,6 +460,29 @@ async def test_the_top_line_counts_skipped_papers(lib: Library) -> None:
         assert f"{STATUS_MARKS[Status.SKIPPED]} 2" in line and "2/86 triaged" in line
 
 
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (120, 36), (200, 50)])
+async def test_the_top_line_keeps_the_counts_in_the_for_you_order(lib: Library, width: int, height: int) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(width, height)) as pilot:
+        screen = screen_of(app)
+        await pilot.press("x", "x", "t")
+        for _ in range(6):
+            if screen.browse.sort.learned:
+                break
+            await pilot.press("s")
+        assert screen.browse.sort.learned
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert "3/86" in top and "catch-up" in top
+        if width < 110:
+            assert f"{STATUS_MARKS[Status.SKIPPED]} 2" in top and f"{STATUS_MARKS[Status.TO_READ]} 1" in top
+        else:
+            assert "1 to-read" in top and "0 reading" in top and "0 done" in top and "2 skipped" in top
+            assert "for you" in top
+        if width >= 200:  # room for every word
+            assert "no decisions yet: page order" in top and "auto-advance on" in top
+
+
 def _luminance(rgb: tuple[int, int, int]) -> float:
     def channel(value: int) -> float:
         v = value / 255
