@@ -285,6 +285,41 @@ async def test_board_footer_shows_the_board_keys(lib: Library) -> None:
         assert "Move ←" in footer and "Move →" in footer and "Column →" in footer
 
 
+async def test_the_footer_follows_the_board_by_changing_its_keys_in_place(lib: Library) -> None:
+    """Switching list and board changes the footer's keys without rebuilding its widgets (the
+    rebuild was most of the switch's cost); what it shows is what Textual's footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    def shown(app: ReaderApp) -> list[tuple[str, str, bool]]:
+        keys = app.screen.query_one(Footer).query(FooterKey).results(FooterKey)
+        return [(k.key, k.description, k._disabled) for k in keys if k.display]
+
+    def textual_keys(app: ReaderApp) -> list[tuple[str, str, bool]]:
+        seen: dict[str, tuple[str, str, bool]] = {}
+        for _, binding, enabled, _ in app.screen.active_bindings.values():
+            if binding.show:
+                seen.setdefault(binding.action, (binding.key, binding.description, not enabled))
+        return [*seen.values(), ("ctrl+p", "palette", False)]
+
+    lib.set_status(inbox(lib)[0], Status.TO_READ)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.press("b", "b")  # the footer has met the board and the list
+        await pilot.pause()
+        widgets = set(app.screen.query_one(Footer).query(FooterKey).results(FooterKey))
+        in_list = shown(app)
+        assert in_list == textual_keys(app) and "Move →" not in screen_text(app).splitlines()[-1]
+        await pilot.press("b")
+        await pilot.pause()
+        assert shown(app) == textual_keys(app) != in_list
+        footer = screen_text(app).splitlines()[-1]
+        assert "Move ←" in footer and "Move →" in footer and "Column →" in footer
+        await pilot.press("b")
+        await pilot.pause()
+        assert shown(app) == in_list and "Move →" not in screen_text(app).splitlines()[-1]
+        assert set(app.screen.query_one(Footer).query(FooterKey).results(FooterKey)) == widgets
+
+
 # -- 8. notes in $EDITOR ----------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from reader.tui import safe
 from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
+from reader.tui.footer import KeyFooter
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
@@ -306,7 +307,7 @@ class PapersScreen(BacklogActions, Screen[None]):
                     yield TriageList(self.library, id="papers")
                 yield Board(self.library, id="board")
             yield DetailPane(self.library, self.save_notes, id="detail")
-        yield Footer(id="footer")
+        yield KeyFooter(id="footer")
 
     @property
     def paper_list(self) -> PaperList:
