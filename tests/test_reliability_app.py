@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import tempfile
 import time
@@ -262,6 +263,29 @@ def test_a_note_typed_in_the_app_is_autosaved_and_survives_the_end(ending: str, 
     assert notes_on_disk(lib) == {first: "typed in the app, then more"}, ending
     with Library.open(lib) as library:  # and the lock was released
         assert library.state(first).notes == "typed in the app, then more"
+
+
+NO_HANGUP_SIGNAL = """
+import signal
+signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup: only the dead terminal tells
+from reader.cli import main
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sighup", [True, False], ids=["with SIGHUP", "SIGHUP ignored"])
+def test_the_app_ends_when_its_terminal_goes_away_as_it_starts(sighup: bool, sample_lib: tuple[Path, str]) -> None:
+    """Closing the window while the app is still drawing its first screens: it exits.
+
+    It used to hang for ever (its output thread died on the dead terminal, then its shutdown
+    waited on that thread's full queue, deaf to SIGTERM too).
+    """
+    lib, _ = sample_lib
+    with PtyApp(lib, code=None if sighup else NO_HANGUP_SIGNAL) as app:
+        app.wait_for_text("triaged")
+        app.hang_up()
+        app.wait()
 
 
 @pytest.mark.slow
