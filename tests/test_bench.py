@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 ROWS = (
@@ -39,6 +41,7 @@ ROWS = (
 """Every row of a library's table (the export and catch-up rows name their counts, checked apart)."""
 
 
+@pytest.mark.slow
 def test_the_benchmark_prints_every_table_and_row_and_writes_json(tmp_path: Path) -> None:
     """A small library (200 papers) and few keys keep this quick; the code paths are the full run's."""
     out = tmp_path / "result.json"

@@ -104,6 +104,7 @@ def assert_clean(app: ReaderApp, where: str) -> None:
     assert not bad, f"{where}: control bytes reach the terminal in {bad!r}"
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(papers=st.lists(hostile_paper, min_size=5, max_size=8), raw=hostile_paper)
 def test_hostile_text_never_crashes_runs_an_action_or_reaches_the_terminal(
