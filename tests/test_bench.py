@@ -21,7 +21,11 @@ ROWS = (
     "filter per key, titles (worst key)",
     "filter per key, full text (worst key)",
     "first search of a session, titles (builds the index)",
-    "first full-text search of a session (folds abstracts)",
+    "first full-text search of a session",
+    "filter per key, full text via the cache (worst key)",
+    "  first full-text search of a session via the cache",
+    "  longest UI-thread stall while it builds (in a thread)",
+    "full-text cache size on disk",
     "key→repaint work, cursor down (j)",
     "key→repaint work, triage to-read (t)",
     "key→repaint work, filter letter in the app",
@@ -79,6 +83,7 @@ def test_the_benchmark_prints_every_table_and_row_and_writes_json(tmp_path: Path
     assert [name for name in names if name in ROWS] == list(ROWS)
     assert any(name.startswith("export done list, Markdown (") for name in names)
     assert any(name.startswith("catch-up groups (") for name in names)
+    assert any(name.startswith("full-text cache build (") for name in names)
     assert {row["name"] for row in results["rows"] if row["size"] == 0} >= {"python -c pass", "fsync of a small file"}
     for name in ROWS:
         assert name.strip() in table, name
