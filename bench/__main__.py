@@ -34,6 +34,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=None, help="where generated libraries are kept")
     parser.add_argument("--out", type=Path, default=None, help="the JSON file (default bench/results/<time>.json)")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the synthetic libraries")
+    parser.add_argument(
+        "--key-repeats",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cursor-down presses in the keystroke probe, half as many to-read (default 30, quick 10)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = "1000"
@@ -93,7 +100,8 @@ def run_size(size: int, args: argparse.Namespace, scratch: Path) -> dict[str, An
     m["stats"] = measure.stats(work, runs)
     m["catch_up"] = measure.catch_up(work, runs)
     _say(f"[{size}] keystrokes in the app ...")
-    m["keys"] = measure.app_keys(source, scratch, 10 if args.quick else 30, cache_from=work)
+    repeats = args.key_repeats if args.key_repeats is not None else (10 if args.quick else 30)
+    m["keys"] = measure.app_keys(source, scratch, max(1, repeats), cache_from=work)
     m["seconds"] = time.monotonic() - started
     return m
 

@@ -1,6 +1,6 @@
 """Child process of the benchmark: run the real app headless on a library and time it.
 
-    python bench/app_probe.py --db LIBRARY --out RESULT.json [--keys]
+    python bench/app_probe.py --db LIBRARY --out RESULT.json [--keys [--board N]]
 
 It does what `reader` does when it opens the app (`Library.open`, then `ReaderApp(library)`
 run by Textual), only with Textual's headless driver at 120x40, and records:
@@ -20,7 +20,8 @@ run by Textual), only with Textual's headless driver at 120x40, and records:
   no frame for 60 ms, and no worker running, so a filter's results from a worker count).
   Keys: 30 x `j` (cursor down; `--repeats`), 15 x `t` (to-read, the cursor moves on), then `/` and a
   6-letter filter typed key by key; escape; then the board on and off (`b`), the views all,
-  to-read and inbox (`6`, `3`, `1`) and a day back and forth (`[`, `]`).
+  to-read and inbox (`6`, `3`, `1`) and a day back and forth (`[`, `]`). With `--board N`, only
+  the board on and off, N times (to study that one row).
 - `peak_rss_kb`: the peak resident set size of this process at the end: `VmHWM` from
   `/proc/self/status`, the high-water mark of this program's own memory. `ru_maxrss` is
   recorded too (`maxrss_kb`), but on Linux it is carried over from the parent through fork
@@ -80,6 +81,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--keys", action="store_true", help="also time keystrokes")
     parser.add_argument("--repeats", type=int, default=30, help="how many j presses (half as many t)")
+    parser.add_argument(
+        "--board", type=int, default=0, metavar="N", help="with --keys: only switch the board on and off N times"
+    )
     args = parser.parse_args()
 
     stamps: dict[str, float] = {"script": SCRIPT_START}
@@ -172,7 +176,10 @@ def main() -> None:
     async def script(pilot: Any) -> None:
         await wait_frames(0)
         await pilot.pause()
-        if args.keys:
+        if args.keys and args.board:
+            for _ in range(2 * args.board):
+                await press("board", "b", "b")
+        elif args.keys:
             for _ in range(args.repeats):
                 await press("j", "j", "j")
             for _ in range(max(1, args.repeats // 2)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from reader import exporters
+from reader import backlog, exporters
 from reader.cli_common import (
     EXIT_INPUT,
     EXIT_LIBRARY,
@@ -85,7 +85,8 @@ def export_cmd(
         raise UserError(f"--format {name} writes one file per paper: give a folder with -o FOLDER")
 
     with obj.library(readonly=True) as library:
-        ids = exporters.select(library, status, low, high, list(tags), resolve_day(library, day))
+        featured = resolve_day(library, day)
+        ids = exporters.select(library, status, low, high, list(tags), featured)
         if spec.folder:
             assert output is not None
             _export_folder(library, ids, Path(output).expanduser(), force)
@@ -101,7 +102,15 @@ def export_cmd(
     assert output is not None
     path = Path(output).expanduser()
     if path.is_dir():
-        path = path / exporters.default_filename(name, high or (period if _is_day(period) else None))
+        path = path / exporters.default_filename(
+            name,
+            backlog.today(),
+            status=status,
+            since=low,
+            until=high,
+            tags=list(tags),
+            day=featured,
+        )
     try:
         exporters.write(path, text, force=force, library_root=library.root)
     except (exporters.DestinationExists, exporters.BadDestination) as exc:
@@ -128,10 +137,6 @@ def _export_folder(library: Library, ids: list[str], folder: Path, force: bool) 
         click.echo(f"wrote {len(ids)} {noun} to {folder} ({report.describe()})")
     else:
         click.echo(f"reader: no papers match: wrote no notes to {folder}", err=True)
-
-
-def _is_day(text: str | None) -> bool:
-    return bool(text) and len(text or "") == 10 and exporters.stamp_day(text) == text
 
 
 def _choose_format(fmt: str | None, output: str | None) -> str:

@@ -458,6 +458,10 @@ class Ranker:
         self.model = model
         self.watch = list(watch)
         self.bags = bags if bags is not None else Bags()
+        self._scores: dict[str, tuple[Paper, Bag, float]] = {}
+        """Scores by paper id, kept while the paper and its bag stay the same objects: the model
+        and the watchlist are fixed for a ranker, so showing the list again (the board switch,
+        another view) does not score every paper again."""
 
     @property
     def decisions(self) -> int:
@@ -465,10 +469,15 @@ class Ranker:
 
     def score(self, paper: Paper, tags: Sequence[str] = ()) -> float:
         """The chance (0-1) that the user keeps this paper, watchlist included."""
+        terms_ = self.bags.get(paper, tags)
+        found = self._scores.get(paper.id)
+        if found is not None and found[0] is paper and found[1] is terms_:
+            return found[2]
         bonus = WATCH_WEIGHT * sum(h.boost for h in _watch_hits(self.watch, paper)) if self.watch else 0.0
-        if self.model is None:
-            return _sigmoid(bonus)
-        return _sigmoid(self.model.logit_of(self.bags.get(paper, tags)) + bonus)
+        logit = self.model.logit_of(terms_) if self.model is not None else 0.0
+        score = _sigmoid(logit + bonus)
+        self._scores[paper.id] = (paper, terms_, score)
+        return score
 
     def rank(
         self, papers: Sequence[Paper], tags: Mapping[str, Sequence[str]] | None = None, *, reasons: bool = False

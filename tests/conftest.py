@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,13 @@ from reader.models import HEAD_FIELDS
 from reader.resources import SAMPLE_DAY, sample_files
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "hf_daily_papers_2025-07-31.txt"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (`@pytest.mark.slow`) first, the rest in their order: with `-n auto`,
+    xdist hands the first tests out one at a time to each worker in turn, so the long ones
+    run side by side from the start instead of one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +59,21 @@ def library(lib_path: Path) -> Iterator[Library]:
         lib.close()
 
 
+@pytest.fixture(scope="session")
+def sample_day_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample day imported once per test process; each test gets its own copy (a copy costs
+    a tenth of an import, and the import itself is tested where it is the subject)."""
+    path = tmp_path_factory.mktemp("template") / "lib"
+    with Library.open(path) as library:
+        library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
+    return path
+
+
 @pytest.fixture
-def sample_library(lib_path: Path) -> Iterator[Library]:
+def sample_library(lib_path: Path, sample_day_template: Path) -> Iterator[Library]:
     """A library holding the bundled sample day (86 papers, 4 enriched from the API sample)."""
+    shutil.copytree(sample_day_template, lib_path)
     lib = Library.open(lib_path)
-    lib.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
     try:
         yield lib
     finally:
@@ -63,10 +81,10 @@ def sample_library(lib_path: Path) -> Iterator[Library]:
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Iterator[Library]:
+def lib(tmp_path: Path, sample_day_template: Path) -> Iterator[Library]:
     """The sample day in a library of its own (the app tests' usual start)."""
+    shutil.copytree(sample_day_template, tmp_path / "lib")
     library = Library.open(tmp_path / "lib")
-    library.import_files(sample_files(), day=date.fromisoformat(SAMPLE_DAY))
     try:
         yield library
     finally:

@@ -84,7 +84,7 @@ async def test_auto_advance_off_keeps_the_cursor_on_the_paper(lib: Library) -> N
         await pilot.pause()
         screen = screen_of(app)
         assert not screen.auto_advance
-        assert "auto-advance off" in screen_text(app)
+        assert "auto off" in screen_text(app)  # "auto-advance off" where the top line has room
         assert lib.status(ids[1]) is Status.TO_READ
         assert screen.paper_list.current_id == ids[1]
         await pilot.press("a", "d")
@@ -723,6 +723,20 @@ async def test_export_key_opens_the_export_dialog(lib: Library) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PapersScreen)
+
+
+async def test_the_export_file_name_says_what_it_holds(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_TODAY", "2025-08-02")
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"reasoning", "enter", "e")
+        await pilot.pause()
+        field = app.screen.query_one("#export-path")
+        assert field.value == "done-as-of-2025-08-02.md"  # type: ignore[attr-defined]
+        app.screen.query_one("#export-selection").focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert field.value == "filter-reasoning-as-of-2025-08-02.md"  # type: ignore[attr-defined]
 
 
 async def test_quit_with_notes_that_cannot_be_saved_warns_first(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:

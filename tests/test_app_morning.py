@@ -285,6 +285,41 @@ async def test_board_footer_shows_the_board_keys(lib: Library) -> None:
         assert "Move ←" in footer and "Move →" in footer and "Column →" in footer
 
 
+async def test_the_footer_follows_the_board_by_changing_its_keys_in_place(lib: Library) -> None:
+    """Switching list and board changes the footer's keys without rebuilding its widgets (the
+    rebuild was most of the switch's cost); what it shows is what Textual's footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    def shown(app: ReaderApp) -> list[tuple[str, str, bool]]:
+        keys = app.screen.query_one(Footer).query(FooterKey).results(FooterKey)
+        return [(k.key, k.description, k._disabled) for k in keys if k.display]
+
+    def textual_keys(app: ReaderApp) -> list[tuple[str, str, bool]]:
+        seen: dict[str, tuple[str, str, bool]] = {}
+        for _, binding, enabled, _ in app.screen.active_bindings.values():
+            if binding.show:
+                seen.setdefault(binding.action, (binding.key, binding.description, not enabled))
+        return [*seen.values(), ("ctrl+p", "palette", False)]
+
+    lib.set_status(inbox(lib)[0], Status.TO_READ)
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.press("b", "b")  # the footer has met the board and the list
+        await pilot.pause()
+        widgets = set(app.screen.query_one(Footer).query(FooterKey).results(FooterKey))
+        in_list = shown(app)
+        assert in_list == textual_keys(app) and "Move →" not in screen_text(app).splitlines()[-1]
+        await pilot.press("b")
+        await pilot.pause()
+        assert shown(app) == textual_keys(app) != in_list
+        footer = screen_text(app).splitlines()[-1]
+        assert "Move ←" in footer and "Move →" in footer and "Column →" in footer
+        await pilot.press("b")
+        await pilot.pause()
+        assert shown(app) == in_list and "Move →" not in screen_text(app).splitlines()[-1]
+        assert set(app.screen.query_one(Footer).query(FooterKey).results(FooterKey)) == widgets
+
+
 # -- 8. notes in $EDITOR ----------------------------------------------------------------------------
 
 
@@ -458,6 +493,29 @@ async def test_the_top_line_counts_skipped_papers(lib: Library) -> None:
         await pilot.pause()
         line = screen_of(app).query_one("#progress", Static).visual.plain  # type: ignore[union-attr]
         assert f"{STATUS_MARKS[Status.SKIPPED]} 2" in line and "2/86 triaged" in line
+
+
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (120, 36), (200, 50)])
+async def test_the_top_line_keeps_the_counts_in_the_for_you_order(lib: Library, width: int, height: int) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(width, height)) as pilot:
+        screen = screen_of(app)
+        await pilot.press("x", "x", "t")
+        for _ in range(6):
+            if screen.browse.sort.learned:
+                break
+            await pilot.press("s")
+        assert screen.browse.sort.learned
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert "3/86" in top and "catch-up" in top
+        if width < 110:
+            assert f"{STATUS_MARKS[Status.SKIPPED]} 2" in top and f"{STATUS_MARKS[Status.TO_READ]} 1" in top
+        else:
+            assert "1 to-read" in top and "0 reading" in top and "0 done" in top and "2 skipped" in top
+            assert "for you" in top
+        if width >= 200:  # room for every word
+            assert "no decisions yet: page order" in top and "auto-advance on" in top
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:

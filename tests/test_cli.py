@@ -172,7 +172,9 @@ def test_every_command_is_in_the_readme() -> None:
 def test_python_dash_m_reader_and_no_textual_for_scripted_commands(lib_path: Path, tmp_path: Path) -> None:
     """`python -m reader` works, and list/export/help never import Textual (fast start)."""
     env = {**os.environ, "READER_DB": str(lib_path), "HOME": str(tmp_path)}
-    subprocess.run([sys.executable, "-m", "reader", "import", str(SEED)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "reader", "import", str(SEED)], env=env, check=True, capture_output=True, timeout=60
+    )
     probe = (
         "import sys, runpy\n"
         "sys.argv = ['reader', *sys.argv[1:]]\n"
@@ -181,5 +183,5 @@ def test_python_dash_m_reader_and_no_textual_for_scripted_commands(lib_path: Pat
         "sys.stderr.write('TEXTUAL_LOADED' if 'textual' in sys.modules else 'TEXTUAL_ABSENT')\n"
     )
     for args in (["--help"], ["list"], ["list", "--json"], ["show", title_id(seed_pairs()[0][0])], ["export"]):
-        run = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True)
+        run = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=60)
         assert run.stderr.endswith("TEXTUAL_ABSENT"), (args, run.stderr[-500:])

@@ -531,7 +531,32 @@ def test_output_to_a_folder_uses_the_default_name(lib_path: Path, tmp_path: Path
     folder.mkdir()
     result = run(lib_path, "-o", str(folder), "--until", "2025-07-31")
     assert result.exit_code == 0, result.output
-    assert [p.name for p in folder.iterdir()] == ["reading-log-2025-07-31.md"]
+    assert [p.name for p in folder.iterdir()] == ["done-until-2025-07-31.md"]
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "count"),
+    [
+        (["--since", "2025-07-30", "--until", "2025-07-30"], "done-2025-07-30.md", 2),
+        ([], "done-as-of-2025-08-02.md", 5),
+        (["--status", "all", "-f", "bibtex"], "all-papers-as-of-2025-08-02.bib", 7),
+        (["--since", "2025-07-30"], "done-since-2025-07-30.md", 3),
+        (["--since", "2025-07-01", "--until", "2025-07-30", "-f", "csv"], "done-2025-07-01-to-2025-07-30.csv", 4),
+        (["--status", "to-read", "--tag", "RL"], "to-read-tagged-rl-as-of-2025-08-02.md", 1),
+        (["--status", "all", "--tag", "rl", "--tag", "to_cite"], "all-papers-tagged-rl+to_cite-as-of-2025-08-02.md", 1),
+        (["--day", "2025-07-31", "-f", "json"], "done-featured-2025-07-31.json", 3),
+    ],
+)
+def test_the_default_name_says_what_the_file_holds(
+    lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], name: str, count: int
+) -> None:
+    monkeypatch.setenv("READER_TODAY", "2025-08-02")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run(lib_path, "-o", str(folder), *args)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in folder.iterdir()] == [name]
+    assert result.output.startswith(f"wrote {count} paper") and result.output.rstrip().endswith(")")
 
 
 @pytest.mark.parametrize(
@@ -606,8 +631,12 @@ def test_export_never_imports_textual(lib_path: Path) -> None:
 
 
 def test_api_helpers() -> None:
-    assert exporters.default_filename("markdown", "2025-07-31") == "reading-log-2025-07-31.md"
-    assert exporters.default_filename("bib", date(2025, 7, 1)) == "reading-log-2025-07-01.bib"
+    assert exporters.default_filename("markdown", "2025-07-31") == "done-as-of-2025-07-31.md"
+    assert exporters.default_filename("bib", date(2025, 7, 1), status=None) == "all-papers-as-of-2025-07-01.bib"
+    assert exporters.default_filename("notes", "2025-07-31") == "paper-notes"
+    hostile = exporters.default_filename("csv", "2025-07-31", query="../a b/\x1b[31mc\u200bd  ", status=None)
+    assert hostile == "filter-a-b-c-d-as-of-2025-07-31.csv"
+    assert exporters.default_filename("md", "2025-07-31", query="") == "filter-all-as-of-2025-07-31.md"
     assert exporters.format_for_path("x/log.CSV") == "csv"
     assert exporters.format_for_path("log.txt") is None
     assert exporters.parse_format(" BibTeX ") == "bibtex"

@@ -48,11 +48,12 @@ class DialogApp(App[None]):
         self.library = library
         self.filter_ids = filter_ids
         self.day = day
+        self.filter_query: str | None = None
         self.results: list[Path | None] = []
         self.notes: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
     def on_mount(self) -> None:
-        self.push_screen(ExportDialog(self.library, self.filter_ids, self.day), self.results.append)
+        self.push_screen(ExportDialog(self.library, self.filter_ids, self.day, self.filter_query), self.results.append)
 
     def notify(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         self.notes.append((args, kwargs))
@@ -87,7 +88,7 @@ async def test_enter_writes_the_done_list_as_markdown(library: Library, tmp_path
     target = tmp_path / "out [bold] log.md"
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ExportDialog)
-        assert path_input(app).value == "reading-log-2025-07-31.md"
+        assert path_input(app).value == "done-as-of-2025-07-31.md"
         await type_path(app, pilot, target.name)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -109,14 +110,36 @@ async def test_format_select_changes_format_and_extension(library: Library, tmp_
         await pilot.press("enter", "down", "enter")  # open the menu, Markdown -> BibTeX
         await pilot.pause()
         assert app.screen.query_one("#export-format", Select).value == "bibtex"
-        assert path_input(app).value == "reading-log-2025-07-31.bib"
+        assert path_input(app).value == "done-as-of-2025-07-31.bib"
         app.screen.query_one("#export-ok").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-    written = tmp_path / "reading-log-2025-07-31.bib"
+    written = tmp_path / "done-as-of-2025-07-31.bib"
     assert app.results == [written]
     parsed = bibtexparser.parse_string(written.read_text("utf-8"))
     assert not parsed.failed_blocks and len(parsed.entries) == 2
+
+
+async def test_the_file_name_follows_the_choice_of_papers_until_edited(library: Library, tmp_path: Path) -> None:
+    app = DialogApp(library, filter_ids=["2507.00003"])
+    app.filter_query = "graph [b] learning"
+    async with app.run_test(size=SIZE) as pilot:
+        assert path_input(app).value == "done-as-of-2025-07-31.md"
+        app.screen.query_one("#export-selection").focus()
+        await pilot.press("down", "enter")  # the current filter
+        await pilot.pause()
+        assert path_input(app).value == "filter-graph-b-learning-as-of-2025-07-31.md"
+        await pilot.press("down", "enter")  # all papers
+        await pilot.pause()
+        assert path_input(app).value == "all-papers-as-of-2025-07-31.md"
+        await choose_format(app, pilot, "bibtex")
+        assert path_input(app).value == "all-papers-as-of-2025-07-31.bib"
+        await type_path(app, pilot, "mine.bib")  # a name the user typed is theirs
+        app.screen.query_one("#export-selection").focus()
+        await pilot.press("up", "up", "enter")  # back to the done list
+        await pilot.pause()
+        assert app.screen.selection == "done"  # type: ignore[attr-defined]
+        assert path_input(app).value == "mine.bib"
 
 
 async def test_current_filter_and_all_papers_selections(library: Library, tmp_path: Path) -> None:
@@ -227,9 +250,9 @@ async def test_every_format_is_offered_and_keeps_the_name_in_step(library: Libra
         select = app.screen.query_one("#export-format", Select)
         assert [value for _, value in select._options] == list(exporters.FORMATS)
         await choose_format(app, pilot, "ris")
-        assert path_input(app).value == "reading-log-2025-07-31.ris"
+        assert path_input(app).value == "done-as-of-2025-07-31.ris"
         await choose_format(app, pilot, "csl-json")
-        assert path_input(app).value == "reading-log-2025-07-31.csl.json"
+        assert path_input(app).value == "done-as-of-2025-07-31.csl.json"
         await choose_format(app, pilot, "notes")
         assert path_input(app).value == "paper-notes"
         await type_path(app, pilot, "refs.ris")  # typing an extension picks the format back

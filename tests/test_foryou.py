@@ -186,6 +186,24 @@ def test_scores_are_exactly_scikit_learns() -> None:
     assert [ranker.score(p) for p in new] == pytest.approx(expected.tolist(), abs=1e-9)
 
 
+def test_a_ranker_scores_each_paper_once_until_the_paper_or_its_tags_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Showing the same list again (the board switch) must not score every paper again."""
+    papers = [Paper(id=f"p{n}", title=f"Reward models {n}" if n % 2 else f"Diffusion {n}") for n in range(6)]
+    model = foryou.fit(papers, [n % 2 == 1 for n in range(6)], [[] for _ in papers], "fp")
+    ranker = foryou.Ranker(model)
+    first = ranker.rank(papers)
+    calls: list[int] = []
+    logit_of = foryou.Model.logit_of
+    monkeypatch.setattr(foryou.Model, "logit_of", lambda self, bag: calls.append(1) or logit_of(self, bag))
+    assert ranker.rank(papers) == first and calls == []
+    edited = Paper(id="p0", title="Reward models, edited")  # a new record for a paper: scored again
+    again = ranker.rank([edited, *papers[1:]], {"p2": ["reward"]})  # and a paper whose tags changed
+    assert len(calls) == 2
+    assert [r.score for r in again] == pytest.approx(
+        [r.score for r in foryou.Ranker(model).rank([edited, *papers[1:]], {"p2": ["reward"]})]
+    )
+
+
 def test_watch_entries_parse_as_typed() -> None:
     assert foryou.parse_watch('+"Reward Model"') == ("add", foryou.WatchEntry("reward model", 1))
     assert foryou.parse_watch("-author:Müller") == ("add", foryou.WatchEntry("muller", -1, author=True))

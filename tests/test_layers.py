@@ -31,7 +31,7 @@ def test_core_modules_are_found() -> None:
 @pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_module_does_not_import_textual(module: str) -> None:
     code = f"import sys, {module}; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
 
 
@@ -101,7 +101,7 @@ def test_the_exporters_write_files_only_through_the_atomic_module() -> None:
 
 def test_browse_model_imports_no_textual_even_indirectly() -> None:
     code = "import sys, reader.browse; print(sorted(m for m in sys.modules if m.startswith('textual')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
 
 

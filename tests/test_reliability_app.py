@@ -104,6 +104,7 @@ def assert_clean(app: ReaderApp, where: str) -> None:
     assert not bad, f"{where}: control bytes reach the terminal in {bad!r}"
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(papers=st.lists(hostile_paper, min_size=5, max_size=8), raw=hostile_paper)
 def test_hostile_text_never_crashes_runs_an_action_or_reaches_the_terminal(
@@ -218,6 +219,7 @@ def notes_on_disk(lib: Path) -> dict[str, str]:
 
 AUTOSAVE_ONCE = """
 import reader.tui.notes as notes
+notes.AUTOSAVE_DELAY = 0.2  # the real timer, sooner: the test waits for it
 real_autosave = notes.NotesEditor.autosave
 def autosave_once(self):
     if not getattr(notes, "autosaved", False):
@@ -227,8 +229,9 @@ notes.NotesEditor.autosave = autosave_once
 from reader.cli import main
 main()
 """
-"""The app with its real autosave timer, which saves once only: what is typed after that is
-saved by the ending alone, however slow the machine (no race with a second autosave)."""
+"""The app with its real autosave timer (0.2 s instead of 1 s), which saves once only: what is
+typed after that is saved by the ending alone, however slow the machine (no race with a second
+autosave)."""
 
 
 @contextmanager
@@ -269,6 +272,29 @@ def test_a_note_typed_in_the_app_is_autosaved_and_survives_the_end(ending: str, 
     assert notes_on_disk(lib) == {first: "typed in the app, then more"}, ending
     with Library.open(lib) as library:  # and the lock was released
         assert library.state(first).notes == "typed in the app, then more"
+
+
+NO_HANGUP_SIGNAL = """
+import signal
+signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup: only the dead terminal tells
+from reader.cli import main
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sighup", [True, False], ids=["with SIGHUP", "SIGHUP ignored"])
+def test_the_app_ends_when_its_terminal_goes_away_as_it_starts(sighup: bool, sample_lib: tuple[Path, str]) -> None:
+    """Closing the window while the app is still drawing its first screens: it exits.
+
+    It used to hang for ever (its output thread died on the dead terminal, then its shutdown
+    waited on that thread's full queue, deaf to SIGTERM too).
+    """
+    lib, _ = sample_lib
+    with PtyApp(lib, code=None if sighup else NO_HANGUP_SIGNAL) as app:
+        app.wait_for_text("triaged")
+        app.hang_up()
+        app.wait()
 
 
 @pytest.mark.slow

@@ -85,7 +85,7 @@ def test_second_writer_is_refused_readers_see_the_holders_writes_and_nothing_is_
             "import sys\nfrom reader.library import Library\nfrom reader.store import LockedError\n"
             "try:\n    Library.open(sys.argv[1])\nexcept LockedError as exc:\n    print(exc)\n    sys.exit(3)\n"
         )
-        other = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True)
+        other = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True, timeout=60)
         assert other.returncode == 3 and f"pid {holder_pid}" in other.stdout and other.stderr == ""
 
         # readers see every write the holder acknowledged (from its journal, before any compaction)
@@ -246,7 +246,7 @@ def test_a_bad_library_file_is_named_kept_and_a_backup_offered(
     command = message.split("(to restore: ")[1].rstrip(")")
     if case == "directory":
         command = f"rm -r {shlex.quote(str(target))} && " + command
-    subprocess.run(["sh", "-c", command], check=True)
+    subprocess.run(["sh", "-c", command], check=True, timeout=60)
     with Library.open(lib_path) as lib:
         assert len(lib) >= 86 and lib.state(used_library[0]).notes in ("first note", "second note")
 
@@ -306,7 +306,7 @@ def test_a_library_file_that_vanished_is_not_silently_replaced_by_an_empty_one(
         assert "Newest good backup:" in message
     assert files(lib_path) == before
     command = one_line(cli("list")).split("(to restore: ")[1].rstrip(")")
-    subprocess.run(["sh", "-c", command], check=True)
+    subprocess.run(["sh", "-c", command], check=True, timeout=60)
     with Library.open(lib_path) as lib:
         assert len(lib) >= 86
 
@@ -329,7 +329,7 @@ def test_a_child_process_of_the_holder_does_not_keep_the_lock(lib_path: Path) ->
     child = subprocess.Popen(["sleep", "30"], close_fds=False)  # the worst case: fds not closed
     try:
         holder.close()
-        other = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True)
+        other = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True, timeout=60)
         assert other.returncode == 0 and other.stdout == "opened\n", other.stderr
     finally:
         child.kill()

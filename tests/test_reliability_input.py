@@ -285,6 +285,7 @@ def test_a_large_input_imports_in_full(fmt: str, cli: Cli, tmp_path: Path) -> No
     print(f"\n32 MB {fmt}: {count} papers imported in {elapsed:.1f}s")
 
 
+@pytest.mark.slow
 def test_hostile_files_through_the_real_command(tmp_path: Path) -> None:
     """As a user would run it: `reader import` on hostile files prints one line, no traceback."""
     lib = tmp_path / "lib"

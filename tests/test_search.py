@@ -512,4 +512,4 @@ def test_cli_list_query_json_returns_the_matching_ids(tmp_path: Path) -> None:
 
 def test_search_module_never_imports_textual() -> None:
     code = "import sys, reader.search; assert 'textual' not in sys.modules, 'textual imported'"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -278,9 +278,9 @@ def test_permission_error_message(lib_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_second_writer_in_another_process_is_refused(lib_path: Path) -> None:
     code = "from reader.library import Library; import sys; Library.open(sys.argv[1])"
     with Library.open(lib_path):
-        run = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True)
+        run = subprocess.run([sys.executable, "-c", code, str(lib_path)], capture_output=True, text=True, timeout=60)
         assert run.returncode != 0 and "LockedError" in run.stderr
-    subprocess.run([sys.executable, "-c", code, str(lib_path)], check=True)
+    subprocess.run([sys.executable, "-c", code, str(lib_path)], check=True, timeout=60)
 
 
 def test_lock_is_released_on_close(lib_path: Path) -> None:

@@ -233,14 +233,56 @@ def with_format(name: str, old: str, new: str) -> str:
     return name
 
 
-def default_filename(fmt: str, day: str | date | None = None) -> str:
-    """A file name for an export, e.g. `reading-log-2025-07-31.md` (today when no day);
-    `paper-notes` for the notes folder."""
+def default_filename(
+    fmt: str,
+    today: str | date | None = None,
+    *,
+    status: Status | None = Status.DONE,
+    since: str | date | None = None,
+    until: str | date | None = None,
+    tags: Sequence[str] = (),
+    day: str | None = None,
+    query: str | None = None,
+) -> str:
+    """A file name that says what an export holds; `paper-notes` for the notes folder.
+
+    The name is `WHAT[-tagged-TAGS][-featured-DAY][-PERIOD].EXT`: WHAT is the status
+    (`done`, `to-read`, ...), `all-papers` for every status, or `filter-QUERY` for the
+    app's filtered list (`query` given); PERIOD is `YYYY-MM-DD` for one day
+    (`since` = `until`), `A-to-B`, `since-A`, `until-B`, or `as-of-TODAY` when the
+    selection is open-ended (no dates and no featured day). So `done-2025-07-31.md` holds only
+    the papers finished that day, and `done-as-of-2025-07-31.md` the whole done list as it
+    was that day. Tags and query text are reduced to letters, digits, `.`, `_` and `-`.
+    """
     spec = FORMATS[parse_format(fmt)]
     if spec.folder:
         return NOTES_FOLDER
-    when = day.isoformat() if isinstance(day, date) else (day or date.today().isoformat())
-    return f"reading-log-{when}{spec.extension}"
+    parts = [f"filter-{_slug(query) or 'all'}" if query is not None else (status.value if status else "all-papers")]
+    if tags:
+        parts.append("tagged-" + "+".join(_slug(t) or "tag" for t in tags))
+    if day:
+        parts.append(f"featured-{day}")
+    low = since.isoformat() if isinstance(since, date) else since
+    high = until.isoformat() if isinstance(until, date) else until
+    if low and high:
+        parts.append(low if low == high else f"{low}-to-{high}")
+    elif low:
+        parts.append(f"since-{low}")
+    elif high:
+        parts.append(f"until-{high}")
+    elif not day:
+        when = today.isoformat() if isinstance(today, date) else (today or date.today().isoformat())
+        parts.append(f"as-of-{when}")
+    return "-".join(parts) + spec.extension
+
+
+_SLUG_DROP = re.compile(r"[^\w.-]+")
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    """`text` as a safe piece of a file name: word characters, `.`, `_` and `-`, at most `limit`."""
+    folded = _SLUG_DROP.sub("-", terminal_safe(text).lower()).strip("-.")
+    return re.sub(r"-{2,}", "-", folded)[:limit].strip("-.")
 
 
 # -- selection -----------------------------------------------------------------------------

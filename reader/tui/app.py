@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from reader.library import Library
@@ -133,6 +134,20 @@ class ReaderApp(App[None]):
         """SIGTERM/SIGHUP: save what was typed, then leave."""
         self.flush_notes()
         self.exit()
+
+    def on_terminal_gone(self) -> None:
+        """The terminal was hung up (its window closed) without a SIGHUP reaching us: as SIGHUP."""
+        self._on_signal()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux and macOS, the one that ends the app
+        when the terminal goes away (`reader.tui.terminal`)."""
+        driver_class = super().get_driver_class()
+        if driver_class.__module__ == "textual.drivers.linux_driver" and driver_class.__name__ == "LinuxDriver":
+            from reader.tui.terminal import HangUpSafeDriver
+
+            return HangUpSafeDriver
+        return driver_class
 
     # -- help ----------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """The export dialog: pick a format and which papers, confirm the file, write it.
 
-Opened with `e` on the papers screen as `ExportDialog(library, filter_ids, day)`. It offers
-the done list, the papers the current filter shows (when there is a filter) or the whole
-library; the destination starts as `reading-log-<day>.<ext>` in the working folder. Every
+Opened with `e` on the papers screen as `ExportDialog(library, filter_ids, today, query)`. It
+offers the done list, the papers the current filter shows (when there is a filter) or the whole
+library; the destination starts as a name that says what the choice holds
+(`exporters.default_filename`: `done-as-of-<today>.md`, `filter-<query>-as-of-<today>.md`,
+`all-papers-as-of-<today>.md`) in the working folder, and follows the choice until the user
+edits it. Every
 export format is offered. Format and file name keep in step: choosing a format changes the
 extension, typing a known extension (`.md`, `.bib`, `.csv`, `.json`, `.ris`, `.csl.json`) chooses
 the format. The notes format writes a folder (`paper-notes` to start with) of one Markdown note per
@@ -18,7 +21,6 @@ Every text shown is literal: paths and counts are given as `Content`, notificati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,7 +32,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
-from reader import exporters
+from reader import backlog, exporters
 from reader.library import Library
 from reader.models import Status
 from reader.tui import safe
@@ -121,13 +123,17 @@ class ExportDialog(ModalScreen[Path | None]):
     #export-help { color: $text-muted; }
     """
 
-    def __init__(self, library: Library, filter_ids: list[str] | None, day: str | None) -> None:
+    def __init__(
+        self, library: Library, filter_ids: list[str] | None, today: str | None = None, query: str | None = None
+    ) -> None:
         super().__init__(id="export-dialog")
         self.library = library
         self.filter_ids = list(filter_ids) if filter_ids is not None else None
-        self.day = day or date.today().isoformat()
+        self.today = today or backlog.today().isoformat()
+        self.filter_query = query
         self.fmt = "markdown"
         self.busy = False
+        self._choice = "done"
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -158,7 +164,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 )
                 yield RadioButton(Content(f"All papers ({_count(len(self.library))})"), id="export-all")
             yield Static(Content("Save to"), classes="export-label", markup=False)
-            yield Input(exporters.default_filename(self.fmt, self.day), id="export-path", select_on_focus=False)
+            yield Input(self.default_name(), id="export-path", select_on_focus=False)
             yield Static(Content(""), id="export-error", classes="-empty", markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button(Content("Export"), id="export-ok", variant="primary")
@@ -179,6 +185,16 @@ class ExportDialog(ModalScreen[Path | None]):
         radio = self.query_one("#export-selection", RadioSet)
         pressed = radio.pressed_button
         return (pressed.id or "export-done").removeprefix("export-") if pressed else "done"
+
+    def default_name(self, fmt: str | None = None, choice: str | None = None) -> str:
+        """The file name that says what `choice` (default: the current one) holds, in `fmt`."""
+        choice = choice or self._choice
+        return exporters.default_filename(
+            fmt or self.fmt,
+            self.today,
+            status=Status.DONE if choice == "done" else None,
+            query=(self.filter_query or "") if choice == "filter" else None,
+        )
 
     def selected_ids(self) -> list[str]:
         """The ids to export for the current choice, in export order."""
@@ -204,12 +220,21 @@ class ExportDialog(ModalScreen[Path | None]):
             return
         old, self.fmt = self.fmt, event.value
         field = self.query_one("#export-path", Input)
-        renamed = exporters.with_format(field.value, old, self.fmt)
-        if exporters.FORMATS[old].folder and renamed == exporters.default_filename(self.fmt):
-            renamed = exporters.default_filename(self.fmt, self.day)
+        if field.value == self.default_name(old) or (exporters.FORMATS[old].folder and field.value == ""):
+            renamed = self.default_name()
+        else:
+            renamed = exporters.with_format(field.value, old, self.fmt)
         if renamed != field.value:
             field.value = renamed
         self.show_error("")
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """Another choice of papers: the file name follows it, unless the user typed their own."""
+        event.stop()
+        old, self._choice = self._choice, self.selection
+        field = self.query_one("#export-path", Input)
+        if old != self._choice and field.value == self.default_name(choice=old):
+            field.value = self.default_name()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A file name with a known extension (`log.bib`) selects that format."""
@@ -259,7 +284,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 self.run_job(ExportJob(self.selected_ids(), self.fmt, path, False, title))
             return
         if path.is_dir():
-            path = path / exporters.default_filename(self.fmt, self.day)
+            path = path / self.default_name()
         if not path.parent.is_dir():
             self.show_error(f"The folder {path.parent} does not exist.")
             return

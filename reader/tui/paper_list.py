@@ -478,7 +478,8 @@ class PaperList(ScrollView, can_focus=True):
         self.scroll_to(y=target, animate=False, force=True, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
+        # The drawn rows stay cached: their key holds the width (a list shown again after the
+        # board, at the same size, draws from the cache).
         self.call_after_refresh(self._scroll_to_cursor)
 
     def on_mount(self) -> None:

@@ -36,6 +36,7 @@ from reader.tui import safe
 from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
+from reader.tui.footer import KeyFooter
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
@@ -57,6 +58,11 @@ NARROW_WIDTH = 110
 
 WIDE_WIDTH = 150
 """From this many columns the top bar has room for the app's full title."""
+
+TOP_LINE_LEVELS = range(8)
+"""How compact the top line gets, from everything said (0) to the bare counts (7)."""
+NARROW_LEVEL = 6
+"""Below `NARROW_WIDTH` the top line starts this compact (counts as marks, short names)."""
 
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
@@ -303,7 +309,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                     yield TriageList(self.library, id="papers")
                 yield Board(self.library, id="board")
             yield DetailPane(self.library, self.save_notes, id="detail")
-        yield Footer(id="footer")
+        yield KeyFooter(id="footer")
 
     @property
     def paper_list(self) -> PaperList:
@@ -633,50 +639,70 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         return "No paper here. Press 1-8 or v for another view, [ ] for another day, b for the board."
 
     def update_status_line(self) -> None:
+        """The top line: the day's progress on the left, the view and its modes on the right.
+
+        When both do not fit the width, the least important words go first (`top_line_parts`
+        at rising levels): the auto-advance note, the long wording of the "for you" state and of
+        the new papers, the demo's title and the view's long name, then the status counts
+        take their marks (`◐ 3`); the counts themselves stay to the last.
+        """
         counts = self.library.counts(self.day)
+        room = self.size.width - 2  # the top bar's padding
+        level = TOP_LINE_LEVELS[0] if not self.has_class("-narrow") else NARROW_LEVEL
+        for level in (lv for lv in TOP_LINE_LEVELS if lv >= level):
+            progress, mode = self.top_line_parts(counts, level)
+            if progress.cell_length + 2 + mode.cell_length <= room:
+                break
+        self.query_one("#progress", Static).update(progress)
+        self.query_one("#mode", Static).update(mode)
+
+    def top_line_parts(self, counts: dict[Status, int], level: int) -> tuple[Content, Content]:
+        """The top line's two halves, the more compact the higher the `level` (0 to 7)."""
         total = sum(counts.values())
         day = day_label(self.day, year=self.library.day_needs_year(self.day)) if self.day else "no papers yet"
         parts: list[str | tuple[str, str | Style]] = []
         if self.app.demo:
-            wide = self.size.width >= WIDE_WIDTH
+            wide = self.size.width >= WIDE_WIDTH and level < 1
             parts += [(self.app.title if wide else "demo", "reverse $warning"), " · "]
-        parts += [
-            (day, "bold"),
-            f" · {total - counts[Status.INBOX]}/{total} triaged",
-        ]
-        narrow = self.has_class("-narrow")
+        triaged = f" · {total - counts[Status.INBOX]}/{total}" + (" triaged" if level < 7 else "")
+        parts += [(day, "bold"), triaged]
         for status in (*BOARD_STATUSES, Status.SKIPPED):
-            label = f"{STATUS_MARKS[status]} {counts[status]}" if narrow else f"{counts[status]} {status.value}"
+            label = f"{STATUS_MARKS[status]} {counts[status]}" if level >= 6 else f"{counts[status]} {status.value}"
             parts += [" · ", (label, Style(bold=True) + self.paper_list.status_style(status))]
-        parts += self.new_since_part()
-        self.query_one("#progress", Static).update(Content.assemble(*parts))
+        if level < 7:
+            new_since = self.new_since_part()
+            if level >= 3 and new_since:
+                new_since = [" · ", (f"{self.new_since_last} new", "bold $accent")]
+            parts += new_since
         mode: list[Content | str | tuple[str, str]] = []
         if self.browse.marks:
             mode += [(f"{len(self.browse.marks)} marked", "bold $accent"), " · "]
         if self.query_text:
             count = len(self.browse.hits or [])
             scope = "" if self.browse.scoped else " in all papers"
-            if self.has_class("-narrow"):
+            if level >= 5:
                 mode += [(f"{count} match" + ("" if count == 1 else "es"), "bold")]
             else:
                 mode += [("filter ", "$text-muted"), safe.literal(self.query_text, "bold"), f" {count}{scope}"]
         else:
-            label = self.view.name if self.has_class("-narrow") else self.view.label
+            label = self.view.name if level >= 5 else self.view.label
             mode += [("board" if self.board else label, "bold")]
-        if self.browse.sort.learned:
+        if self.browse.sort.learned and level < 6:
             ranker = self.browse.ranker
-            if self._fitting:
-                learned = "learning…"
+            if level >= 4:
+                learned = ""
+            elif self._fitting:
+                learned = ": learning…"
             elif ranker is not None and ranker.model is not None:
-                learned = f"{ranker.decisions} decisions"
+                learned = f": {ranker.decisions} decisions"
             else:
-                learned = "no decisions yet: page order"
-            mode += [" · ", ("for you: " + learned, "$text-muted")] if not self.has_class("-narrow") else []
-        if not self.has_class("-narrow"):
+                learned = ": page order" if level >= 2 else ": no decisions yet: page order"
+            mode += [" · ", ("for you" + learned, "$text-muted")]
+        if level < 1:
             mode += [" · ", ("auto-advance " + ("on" if self.auto_advance else "off"), "$text-muted")]
-        elif not self.auto_advance:  # small screens say only the unusual
+        elif not self.auto_advance:  # short lines say only the unusual
             mode += [" · ", ("auto off", "$text-muted")]
-        self.query_one("#mode", Static).update(safe.assemble(*mode))
+        return Content.assemble(*parts), safe.assemble(*mode)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -1141,7 +1167,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
 
         self.detail.editor.flush()
         filter_ids = list(self.browse.hits or []) if self.query_text else None
-        self.app.push_screen(ExportDialog(self.library, filter_ids, self.day))
+        self.app.push_screen(ExportDialog(self.library, filter_ids, query=self.query_text or None))
 
     def action_fetch(self) -> None:
         """Fetch the latest daily papers in a thread; the list follows when they arrive."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -89,3 +90,83 @@ class Child:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+class HammerServer:
+    """`tests.helpers.hammer --serve`: starts hammers by forking (see that module)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.child = Child("hammer", "--serve", stdin=True)
+        self.folder = folder
+        self.count = 0
+
+    def start(self, lib: Path, seed: int, compact_every: int = 0) -> Forked:
+        self.count += 1
+        fifo = self.folder / f"hammer-{self.count}.fifo"
+        os.mkfifo(fifo)
+        fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # never blocks; the reads below wait in select
+        answer = self.child.send(f"{lib} {seed} {compact_every} {fifo}")
+        assert answer.startswith("pid "), answer
+        return Forked(self, int(answer.split()[1]), fd)
+
+    def reap(self, pid: int) -> int:
+        answer = self.child.send(f"reap {pid}")
+        assert answer.startswith("status "), answer
+        return int(answer.split()[1])
+
+    def close(self) -> None:
+        self.child.close()
+
+
+class Forked:
+    """A hammer forked by a `HammerServer`: read, kill and reap like a `Child`."""
+
+    def __init__(self, server: HammerServer, pid: int, fd: int) -> None:
+        self.server, self.pid, self.fd = server, pid, fd
+        self.buffer = b""
+        self.lines: list[str] = []
+        self.returncode: int | None = None
+
+    def wait_for(self, done: object, timeout: float = LINE_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while not done(self.lines):  # type: ignore[operator]
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"hammer {self.pid} stalled; lines: {self.lines[-3:]}"
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if ready:
+                self.read_chunk()
+
+    def acks(self, count: int) -> None:
+        self.wait_for(lambda lines: sum(1 for line in lines if line.startswith("ack ")) >= count)
+
+    def read_chunk(self) -> bool:
+        try:
+            chunk = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            return False
+        self.buffer += chunk
+        *complete, self.buffer = self.buffer.split(b"\n")
+        self.lines.extend(line.decode("utf-8") for line in complete)
+        return True
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send a signal, have the server reap the hammer, and collect every line it wrote."""
+        os.kill(self.pid, sig)
+        self.returncode = self.server.reap(self.pid)
+        while self.read_chunk():
+            pass
+
+    def stderr(self) -> str:
+        return "(the fork server's)"
+
+    def close(self) -> None:
+        """Make sure the hammer is gone (killed and reaped) and the pipe closed."""
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.returncode = self.server.reap(self.pid)
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
