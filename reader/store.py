@@ -855,10 +855,13 @@ class Store:
         if storage.loaded:
             if storage.journal_size:
                 storage.compact()
-        elif storage.journal.exists() and storage.snapshot_bytes() <= COMPACT_UNREAD_MAX_BYTES:
-            if storage.intact_journal_size():  # small: read it and make the backup one clean file
-                storage.compact()
-                storage.drop()
+        elif (
+            storage.journal.exists()
+            and storage.snapshot_bytes() <= COMPACT_UNREAD_MAX_BYTES
+            and storage.intact_journal_size()
+        ):
+            storage.compact()  # small: read it and make the backup one clean file
+            storage.drop()
         path = storage.path
         if not path.exists():
             return None

@@ -18,6 +18,9 @@ ROWS = (
     "Library.open (in process)",
     "`reader list --status reading` (process)",
     "`reader export -o FILE` done list (process)",
+    "`reader mark ID done` (whole command)",
+    "`reader note ID TEXT` (whole command)",
+    "`reader list --day latest` (whole command)",
     "filter per key, titles (worst key)",
     "filter per key, full text (worst key)",
     "first search of a session, titles (builds the index)",
@@ -41,6 +44,7 @@ ROWS = (
     "stats: `reader.stats.compute` (in process)",
     "peak memory of the app (peak RSS, VmHWM)",
     "  peak RSS when the first frame is drawn",
+    "settled memory of the app (RSS after the keys)",
 )
 """Every row of a library's table (the export and catch-up rows name their counts, checked apart)."""
 
@@ -84,6 +88,7 @@ def test_the_benchmark_prints_every_table_and_row_and_writes_json(tmp_path: Path
     assert any(name.startswith("export done list, Markdown (") for name in names)
     assert any(name.startswith("catch-up groups (") for name in names)
     assert any(name.startswith("full-text cache build (") for name in names)
+    assert any(name.startswith("import ") and "from one API file into an empty library" in name for name in names)
     assert {row["name"] for row in results["rows"] if row["size"] == 0} >= {"python -c pass", "fsync of a small file"}
     for name in ROWS:
         assert name.strip() in table, name
