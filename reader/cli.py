@@ -19,9 +19,8 @@ from typing import Any
 import click
 import orjson
 
-from reader import __version__, foryou
+from reader import __version__
 from reader.backlog import snooze_note
-from reader.browse import SORTS, sort_by_name, sorted_ids
 from reader.cli_backlog import backlog_commands
 from reader.cli_common import (
     EXIT_FETCH,
@@ -168,6 +167,11 @@ def select_ids(library: Library, status: Status | None, day: str | None, query: 
     return ids
 
 
+SORT_NAMES = ("page", "upvotes", "published", "title", "for-you")
+"""The orders of `reader list --sort` (`reader.browse.SORTS`, named here so that a command that
+does not list imports neither the browse model nor the search package; a test checks they agree)."""
+
+
 def _json(data: Any) -> str:
     return json_terminal_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
@@ -179,7 +183,7 @@ def _json(data: Any) -> str:
 @click.option(
     "--sort",
     "sort_name",
-    type=click.Choice([*(sort.name for sort in SORTS), "for-you"]),
+    type=click.Choice(SORT_NAMES),
     default="page",
     show_default=True,
     help="The order: page (newest day, then most upvoted; best match with --query), upvotes, "
@@ -222,6 +226,9 @@ def list_cmd(
             ids = select_ids(library, status, resolve_day(library, day), query)
         if unseen or stale:
             ids, headers = narrowed(library, ids, headers, unseen=unseen, stale=stale)
+        from reader import foryou  # (scikit-learn and the search package: only for `list`)
+        from reader.browse import sort_by_name, sorted_ids
+
         ranked: dict[str, foryou.Ranked] = {}
         if headers:
             pass  # catch-up keeps its own order: newest day first, grouped by day

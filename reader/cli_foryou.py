@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import click
 
-from reader import foryou
 from reader.cli_common import Context, UserError, pass_context, user_errors
 from reader.text import terminal_safe
 
@@ -25,6 +24,8 @@ def watch_cmd(obj: Context, entries: Sequence[str], clear: bool) -> None:
     `~WORD` removes an entry. With nothing given, prints the watchlist.
     Example: reader watch +"reward model" +author:hopper -diffusion
     """
+    from reader import foryou
+
     try:
         changes = [foryou.parse_watch(entry) for entry in entries]
     except ValueError as exc:
@@ -48,6 +49,8 @@ def watch_cmd(obj: Context, entries: Sequence[str], clear: bool) -> None:
 @user_errors
 def why_cmd(obj: Context, paper_id: str) -> None:
     """Why a paper stands where it does in the "for you" order: score and reason."""
+    from reader import foryou
+
     with obj.library(readonly=True) as library:
         pid = library.resolve(paper_id)
         ranker = foryou.ranker(library)

@@ -138,3 +138,23 @@ def test_importing_the_whole_fetch_package_loads_no_library() -> None:
     code = f"import sys, {', '.join(FETCH_MODULES)}; print('reader.library' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_list_command_names_every_sort_of_the_browse_model() -> None:
+    from reader.browse import SORTS
+    from reader.cli import SORT_NAMES
+
+    assert set(SORT_NAMES) == {sort.name for sort in SORTS} | {"for-you"}
+
+
+def test_a_command_that_changes_a_paper_imports_no_search_ranking_or_network() -> None:
+    """`reader mark` starts fast at any library size: the CLI's module does not load the search
+    package, the "for you" model (scikit-learn) or the HTTP client."""
+    code = (
+        "import sys, reader.cli\n"
+        "heavy = [m for m in ('reader.search', 'reader.foryou', 'reader.browse', 'sklearn', 'httpx', 'textual')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == ""
