@@ -202,6 +202,8 @@ class Library:
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
         self._by_title: dict[str, str] | None = None
+        self._known_keys: dict[str, str] = {}
+        """Title -> its key, as the parsers computed them, during an import (see `_title_key_of`)."""
         """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
@@ -336,7 +338,12 @@ class Library:
         if head.arxiv_id:
             self._by_arxiv[head.arxiv_id] = head.id
         if self._by_title is not None:
-            self._by_title.setdefault(_title_key(head.title), head.id)
+            self._by_title.setdefault(self._title_key_of(head.title), head.id)
+
+    def _title_key_of(self, title: str) -> str:
+        """`normalise_title(title)`: the parsers' key when they computed it for this import."""
+        key = self._known_keys.get(title)
+        return _title_key(title) if key is None else key
 
     def _titles(self) -> dict[str, str]:
         if self._by_title is None:
@@ -518,7 +525,7 @@ class Library:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        found = self._titles().get(_title_key(paper.title))
+        found = self._titles().get(self._title_key_of(paper.title))
         if found is not None and paper.arxiv_id and papers[found].arxiv_id not in (None, paper.arxiv_id):
             return None  # the same title on another arXiv id is another paper
         return found
@@ -680,8 +687,13 @@ class Library:
         Papers are cleaned and deduplicated first, unless they are a `Parsed` list (what the
         parsers return), which is clean already and says whether it needs deduplicating.
         """
-        with _no_collection():  # ten containers a paper and no garbage: see `_no_collection`
-            return self._import_papers(papers)
+        if type(papers) is Parsed:
+            self._known_keys = papers.title_keys
+        try:
+            with _no_collection():  # ten containers a paper and no garbage: see `_no_collection`
+                return self._import_papers(papers)
+        finally:
+            self._known_keys = {}
 
     def _import_papers(self, papers: Iterable[Paper]) -> ImportResult:
         result = ImportResult()

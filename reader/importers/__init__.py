@@ -98,23 +98,26 @@ def clean_field(text: str) -> str:
     return clean_line(valid_unicode(text))
 
 
+_ASCII_CONTROLS = bytes(0 if c < 0x20 or c == 0x7F else c for c in range(256))
+"""A byte table that turns ASCII's non-printable characters into NUL and keeps the others."""
+
+
 def all_clean(texts: list[str]) -> bool:
     """True when `clean_field` would change none of the texts (a few C calls for all of them).
 
-    Joined with `¦` (rare in papers), the texts pass `clean_field`'s fast check together
-    exactly when each does: `¦` is printable and not a space, so no space run or edge space
-    hides at a seam. False may be wrong (a text holding ` ¦`): then the caller cleans each
-    text on its own. Raises `TypeError` when one of them is not a string.
+    The texts must not be empty (an empty one makes it say False). Joined with single spaces
+    they pass `clean_field`'s fast check together exactly when each does: a space at a
+    text's edge or a run of them becomes a double space or an edge space of the whole.
+    ASCII text (most of it) is checked on its bytes, four times faster than `isprintable`.
+    Raises `TypeError` when one of them is not a string.
     """
-    joined = "\u00a6".join(texts)
-    return (
-        joined.isprintable()
-        and "  " not in joined
-        and " \u00a6" not in joined
-        and "\u00a6 " not in joined
-        and joined[:1] != " "
-        and joined[-1:] != " "
-    )
+    joined = " ".join(texts)
+    if joined[:1] == " " or joined[-1:] == " ":
+        return False
+    if joined.isascii():  # printable ASCII is 0x20-0x7e
+        data = joined.encode()
+        return b"\x00" not in data.translate(_ASCII_CONTROLS) and b"  " not in data
+    return joined.isprintable() and "  " not in joined
 
 
 def clean_paper(paper: Paper) -> Paper:
@@ -123,14 +126,15 @@ def clean_paper(paper: Paper) -> Paper:
     all) are returned as they are after one check of all their text (`all_clean`)."""
     summary = paper.ai_summary
     try:
+        texts = [text for text in (paper.title, paper.abstract) if text != ""]
+        if summary is not None:
+            texts.append(summary)
         if (
             summary != ""
-            and all_clean(
-                [paper.title, paper.abstract, summary or "", *paper.authors, *paper.ai_keywords, *paper.sources]
-            )
             and "" not in paper.authors
             and "" not in paper.ai_keywords
             and "" not in paper.sources
+            and all_clean([*texts, *paper.authors, *paper.ai_keywords, *paper.sources])
         ):
             return paper
     except TypeError:
@@ -153,10 +157,15 @@ class Parsed(list[Paper]):
     """
 
     distinct: bool
+    title_keys: dict[str, str]
+    """Title -> `normalise_title(title)` for the titles the parsing met (each computed once)."""
 
-    def __init__(self, papers: Iterable[Paper] = (), *, distinct: bool = False) -> None:
+    def __init__(
+        self, papers: Iterable[Paper] = (), *, distinct: bool = False, title_keys: dict[str, str] | None = None
+    ) -> None:
         super().__init__(papers)
         self.distinct = distinct
+        self.title_keys = {} if title_keys is None else title_keys
 
     def add(self, part: Parsed) -> None:
         """Append the papers of another input: still clean, distinct only while one input
@@ -164,6 +173,10 @@ class Parsed(list[Paper]):
         if part:
             self.distinct = part.distinct and not self
             self.extend(part)
+            if self.title_keys:
+                self.title_keys.update(part.title_keys)
+            else:
+                self.title_keys = part.title_keys
 
 
 def too_big(name: str) -> BadInput:
@@ -218,7 +231,8 @@ def parse_bytes(data: bytes, ctx: ImportContext) -> Parsed:
     feed without items); never returns an empty list. The papers are clean and deduplicated."""
     if len(data) > MAX_INPUT_BYTES:
         raise too_big(ctx.name)
-    papers = _json_fast(data, ctx)
+    keys: dict[str, str] = {}
+    papers = _json_fast(data, ctx, keys)
     if papers is None:
         text = decode(data, ctx.name)
         kind = detect(text)
@@ -226,13 +240,13 @@ def parse_bytes(data: bytes, ctx: ImportContext) -> Parsed:
         papers = parser(text, ctx)
         if kind != "hf-api":  # the API parser cleans what it makes (most of it checked at once)
             papers = [clean_paper(paper) for paper in papers]
-    unique, merged = _dedupe(papers)
+    unique, merged = _dedupe(papers, keys)
     if not unique:
         raise BadInput(f"{ctx.name}: no papers found in it")
-    return Parsed(unique, distinct=not merged)
+    return Parsed(unique, distinct=not merged, title_keys=keys)
 
 
-def _json_fast(data: bytes, ctx: ImportContext) -> list[Paper] | None:
+def _json_fast(data: bytes, ctx: ImportContext, keys: dict[str, str]) -> list[Paper] | None:
     """An API JSON input parsed straight from its bytes (orjson checks the UTF-8 itself), or
     None when the input is anything else or anything is wrong with it: then `parse_bytes`
     takes the long way (decode, detect, parse), which says what is wrong. Saves decoding the
@@ -256,7 +270,7 @@ def _json_fast(data: bytes, ctx: ImportContext) -> list[Paper] | None:
         return None
     from reader.importers.hf_api import parse_items
 
-    return parse_items(data_, ctx)
+    return parse_items(data_, ctx, keys)
 
 
 def _not_a_file(name: str, mode: int) -> BadInput | None:
@@ -331,14 +345,19 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
     return _dedupe(papers)[0]
 
 
-def _dedupe(papers: list[Paper]) -> tuple[list[Paper], bool]:
+def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tuple[list[Paper], bool]:
     """`dedupe`, and whether it merged any papers (when it did not, it would not on the
-    result either: the result's keys are the ones it looked at, in the same order)."""
+    result either: the result's keys are the ones it looked at, in the same order).
+    `title_keys` (title -> key) is used and completed when given."""
     by_key: dict[str, Paper] = {}
     out: list[Paper] = []
     merged = False
+    known = {} if title_keys is None else title_keys
     for paper in papers:
-        keys = [paper.id, "t:" + title_key(paper.title)]
+        tkey = known.get(paper.title)
+        if tkey is None:
+            tkey = known[paper.title] = title_key(paper.title)
+        keys = [paper.id, "t:" + tkey]
         if paper.arxiv_id:
             keys.append(paper.arxiv_id)
         existing = next((by_key[k] for k in keys if k in by_key), None)

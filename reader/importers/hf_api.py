@@ -40,8 +40,9 @@ def parse(text: str, ctx: ImportContext) -> list[Paper]:
     return parse_items(data, ctx)
 
 
-def parse_items(data: Any, ctx: ImportContext) -> list[Paper]:
-    """Papers from decoded API data (a list of items), or `BadInput`."""
+def parse_items(data: Any, ctx: ImportContext, title_keys: dict[str, str] | None = None) -> list[Paper]:
+    """Papers from decoded API data (a list of items), or `BadInput`. The title keys computed
+    on the way are put in `title_keys` (title -> `normalise_title(title)`) when it is given."""
     if isinstance(data, dict) and isinstance(data.get("papers"), list):
         data = data["papers"]
     elif isinstance(data, dict) and (isinstance(data.get("paper"), dict) or isinstance(data.get("id"), str)):
@@ -51,7 +52,8 @@ def parse_items(data: Any, ctx: ImportContext) -> list[Paper]:
     if len(data) > importers.MAX_PAPERS_PER_INPUT:
         raise too_many(ctx.name)
     days: dict[str, str] = {}
-    return [_quick(item, ctx, days) or clean_paper(_paper(item, index, ctx)) for index, item in enumerate(data)]
+    keys = {} if title_keys is None else title_keys
+    return [_quick(item, ctx, days, keys) or clean_paper(_paper(item, index, ctx)) for index, item in enumerate(data)]
 
 
 def _kind(value: Any) -> str:
@@ -194,14 +196,14 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
     )
 
 
-def _quick(item: Any, ctx: ImportContext, days: dict[str, str]) -> Paper | None:
+def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, str]) -> Paper | None:
     """`_paper` for the common item (every field of the right type and already clean), in
     about a third of its time; None for anything unusual, which `_paper` then takes, with its
     cleaning and its messages. What it returns is what `clean_paper(_paper(...))` would.
 
     The text fields are checked together (`all_clean`), each date is parsed once per input
     (`days`: the first ten characters, all `_DATE` reads, to the ISO date) and the title key
-    is computed once.
+    is computed once (and kept in `keys` for `dedupe` and the library).
     """
     if type(item) is not dict:
         return None
@@ -230,8 +232,12 @@ def _quick(item: Any, ctx: ImportContext, days: dict[str, str]) -> Paper | None:
         names = [] if authors is None else [a["name"] for a in authors if a.get("hidden") is not True]
         if keywords is None:
             keywords = []
+        if "" in names or "" in keywords:
+            return None
         texts = [title, *names, *keywords]
-        texts += [text for text in (abstract, ai_summary, github, project, withdrawn) if text is not None]
+        texts += [
+            text for text in (abstract, ai_summary, github, project, withdrawn) if text is not None and text != ""
+        ]
         if not all_clean(texts):
             return None
     except (TypeError, KeyError, AttributeError):
@@ -240,14 +246,13 @@ def _quick(item: Any, ctx: ImportContext, days: dict[str, str]) -> Paper | None:
         len(title) > TITLE_MAX_CHARS
         or type(authors) not in (list, NoneType)
         or type(keywords) is not list
-        or "" in names
-        or "" in keywords
         or len(names) != (len(authors) if authors else 0)  # a hidden author: `_paper` judges
     ):
         return None
     key = title_key(title)
     if not key:
         return None
+    keys[title] = key
     upvotes = get("upvotes")
     comments = item.get("numComments")
     if comments is None and inner is not item:
