@@ -129,13 +129,13 @@ def ctx(day: date | None = None) -> ImportContext:
 
 def test_a_plain_item_takes_the_quick_path() -> None:
     for item in (base_inner(), {"paper": base_inner(), "numComments": 2}):
-        quick = _quick(item, ctx(), {}, {})
+        quick = _quick(item, ctx(), {}, {}, TODAY.isoformat())
         assert quick is not None and quick.to_dict() == clean_paper(_paper(item, 0, ctx())).to_dict()
 
 
 def check_quick(item: dict[str, Any], day: date | None = None) -> None:
     keys: dict[str, str] = {}
-    quick = _quick(item, ctx(day), {}, keys)
+    quick = _quick(item, ctx(day), {}, keys, (day or TODAY).isoformat())
     try:
         slow = clean_paper(_paper(item, 0, ctx(day)))
     except BadInput:
@@ -215,7 +215,7 @@ def test_the_quick_api_path_gives_what_the_slow_path_gives_or_leaves_the_item_to
     item: dict[str, Any], day: date | None
 ) -> None:
     keys: dict[str, str] = {}
-    quick = _quick(item, ctx(day), {}, keys)
+    quick = _quick(item, ctx(day), {}, keys, (day or TODAY).isoformat())
     try:
         slow = clean_paper(_paper(item, 0, ctx(day)))
     except BadInput:

@@ -53,7 +53,11 @@ def parse_items(data: Any, ctx: ImportContext, title_keys: dict[str, str] | None
         raise too_many(ctx.name)
     days: dict[str, str] = {}
     keys = {} if title_keys is None else title_keys
-    return [_quick(item, ctx, days, keys) or clean_paper(_paper(item, index, ctx)) for index, item in enumerate(data)]
+    unknown = (ctx.day or ctx.today).isoformat()  # the featured day of items that do not say
+    return [
+        _quick(item, ctx, days, keys, unknown) or clean_paper(_paper(item, index, ctx))
+        for index, item in enumerate(data)
+    ]
 
 
 def _kind(value: Any) -> str:
@@ -196,14 +200,15 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
     )
 
 
-def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, str]) -> Paper | None:
+def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, str], unknown: str) -> Paper | None:
     """`_paper` for the common item (every field of the right type and already clean), in
     about a third of its time; None for anything unusual, which `_paper` then takes, with its
     cleaning and its messages. What it returns is what `clean_paper(_paper(...))` would.
 
     The text fields are checked together (`all_clean`), each date is parsed once per input
     (`days`: the first ten characters, all `_DATE` reads, to the ISO date) and the title key
-    is computed once (and kept in `keys` for `dedupe` and the library).
+    is computed once (and kept in `keys` for `dedupe` and the library). `unknown` is the day
+    of an item that gives none (`--date`, else today).
     """
     if type(item) is not dict:
         return None
@@ -284,7 +289,7 @@ def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, 
         authors=names,
         arxiv_id=arxiv_id,
         published=published,
-        days=[featured or (ctx.day.isoformat() if ctx.day else None) or ctx.today.isoformat()],
+        days=[featured or unknown],
         upvotes=upvotes,
         ai_summary=ai_summary,
         ai_keywords=keywords,
