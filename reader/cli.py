@@ -38,7 +38,7 @@ from reader.cli_export import export_cmd
 from reader.cli_fetch import fetch_commands
 from reader.cli_foryou import foryou_commands
 from reader.cli_sync import sync_commands
-from reader.importers import ImportContext, NoAnnouncements, parse_stream
+from reader.importers import ImportContext, NoAnnouncements, Parsed, parse_stream
 from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
 from reader.models import Paper, PaperHead, Status, UserState, record
@@ -110,20 +110,20 @@ def import_cmd(obj: Context, files: Sequence[str], day: str | None) -> None:
     imported. Re-importing a paper merges its metadata and never touches notes, tags or status.
     """
     featured = parse_date(day)
-    papers: list[Paper] = []
+    papers = Parsed()  # clean, and said to be distinct when one file gave papers: see `Parsed`
     notes: list[str] = []
     warnings: list[str] = []
     for name in files:  # all read and checked before the library is even opened (or created)
         if name == "-":
             ctx = ImportContext(name="standard input", day=featured, today=date.today())
             try:
-                papers.extend(parse_stream(sys.stdin.buffer, ctx))
+                papers.add(parse_stream(sys.stdin.buffer, ctx))
             except NoAnnouncements as exc:
                 notes.append(str(exc))
             warnings += ctx.warnings
         else:
             found, said, warned = parse_files([Path(name).expanduser()], day=featured)
-            papers += found
+            papers.add(found)
             notes += said
             warnings += warned
     for note in notes:  # an arXiv feed on a day without announcements: said, not an error

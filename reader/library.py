@@ -8,7 +8,6 @@ failed write leaves both the disk and the in-memory library as they were.
 from __future__ import annotations
 
 import gc
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,7 +23,9 @@ from reader.importers import (
     BadInput,
     ImportContext,
     NoAnnouncements,
+    Parsed,
     clean_field,
+    clean_paper,
     dedupe,
     parse_file,
     valid_unicode,
@@ -35,10 +36,10 @@ from reader.models import (
     Status,
     UserState,
     normalise_tag,
-    normalise_title,
     parse_arxiv_id,
     stored_paper_problem,
     stored_state_problem,
+    title_key,
 )
 from reader.store import (
     INDEX_FILE,
@@ -201,6 +202,8 @@ class Library:
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
         self._by_title: dict[str, str] | None = None
+        self._known_keys: dict[str, str] = {}
+        """Title -> its key, as the parsers computed them, during an import (see `_title_key_of`)."""
         """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
@@ -335,7 +338,12 @@ class Library:
         if head.arxiv_id:
             self._by_arxiv[head.arxiv_id] = head.id
         if self._by_title is not None:
-            self._by_title.setdefault(_title_key(head.title), head.id)
+            self._by_title.setdefault(self._title_key_of(head.title), head.id)
+
+    def _title_key_of(self, title: str) -> str:
+        """`normalise_title(title)`: the parsers' key when they computed it for this import."""
+        key = self._known_keys.get(title)
+        return _title_key(title) if key is None else key
 
     def _titles(self) -> dict[str, str]:
         if self._by_title is None:
@@ -521,7 +529,7 @@ class Library:
             return paper.id
         if paper.arxiv_id and paper.arxiv_id in self._by_arxiv:
             return self._by_arxiv[paper.arxiv_id]
-        found = self._titles().get(_title_key(paper.title))
+        found = self._titles().get(self._title_key_of(paper.title))
         if found is not None and paper.arxiv_id and papers[found].arxiv_id not in (None, paper.arxiv_id):
             return None  # the same title on another arXiv id is another paper
         return found
@@ -678,9 +686,25 @@ class Library:
         return len(ids)
 
     def import_papers(self, papers: Iterable[Paper]) -> ImportResult:
-        """Merge papers into the library: new ones added, known ones enriched; user state untouched."""
+        """Merge papers into the library: new ones added, known ones enriched; user state untouched.
+
+        Papers are cleaned and deduplicated first, unless they are a `Parsed` list (what the
+        parsers return), which is clean already and says whether it needs deduplicating.
+        """
+        if type(papers) is Parsed:
+            self._known_keys = papers.title_keys
+        try:
+            with _no_collection():  # ten containers a paper and no garbage: see `_no_collection`
+                return self._import_papers(papers)
+        finally:
+            self._known_keys = {}
+
+    def _import_papers(self, papers: Iterable[Paper]) -> ImportResult:
         result = ImportResult()
-        incoming = dedupe([_cleaned(p) for p in papers])
+        if type(papers) is Parsed:  # from our parsers: clean, and deduplicated if `distinct`
+            incoming: list[Paper] = papers if papers.distinct else dedupe(papers)
+        else:
+            incoming = dedupe([clean_paper(p) for p in papers])
         if not incoming:
             raise BadInput("nothing to import: no papers given")
         changed: dict[str, Paper] = {}
@@ -1078,18 +1102,19 @@ def followed_categories(root: Path | None = None) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[list[Paper], list[str], list[str]]:
+def parse_files(paths: Sequence[Path], *, day: date | None = None) -> tuple[Parsed, list[str], list[str]]:
     """Parse every file (raising `BadInput` for the first bad one): the papers of all of them,
     one line for each arXiv feed that had no announcements (not an error), and the parsers'
     warnings (lines of a page that could not be placed)."""
     today = date.today()
-    papers: list[Paper] = []
+    papers = Parsed()
     notes: list[str] = []
     warnings: list[str] = []
     for path in paths:
         ctx = ImportContext(name=str(path), day=day, today=today)
         try:
-            papers.extend(parse_file(path, ctx))
+            with _no_collection():
+                papers.add(parse_file(path, ctx))
         except NoAnnouncements as exc:
             notes.append(str(exc))
         warnings += ctx.warnings
@@ -1182,24 +1207,8 @@ def _no_collection() -> Iterator[None]:
     gc.freeze()
 
 
-_ASCII_PUNCT = bytes(
-    ord(" ") if chr(c) == "_" or chr(c).isspace() or re.fullmatch(r"[^\w\s]", chr(c)) else ord(chr(c).lower())
-    for c in range(256)
-)
-"""A byte table for ASCII titles: lower case; a space for what `normalise_title` turns into
-spaces (its `[^\\w\\s]` and `_`) and for every whitespace character (`bytes.split` knows
-fewer than `str.split`). Bytes 128-255 never occur (ASCII only)."""
-
-
-def _title_key(title: str) -> str:
-    """`normalise_title(title)`, with a fast path for ASCII titles (same result, ~3x faster).
-
-    For ASCII, NFKC changes nothing and casefold is lower case; punctuation becomes spaces
-    and whitespace collapses exactly as its regular expressions do.
-    """
-    if title.isascii():
-        return b" ".join(title.encode().translate(_ASCII_PUNCT).split()).decode()
-    return normalise_title(title)
+_title_key = title_key
+"""`normalise_title` with a fast path for ASCII titles (see `reader.models.title_key`)."""
 
 
 def _inverted(text: str) -> str:
@@ -1218,20 +1227,6 @@ def _clean_state(state: UserState) -> UserState:
     if state.tags and not all(tag.isprintable() for tag in state.tags):
         state.tags = [tag for tag in (clean_field(t) for t in state.tags) if tag]
     return state
-
-
-def _cleaned(paper: Paper) -> Paper:
-    """The paper with control bytes (and lone surrogates) out of every text field.
-
-    Importers clean too; papers built elsewhere (fetchers, tests) may not have been.
-    """
-    paper.title = clean_field(paper.title)
-    paper.abstract = clean_field(paper.abstract)
-    paper.authors = [a for a in (clean_field(x) for x in paper.authors) if a]
-    paper.ai_summary = clean_field(paper.ai_summary) if paper.ai_summary else None
-    paper.ai_keywords = [k for k in (clean_field(x) for x in paper.ai_keywords) if k]
-    paper.sources = [s for s in (clean_field(x) for x in paper.sources) if s]
-    return paper
 
 
 def _doc(paper: Paper) -> dict[str, object]:

@@ -52,13 +52,37 @@ def normalise_title(title: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def title_id(title: str) -> str:
-    """The id of a paper known only by its title: a short hash of the normalised title."""
-    return hashlib.sha1(normalise_title(title).encode("utf-8")).hexdigest()[:10]
+_ASCII_PUNCT = bytes(
+    ord(" ") if chr(c) == "_" or chr(c).isspace() or re.fullmatch(r"[^\w\s]", chr(c)) else ord(chr(c).lower())
+    for c in range(256)
+)
+"""A byte table for ASCII titles: lower case; a space for what `normalise_title` turns into
+spaces (its `[^\\w\\s]` and `_`) and for every whitespace character (`bytes.split` knows
+fewer than `str.split`). Bytes 128-255 never occur (ASCII only)."""
+
+
+def title_key(title: str) -> str:
+    """`normalise_title(title)`, with a fast path for ASCII titles (same result, ~3x faster).
+
+    For ASCII, NFKC changes nothing and casefold is lower case; punctuation becomes spaces
+    and whitespace collapses exactly as its regular expressions do.
+    """
+    if title.isascii():
+        return b" ".join(title.encode().translate(_ASCII_PUNCT).split()).decode()
+    return normalise_title(title)
+
+
+def title_id(title: str, key: str | None = None) -> str:
+    """The id of a paper known only by its title: a short hash of the normalised title
+    (`key`, when the caller has it already)."""
+    return hashlib.sha1((title_key(title) if key is None else key).encode("utf-8")).hexdigest()[:10]
 
 
 def parse_arxiv_id(text: str) -> str | None:
     """The arXiv id (without version) in an id or abs/pdf URL, or None."""
+    match = _ARXIV_NEW.match(text)
+    if match:  # a bare new-style id (the common case): what the steps below would find too
+        return match.group(1)
     value = text.strip()
     value = re.sub(r"^(https?://)?(www\.|export\.)?arxiv\.org/(abs|pdf|html)/", "", value)
     value = re.sub(r"^arxiv:", "", value, flags=re.IGNORECASE)
