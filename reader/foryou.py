@@ -562,9 +562,25 @@ class TrainingSet:
         return fit(self.papers, self.kept, self.tags, self.fingerprint)
 
 
+MAX_DECISIONS = 5_000
+"""The most recent decisions a model learns from: a taste of the last months, and a fit whose
+time and memory stay bounded (a library of 100,000 triaged papers would otherwise fit on all of
+them: minutes and gigabytes)."""
+
+
 def training_set(library: Library) -> TrainingSet | None:
-    """The decisions to learn from (None when there are too few: cold start)."""
+    """The decisions to learn from (None when there are too few: cold start); the most recent
+    `MAX_DECISIONS` of them."""
     decided = {pid: k for pid, k in labels(library.states.items()).items() if pid in library.papers}
+    if len(decided) > MAX_DECISIONS:
+        states = library.states
+
+        def when(pid: str) -> str:
+            state = states[pid]
+            return state.triaged_at or state.updated_at or ""
+
+        recent = sorted(decided, key=when, reverse=True)[:MAX_DECISIONS]
+        decided = {pid: decided[pid] for pid in recent}
     if not can_learn(decided):
         return None
     tags = {pid: list(library.state(pid).tags) for pid in decided}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reader import foryou
+from reader.library import Library
 from reader.models import Paper
 from reader.search import fold
 from tests.conftest import Cli
@@ -210,3 +211,19 @@ def test_watch_entries_parse_as_typed() -> None:
     assert foryou.parse_watch("~diffusion") == ("remove", foryou.WatchEntry("diffusion", 1))
     with pytest.raises(ValueError):
         foryou.parse_watch("diffusion")
+
+
+def test_the_model_learns_from_the_most_recent_decisions_only(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big library's fit stays bounded: the newest `MAX_DECISIONS` decisions, by when they were made."""
+    from reader.models import Status
+
+    monkeypatch.setattr(foryou, "MAX_DECISIONS", 4)
+    with Library.open(lib_path) as lib:
+        lib.import_papers([Paper(id=f"p{n}", title=f"Paper {n}", days=["2025-07-31"]) for n in range(8)])
+        for n in range(8):
+            lib.set_status(f"p{n}", Status.TO_READ if n % 2 else Status.SKIPPED)
+            state = lib.state(f"p{n}").copy()
+            state.triaged_at = f"2025-08-{n + 1:02d}T09:00:00Z"
+            lib.restore({f"p{n}": state})
+        data = foryou.training_set(lib)
+    assert data is not None and sorted(data.ids) == ["p4", "p5", "p6", "p7"]
