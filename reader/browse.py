@@ -89,13 +89,23 @@ def sort_by_name(name: str) -> Sort:
     raise ValueError(f"unknown sort {name!r} (choose from {', '.join(s.name for s in SORTS)})")
 
 
-def sorted_ids(library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker | None = None) -> list[str]:
+LEARNED_MAX = 3_000
+"""The most papers the app puts in the learned order at once. Ranking reads every paper in full
+(abstracts, from their shards) and scores it: a few milliseconds a paper the first time, so the
+catch-up of a 100,000-paper library (10,000 untriaged papers) would block a key for seconds.
+A longer list keeps the page order and says so; a day or a filter is ranked."""
+
+
+def sorted_ids(
+    library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker | None = None, *, limit: int | None = None
+) -> list[str]:
     """`ids` in the order `sort` gives (stable: ties keep the order they came in).
 
-    The learned order needs the `ranker`; without one (not built yet) the order is kept.
+    The learned order needs the `ranker`; without one (not built yet), or for more than `limit`
+    papers, the order is kept.
     """
     if sort.learned:
-        if ranker is None:
+        if ranker is None or (limit is not None and len(ids) > limit):
             return list(ids)
         states = library.state
         ranked = ranker.rank(library.full_papers(list(ids)), {pid: states(pid).tags for pid in ids})
@@ -141,6 +151,8 @@ class Browse:
     sort: Sort = SORTS[0]
     ranker: Ranker | None = None
     """What the learned order ranks with (set by the screen once it has a model, or none yet)."""
+    too_many_to_rank: bool = False
+    """The list last computed was too long for the learned order (`LEARNED_MAX`): page order."""
     marks: dict[str, None] = field(default_factory=dict)
     """Marked papers, in the order they were marked (a dict as an ordered set)."""
     auto_advance: bool = True
@@ -222,7 +234,8 @@ class Browse:
     def list_ids(self) -> list[str]:
         """What the list shows: the filter's hits (whole library), or the view; sorted."""
         ids = list(self.hits or []) if self.query else self.view_ids()
-        return sorted_ids(self.library, ids, self.sort, self.ranker)
+        self.too_many_to_rank = self.sort.learned and len(ids) > LEARNED_MAX
+        return sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX)
 
     def column_ids(self, status: Status) -> tuple[list[str], int]:
         """What a board column shows (filtered, sorted) and how many it holds unfiltered."""
@@ -231,7 +244,7 @@ class Browse:
         if self.query:
             hits = set(self.hits or ())
             ids = [pid for pid in ids if pid in hits]
-        return sorted_ids(self.library, ids, self.sort, self.ranker), total
+        return sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX), total
 
     def shown_spans(self) -> Spans | None:
         return self.spans if self.query else None
@@ -266,6 +279,8 @@ class Browse:
             label = self.view.label
         if self.sort is not SORTS[0]:
             label += f" · {self.sort.label}"
+            if self.too_many_to_rank:
+                label += f": page order (over {LEARNED_MAX:,} papers; pick a day or filter)"
         return label
 
     # -- changing what is shown ------------------------------------------------------------------

@@ -165,3 +165,22 @@ def test_marks_toggle_mark_all_and_clear(lib: Library) -> None:
     assert browse.marked() == ["d", "b"]
     browse.clear_marks()
     assert not browse.marks
+
+
+def test_a_list_too_long_to_rank_keeps_the_page_order_and_says_so(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The learned order ranks a day (or a filter); the catch-up of a huge library keeps the page
+    order instead of blocking the app while every paper is read and scored."""
+    from reader import browse as browse_module
+    from reader.foryou import Ranker, WatchEntry
+
+    # a watchlist alone orders the papers: "Gamma" watched first
+    ranker = Ranker(None, [WatchEntry(text="gamma", boost=1)])
+    browse = Browse(lib, view=DAY_INBOX)
+    browse.set_sort("for-you")
+    browse.ranker = ranker
+    assert browse.list_ids()[0] == "c" and "page order" not in browse.title()
+    monkeypatch.setattr(browse_module, "LEARNED_MAX", 3)
+    assert browse.list_ids() == ["b", "a", "d", "c"]
+    assert browse.title() == "inbox · Jul 31 · for you: page order (over 3 papers; pick a day or filter)"

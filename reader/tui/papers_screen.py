@@ -448,7 +448,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             self._render_board(spans)
         else:
             ids = browse.list_ids()
-            self.paper_list.score_of = self._score_of if browse.sort.learned and browse.ranker else None
+            learned = browse.sort.learned and browse.ranker and not browse.too_many_to_rank
+            self.paper_list.score_of = self._score_of if learned else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
                 ids,
