@@ -33,10 +33,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import mmap
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -191,20 +192,15 @@ class JournaledStorage(Storage):
             return {pid: table.get(pid) for pid in wanted}
         for _attempt in range(100):
             before = _identity(self.path)
-            try:
-                raw: bytes | None = self.path.read_bytes()
-            except FileNotFoundError:
-                raw = None
-            except OSError as exc:
-                raise LoadError(f"cannot read {self.path}: {_describe_os_error(exc)}") from exc
-            if raw is not None and not (_is_lines(raw, self.table) and raw.endswith(b"}\n")):
-                self.load()  # written otherwise (an older version, or by hand): read it whole
-                table = self.docs()
-                return {pid: table.get(pid) for pid in wanted}
-            if len(wanted) <= FEW_RECORDS:
-                found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
-            else:
-                found = _line_records(raw or b"", wanted, self.path)
+            with _mapped(self.path) as raw:  # a few records: found in the page cache, not copied
+                if raw is not None and not (_is_lines(bytes(raw[:HEAD_BYTES]), self.table) and raw[-2:] == b"}\n"):
+                    self.load()  # written otherwise (an older version, or by hand): read it whole
+                    table = self.docs()
+                    return {pid: table.get(pid) for pid in wanted}
+                if len(wanted) <= FEW_RECORDS:
+                    found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
+                else:
+                    found = _line_records(bytes(raw or b""), wanted, self.path)
             _replay_for(self.journal, found)
             if self.writable or _identity(self.path) == before:
                 break
@@ -394,7 +390,7 @@ def _lines_payload(data: dict[str, dict[str, Any]], table: str) -> bytes:
     return b"".join(parts)
 
 
-def _line_record(raw: bytes, pid: str, path: Path) -> dict[str, Any] | None:
+def _line_record(raw: bytes | mmap.mmap, pid: str, path: Path) -> dict[str, Any] | None:
     """The record of `pid` in a file written one record per line (None: not in it)."""
     key = b"\n" + orjson.dumps(pid) + b":"
     start = raw.find(key)
@@ -410,6 +406,35 @@ def _line_record(raw: bytes, pid: str, path: Path) -> dict[str, Any] | None:
     if not isinstance(doc, dict):
         raise LoadError(f"cannot read {path}: entry {pid!r} is not an object")
     return doc
+
+
+HEAD_BYTES = 4096
+"""Enough of a file's start to hold its first line (the `_meta` table)."""
+
+
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap | bytes | None]:
+    """The file's bytes, memory-mapped (None: no file; `b""`: empty)."""
+    try:
+        handle = path.open("rb")  # closed below, after the map
+    except FileNotFoundError:
+        yield None
+        return
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
+    try:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            mapped: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except OSError as exc:
+            raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
+        try:
+            yield mapped
+        finally:
+            if isinstance(mapped, mmap.mmap):
+                mapped.close()
+    finally:
+        handle.close()
 
 
 FEW_RECORDS = 8

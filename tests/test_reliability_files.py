@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,6 +216,14 @@ def test_a_bad_library_file_is_named_kept_and_a_backup_offered(
             return real(self)
 
         monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        real_open = Path.open
+
+        def path_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if self == target:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", path_open)
     elif case == "damaged-journal":
         bad = target.with_suffix(".journal")
         bad.write_bytes(b'{"put": {"x": {}}}\n{"put": tor\n{"put": {"y": {}}}\n')
