@@ -212,26 +212,32 @@ def filtering(db: Path, runs: int) -> dict[str, Any]:
         result: dict[str, Any] = {"first_search_titles_ms": build_titles, "first_search_full_ms": build_full}
         index = library.search_index()
         for name, full_text in (("titles", False), ("full", True)):
-            per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
-            hits: list[int] = []
-            for _ in range(runs):
-                index.refresh()
-                hits = []
-                for end in range(1, len(FILTER_QUERY) + 1):
-                    start = time.perf_counter()
-                    found = search(FILTER_QUERY[:end], full_text)
-                    per_key[end - 1].append(_ms(time.perf_counter() - start))
-                    hits.append(found)
-            medians = [median(times) for times in per_key]
-            worst = max(range(len(medians)), key=medians.__getitem__)
-            result[name] = {
-                "per_key_ms": medians,
-                "hits": hits,
-                "worst_ms": medians[worst],
-                "worst_key": FILTER_QUERY[: worst + 1],
-                "samples_ms": per_key,
-            }
+            result[name] = _typing(index, search, runs, full_text)
     return result
+
+
+def _typing(index: Any, search: Callable[[str, bool], int], runs: int, full_text: bool) -> dict[str, Any]:
+    """Each prefix of `FILTER_QUERY` searched as it is typed, `runs` times (the index forgets the
+    previous query before each run): the median per key, the worst key, the hits."""
+    per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
+    hits: list[int] = []
+    for _ in range(runs):
+        index.refresh()
+        hits = []
+        for end in range(1, len(FILTER_QUERY) + 1):
+            start = time.perf_counter()
+            found = search(FILTER_QUERY[:end], full_text)
+            per_key[end - 1].append(_ms(time.perf_counter() - start))
+            hits.append(found)
+    medians = [median(times) for times in per_key]
+    worst = max(range(len(medians)), key=medians.__getitem__)
+    return {
+        "per_key_ms": medians,
+        "hits": hits,
+        "worst_ms": medians[worst],
+        "worst_key": FILTER_QUERY[: worst + 1],
+        "samples_ms": per_key,
+    }
 
 
 def fulltext_cache(db: Path, runs: int) -> dict[str, Any]:
@@ -271,26 +277,7 @@ def fulltext_cache(db: Path, runs: int) -> dict[str, Any]:
         start = time.perf_counter()
         search(FILTER_QUERY, True)
         result["first_search_ms"] = _ms(time.perf_counter() - start)
-        per_key: list[list[float]] = [[] for _ in FILTER_QUERY]
-        hits: list[int] = []
-        for _ in range(runs):
-            index.refresh()
-            hits = []
-            for end in range(1, len(FILTER_QUERY) + 1):
-                start = time.perf_counter()
-                found = search(FILTER_QUERY[:end], True)
-                per_key[end - 1].append(_ms(time.perf_counter() - start))
-                hits.append(found)
-        medians = [median(times) for times in per_key]
-        worst = max(range(len(medians)), key=medians.__getitem__)
-        result["full"] = {
-            "per_key_ms": medians,
-            "hits": hits,
-            "worst_ms": medians[worst],
-            "worst_key": FILTER_QUERY[: worst + 1],
-            "samples_ms": per_key,
-            "mode": index._mode,
-        }
+        result["full"] = {**_typing(index, search, runs, True), "mode": index._mode}
     return result
 
 

@@ -693,12 +693,7 @@ class Store:
                 if (size <= COMPACT_ON_CLOSE_MAX_BYTES) if storage.loaded else (size <= COMPACT_UNREAD_MAX_BYTES):
                     with contextlib.suppress(StoreError, OSError):
                         storage.compact()
-        for db in self._dbs.values():
-            db.close()
-        for storage in self._storages.values():
-            storage.close()
-        self._dbs.clear()
-        self._storages.clear()
+        self.forget()
         self._open = False
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
