@@ -36,7 +36,7 @@ import orjson
 
 from reader.models import Paper, Status, UserState
 from reader.search import fold
-from reader.store import read_settings, write_cache_file, write_settings
+from reader.store import CACHE_DIR, read_settings, write_cache_file, write_settings
 
 if TYPE_CHECKING:
     from reader.library import Library
@@ -568,12 +568,14 @@ time and memory stay bounded (a library of 100,000 triaged papers would otherwis
 them: minutes and gigabytes)."""
 
 
-def training_set(library: Library) -> TrainingSet | None:
+def training_set(library: Library, states: Mapping[str, UserState] | None = None) -> TrainingSet | None:
     """The decisions to learn from (None when there are too few: cold start); the most recent
-    `MAX_DECISIONS` of them."""
-    decided = {pid: k for pid, k in labels(library.states.items()).items() if pid in library.papers}
+    `MAX_DECISIONS` of them. `states`: a copy of the library's states (a worker reads that, not
+    the live ones)."""
+    states = library.states if states is None else states
+    papers = library.papers
+    decided = {pid: k for pid, k in labels(states.items()).items() if pid in papers}
     if len(decided) > MAX_DECISIONS:
-        states = library.states
 
         def when(pid: str) -> str:
             state = states[pid]
@@ -583,7 +585,7 @@ def training_set(library: Library) -> TrainingSet | None:
         decided = {pid: decided[pid] for pid in recent}
     if not can_learn(decided):
         return None
-    tags = {pid: list(library.state(pid).tags) for pid in decided}
+    tags = {pid: list(states[pid].tags) for pid in decided}
     ids = list(decided)
     return TrainingSet(
         ids=ids,
@@ -601,7 +603,15 @@ def decision_count(library: Library) -> int:
 
 def cached_model(library: Library, fp: str) -> Model | None:
     """The cached model if it was fitted on exactly these decisions (else None: refit)."""
-    data = library.store.read_cache(CACHE_NAME)
+    return cached_model_at(library.root, fp)
+
+
+def cached_model_at(root: Path, fp: str) -> Model | None:
+    """`cached_model` for a worker, which holds only the library's folder."""
+    try:
+        data: bytes | None = (root / CACHE_DIR / CACHE_NAME).read_bytes()
+    except OSError:
+        data = None
     model = Model.from_json(data) if data else None
     return model if model is not None and model.fingerprint == fp else None
 

@@ -36,6 +36,7 @@ async def test_s_reaches_the_for_you_order_which_keeps_the_page_order_without_de
         page = list(screen.paper_list.ids)
         for _ in range(4):
             await pilot.press("s")
+        await app.workers.wait_for_complete()  # the decisions are gathered in a worker
         await pilot.pause()
         assert screen.browse.sort.name == "for-you"
         assert "for you" in str(screen.paper_list.border_title)

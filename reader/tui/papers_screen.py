@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from reader import foryou
 from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, sort_by_name
 from reader.library import Change, Library
-from reader.models import Status, normalise_tag
+from reader.models import Status, UserState, normalise_tag
 from reader.store import StoreError
 from reader.tui import safe
 from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
@@ -46,7 +46,7 @@ from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
     from reader.fetch import Fetched
-    from reader.foryou import Model, TrainingSet
+    from reader.foryou import Model
     from reader.tui.app import ReaderApp
 
 __all__ = ["VIEWS", "FilterInput", "PapersScreen", "View"]
@@ -174,11 +174,13 @@ class WatchSpans(Mapping[str, Sequence[tuple[int, int]]]):
 
 
 class ModelFitted(Message):
-    """The "for you" model was fitted in a worker (on its own copy of the decisions)."""
+    """The "for you" model was fitted in a worker (on its own copy of the decisions); None: no new
+    model (`cold`: too few decisions to learn from; else the model already knew them)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model | None, *, cold: bool = False) -> None:
         super().__init__()
         self.model = model
+        self.cold = cold
 
 
 class WorkerSays(Message):
@@ -512,28 +514,28 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                 watch = []
         else:
             watch = previous.watch
-        bags = previous.bags if previous else None
-        data = foryou.training_set(self.library)
-        if data is None:  # too few decisions: page order, moved by the watchlist
-            browse.ranker = foryou.Ranker(None, watch, bags)
-            return
-        if previous is not None and previous.model is not None and previous.model.fingerprint == data.fingerprint:
-            return  # a change the model does not learn from (a note, a tag of an undecided paper)
-        model = foryou.cached_model(self.library, data.fingerprint) if previous is None else None
-        if model is not None:  # the cache on disk is read once, at the start
-            browse.ranker = foryou.Ranker(model, watch, bags)
-            return
         if previous is None:
-            browse.ranker = foryou.Ranker(None, watch)  # page order until the fit lands
+            browse.ranker = foryou.Ranker(None, watch)  # page order (moved by the watchlist) until the worker says
+        known = previous.model.fingerprint if previous is not None and previous.model is not None else None
         self._fitting = True
-        self.fit_worker(data, self.library.root)
+        # the decisions are gathered, compared and fitted in the worker, on a copy of the states:
+        # at 100,000 papers gathering alone costs a keystroke's budget many times over
+        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root)
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False)
-    def fit_worker(self, data: TrainingSet, root: Path) -> None:
-        """Fit the "for you" model on its own copy of the decisions (scikit-learn is imported
-        here) and write it to the cache beside the library (derived data, not the library)."""
-        model = data.fit()
-        foryou.save_model_at(root, model)  # a cache: a failed write is ignored
+    def fit_worker(self, states: dict[str, UserState], known: str | None, first: bool, root: Path) -> None:
+        """Gather the decisions from a copy of the states, and unless the model already knows
+        them (`known`: its fingerprint), fit the "for you" model (scikit-learn is imported here):
+        the cached one when it fits them at the start, else a new one written to the cache
+        beside the library (derived data, not the library)."""
+        data = foryou.training_set(self.library, states)
+        if data is None or data.fingerprint == known:
+            self.post_message(ModelFitted(None, cold=data is None))
+            return
+        model = foryou.cached_model_at(root, data.fingerprint) if first else None
+        if model is None:
+            model = data.fit()
+            foryou.save_model_at(root, model)  # a cache: a failed write is ignored
         if not get_current_worker().is_cancelled:
             self.post_message(ModelFitted(model))
 
@@ -542,6 +544,13 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._fitting = False
         previous = self.browse.ranker
         watch = previous.watch if previous else []
+        if message.model is None:
+            if message.cold and previous is not None and previous.model is not None:
+                self.browse.ranker = foryou.Ranker(None, watch, previous.bags)  # too few decisions now
+            # shown again: the top line stops saying "learning…", and the render starts the next
+            # look if decisions were made while the worker looked
+            self.browse.changed(Landing(keep=self.current_id))
+            return
         self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
         if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
             at_top = self.active_list.cursor == 0
