@@ -107,13 +107,34 @@ def sorted_ids(
     if sort.learned:
         if ranker is None or (limit is not None and len(ids) > limit):
             return list(ids)
-        states = library.state
-        ranked = ranker.rank(library.full_papers(list(ids)), {pid: states(pid).tags for pid in ids})
-        return [r.id for r in ranked]
+        scores = learned_scores(library, ranker, ids)
+        order = sorted(range(len(ids)), key=lambda n: (-round(scores[ids[n]], 9), n))
+        return [ids[n] for n in order]
     if sort.key is None:
         return list(ids)
     papers, key = library.papers, sort.key
     return sorted(ids, key=lambda pid: key(papers[pid]), reverse=sort.reverse)
+
+
+def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict[str, float]:
+    """The ranker's score of each paper. A paper whose index record (the same object until the
+    paper changes) and tags are as when it was last scored keeps its score; only the others are
+    read in full (their shards) and scored: showing the list again costs no shard reads."""
+    state = library.state
+    stamps = {pid: (library.head(pid), tuple(state(pid).tags)) for pid in ids}
+    scores: dict[str, float] = {}
+    missing: list[str] = []
+    for pid in ids:
+        known = ranker.known_score(pid, stamps[pid])
+        if known is None:
+            missing.append(pid)
+        else:
+            scores[pid] = known
+    for paper in library.full_papers(missing) if missing else ():
+        stamp = stamps[paper.id]
+        scores[paper.id] = score = ranker.score(paper, stamp[1])
+        ranker.remember(paper.id, stamp, score)
+    return scores
 
 
 @dataclass(frozen=True, slots=True)

@@ -458,6 +458,8 @@ class Ranker:
         self.model = model
         self.watch = list(watch)
         self.bags = bags if bags is not None else Bags()
+        self._stamped: dict[str, tuple[object, float]] = {}
+        """Scores by paper id with the stamp they were made for (`known_score`)."""
         self._scores: dict[str, tuple[Paper, Bag, float]] = {}
         """Scores by paper id, kept while the paper and its bag stay the same objects: the model
         and the watchlist are fixed for a ranker, so showing the list again (the board switch,
@@ -466,6 +468,15 @@ class Ranker:
     @property
     def decisions(self) -> int:
         return self.model.decisions if self.model else 0
+
+    def known_score(self, pid: str, stamp: object) -> float | None:
+        """A score remembered for `pid` while its `stamp` (what the score depends on, as the
+        caller can tell without reading the paper in full) is unchanged; None: score it."""
+        found = self._stamped.get(pid)
+        return found[1] if found is not None and found[0] == stamp else None
+
+    def remember(self, pid: str, stamp: object, score: float) -> None:
+        self._stamped[pid] = (stamp, score)
 
     def score(self, paper: Paper, tags: Sequence[str] = ()) -> float:
         """The chance (0-1) that the user keeps this paper, watchlist included."""

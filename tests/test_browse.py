@@ -184,3 +184,27 @@ def test_a_list_too_long_to_rank_keeps_the_page_order_and_says_so(
     monkeypatch.setattr(browse_module, "LEARNED_MAX", 3)
     assert browse.list_ids() == ["b", "a", "d", "c"]
     assert browse.title() == "inbox · Jul 31 · for you: page order (over 3 papers; pick a day or filter)"
+
+
+def test_the_learned_order_shown_again_reads_no_paper_in_full(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores are kept while a paper's index record and tags stay the same: the board switch or
+    another view does not read shards again; a paper whose tags change is scored again."""
+    from reader.foryou import Ranker, WatchEntry
+
+    browse = Browse(lib, view=DAY_INBOX)
+    browse.set_sort("for-you")
+    browse.ranker = Ranker(None, [WatchEntry(text="gamma", boost=1)])
+    read: list[list[str]] = []
+    real = lib.full_papers
+
+    def counted(ids: list[str]) -> list[Paper]:
+        read.append(list(ids))
+        return real(ids)
+
+    monkeypatch.setattr(lib, "full_papers", counted)
+    first = browse.list_ids()
+    assert sorted(read[0]) == ["a", "b", "c", "d"]
+    assert browse.list_ids() == first and len(read) == 1  # shown again: nothing read
+    lib.set_tags("a", ["new"])
+    browse.list_ids()
+    assert read[-1] == ["a"]  # only the paper whose tags changed

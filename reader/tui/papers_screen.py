@@ -28,7 +28,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from reader import foryou
-from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, sort_by_name
+from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, learned_scores, sort_by_name
 from reader.library import Change, Library
 from reader.models import Status, UserState, normalise_tag
 from reader.store import StoreError
@@ -561,7 +561,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         ranker = self.browse.ranker
         if ranker is None or paper_id not in self.library:
             return None
-        return round(ranker.score(self.library.paper(paper_id), self.library.state(paper_id).tags), 3)
+        return round(learned_scores(self.library, ranker, [paper_id])[paper_id], 3)
 
     def action_watch(self) -> None:
         """Edit the "for you" watchlist; it moves papers at once (and shows the learned order)."""
