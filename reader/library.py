@@ -276,6 +276,9 @@ class Library:
             shards.setdefault(shard, {})[pid] = doc
             index[pid] = PaperHead.of(Paper.from_dict(doc, pid), shard).to_dict()
         self.store.migrate(index, shards)
+        # the state file too, in the layout of one record per line (one rewrite, then a command
+        # reads only the records it changes)
+        self.store.relayout("state")
 
     def _load_heads(self) -> None:
         """Read the whole index (every paper's `PaperHead`)."""

@@ -393,16 +393,15 @@ class PaperHead:
 
     def apply_to(self, paper: Paper) -> Paper:
         """`paper` (read from the shard) with the index's fields, which win."""
-        paper.title = self.title
-        paper.days = list(self.days)
-        paper.arxiv_id = self.arxiv_id
-        paper.upvotes = self.upvotes
-        paper.published = self.published
-        paper.sources = list(self.sources)
-        paper.withdrawn_at = self.withdrawn_at
-        paper.announce_type = self.announce_type
-        paper.version = self.version
+        for name in HEAD_FIELDS:
+            value = getattr(self, name)
+            setattr(paper, name, list(value) if isinstance(value, list) else value)
         return paper
+
+    @property
+    def has_url(self) -> bool:
+        """Whether the paper has a page to open (`Paper.url`: arXiv, project or GitHub)."""
+        return bool(self.arxiv_id) or self.has_field("project_url") or self.has_field("github_url")
 
 
 @dataclass(slots=True)

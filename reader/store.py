@@ -826,6 +826,17 @@ class Store:
                 db.close()
             storage.close()
 
+    def relayout(self, key: str) -> None:
+        """Rewrite a file written by an earlier version in the layout of one record per line
+        (read whole, checked, written atomically); a file already in it is left alone."""
+        storage = self._checked(key)
+        with _mapped(storage.path) as raw:
+            if raw is None or _is_lines(bytes(raw[:HEAD_BYTES]), storage.table):
+                return
+        self.load(key)  # a file that cannot be read raises here, untouched
+        storage.compact()
+        storage.drop()
+
     def forget(self) -> None:
         """Drop everything read (the files are read again when next asked for)."""
         for db in self._dbs.values():

@@ -125,6 +125,9 @@ def test_a_single_file_library_is_converted_once_with_a_backup(tmp_path: Path, j
     with Library.open(root, readonly=True) as lib:
         assert full(lib) == expected
         assert lib.state("2507.10001").notes == "kept through the move"
+    with Library.open(root, lazy=True) as lib:  # the state file was laid out anew too: read by record
+        assert lib.status("2507.10001") is Status.DONE
+        assert not lib.store.storage("state").loaded
 
 
 def test_a_conversion_that_fails_midway_leaves_the_old_library_as_it_was(

@@ -817,11 +817,11 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     def _binding_state(self) -> tuple[object, ...]:
         """Everything `check_action` looks at: the footer is rebuilt only when this changes."""
         pid = self.current_id
-        paper = self.library.paper(pid) if pid is not None and pid in self.library else None
+        head = self.library.head(pid) if pid is not None and pid in self.library else None  # no shard read
         return (
             pid is None,
-            paper is None or paper.url is None,
-            paper is None or paper.pdf_url is None,
+            head is None or not head.has_url,
+            head is None or head.abs_url is None,
             self.library.history.can_undo,
             self.library.history.can_redo,
             self.board,
