@@ -15,6 +15,7 @@ of the on-disk format builds them again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import shutil
@@ -115,8 +116,11 @@ def _author(rng: random.Random) -> str:
     return f"{rng.choice(_ASCII_FIRST)} {rng.choice(_ASCII_LAST)}"
 
 
-def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
-    """Words and cumulative Zipf weights: real research words first, then a long tail."""
+@functools.cache
+def vocabulary() -> tuple[list[str], list[float]]:
+    """Words and cumulative Zipf weights: real research words first, then a long tail (the same
+    every time: made once per process)."""
+    rng = random.Random(1)
     words = list(dict.fromkeys(_WORDS))
     seen = set(words) | set(_RARE)
     while len(words) < 30_000:
@@ -152,7 +156,7 @@ def days_for(count: int) -> list[str]:
 def papers(count: int, seed: int, *, id_offset: int = 0) -> Iterator[Paper]:
     """`count` synthetic papers, deterministic for a seed."""
     rng = random.Random(seed)
-    words, cumulative = vocabulary(random.Random(1))
+    words, cumulative = vocabulary()
     days = days_for(count)
     per_month: dict[str, int] = {}
     for _ in range(count):
@@ -197,7 +201,7 @@ def papers(count: int, seed: int, *, id_offset: int = 0) -> Iterator[Paper]:
 def states(library: Library, seed: int) -> dict[str, UserState]:
     """A year of triage: newest two days untriaged, older papers mostly decided; notes, tags."""
     rng = random.Random(seed + 1)
-    words, cumulative = vocabulary(random.Random(1))
+    words, cumulative = vocabulary()
     newest = set(library.days()[-2:])
     result: dict[str, UserState] = {}
     statuses = [Status.INBOX, Status.SKIPPED, Status.TO_READ, Status.READING, Status.DONE]

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import textual._wait
 from click.testing import CliRunner, Result
 
 from reader import store
@@ -17,6 +18,15 @@ from reader.models import HEAD_FIELDS
 from reader.resources import SAMPLE_DAY, sample_files
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "hf_daily_papers_2025-07-31.txt"
+
+
+# Textual's pilot waits for the app to go idle after every key press and click: it sleeps in steps
+# of 20 ms until a step in which the process used under 1 ms of CPU. That is at least 40 ms per key
+# and was most of the suite's time (the workers slept while the cores idled). Steps of 5 ms with the
+# same 1 ms bound still tell a working app (a core busy the whole step) from an idle one (an
+# asyncio loop at rest uses ~0.2 ms per step here), four times sooner.
+textual._wait.SLEEP_GRANULARITY = 0.005
+textual._wait.SLEEP_IDLE = 0.001
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

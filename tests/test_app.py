@@ -21,6 +21,7 @@ from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import PaperList
 from reader.tui.papers_screen import PapersScreen
 from reader.tui.tags_dialog import TagsDialog, split_tags
+from tests.helpers.waiting import until
 
 SIZE = (120, 40)
 
@@ -612,8 +613,8 @@ async def test_small_and_large_terminals_render_list_board_and_help(lib: Library
         await pilot.pause()
         screen = screen_of(app)
         assert screen.has_class("-narrow") is (size[0] < 110)
-        text = screen_text(app)
-        assert "triaged" in text and "To-read" in text
+        await until(pilot, lambda: "To-read" in screen_text(app))  # the footer is drawn after a refresh
+        assert "triaged" in screen_text(app)
         assert screen.paper_list.size.height >= 5
         assert screen.detail.size.height >= 8
         await pilot.press("b")
