@@ -243,7 +243,8 @@ class Library:
                 if not lazy:
                     library._load_heads()
                     library._load_states()
-                if store.writable:
+                if store.writable and (store.root / "sync").is_dir():
+                    # only a library set up for sync imports the sync package (~25 ms per command)
                     from reader.sync.local import hooks_for
 
                     library.sync_hooks = hooks_for(store.root)
