@@ -258,8 +258,9 @@ def test_too_many_papers_in_one_input_are_refused(
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["page", "api"])
 def test_a_large_input_imports_in_full(fmt: str, cli: Cli, tmp_path: Path) -> None:
-    """8 MB (~5k papers; past the 2 MB the page sniffing reads): every paper arrives. How fast is the benchmark's business, not a test's:
-    a timed assertion here failed on a loaded machine and tested nothing the size did not."""
+    """8 MB (~5k papers; past the 2 MB the page sniffing reads): every paper arrives. How fast is
+    the benchmark's business, not a test's: a timed assertion here failed on a loaded machine and
+    tested nothing the size did not."""
     path = tmp_path / f"big.{fmt}"
     count = 0
     with open(path, "wb") as handle:
