@@ -274,17 +274,23 @@ class Model:
         entry = self.table.get(term)
         return entry[1] / entry[0] if entry else 0.0
 
-    def neighbours(self, vec: dict[str, float], exclude: str | None = None, k: int = 3) -> list[tuple[str, float]]:
-        """The kept papers most like this vector (cosine over their heaviest terms)."""
+    def postings(self) -> dict[str, list[tuple[str, float]]]:
+        """Term -> the kept papers that have it, with its weight (built once: ~0.3 s at 5,000 kept
+        papers, so the app builds it in the worker that fits the model, not on the UI thread)."""
         if self._postings is None:
             postings: dict[str, list[tuple[str, float]]] = {}
             for pid, terms_ in self.kept_vectors.items():
                 for t, w in terms_.items():
                     postings.setdefault(t, []).append((pid, w))
             self._postings = postings
+        return self._postings
+
+    def neighbours(self, vec: dict[str, float], exclude: str | None = None, k: int = 3) -> list[tuple[str, float]]:
+        """The kept papers most like this vector (cosine over their heaviest terms)."""
+        postings = self.postings()
         sims: dict[str, float] = {}
         for t, v in vec.items():
-            for pid, w in self._postings.get(t, ()):
+            for pid, w in postings.get(t, ()):
                 sims[pid] = sims.get(pid, 0.0) + v * w
         sims.pop(exclude or "", None)
         best = sorted(sims.items(), key=lambda item: (-item[1], item[0]))[:k]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,19 @@ def test_a_command_that_changes_a_paper_imports_no_search_ranking_or_network() -
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_every_worker_is_described_so_textual_does_not_repr_its_arguments() -> None:
+    """Textual's `@work` without `description=` builds one from `repr()` of every argument, on the
+    UI thread: the for-you worker is given a copy of every state, whose repr cost ~1.3 s per
+    triage key at 100,000 papers."""
+    bare = []
+    for path in sorted((PACKAGE / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "work"
+                and not any(keyword.arg == "description" for keyword in node.keywords)
+            ):
+                bare.append(f"{path.name}:{node.lineno}")
+    assert not bare, f"@work without description= at {', '.join(bare)}"

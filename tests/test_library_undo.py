@@ -66,3 +66,56 @@ def test_derived_orders_follow_new_papers(lib: Library) -> None:
     assert lib.ids()[0] == "top" and lib.sort_key("top") == 0
     lib.set_status("top", Status.READING)
     assert lib.ids(status=Status.READING) == ["top"]
+
+
+@pytest.mark.parametrize("patch_max", [200, 2])
+def test_the_kept_inbox_follows_every_kind_of_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, patch_max: int
+) -> None:
+    """The inbox list is kept between changes and patched by each (or rebuilt after a big batch):
+    after any sequence of status changes, undo, redo, imports, redating, snoozes and a reload it
+    is exactly what a scan of every paper gives."""
+    import random
+    from datetime import date
+
+    import reader.library as library_module
+
+    monkeypatch.setattr(library_module, "INBOX_PATCH_MAX", patch_max)
+    rng = random.Random(7)
+    days = ["2025-07-29", "2025-07-30", "2025-07-31"]
+    with Library.open(tmp_path / "lib") as library:
+
+        def scanned() -> list[str]:
+            return [pid for pid in library.ids() if library.status(pid) is Status.INBOX]
+
+        library.import_papers(
+            [
+                Paper(id=f"p{n}", title=f"Paper {n}", days=[rng.choice(days)], upvotes=rng.randrange(50))
+                for n in range(40)
+            ]
+        )
+        assert library.ids(status=Status.INBOX) == scanned()
+        statuses = [Status.INBOX, Status.TO_READ, Status.READING, Status.DONE, Status.SKIPPED]
+        for step in range(120):
+            move = rng.randrange(8)
+            ids = library.ids()
+            if move <= 2:
+                library.set_status(rng.sample(ids, rng.randint(1, 5)), rng.choice(statuses))
+            elif move == 3:
+                library.undo()
+            elif move == 4:
+                library.redo()
+            elif move == 5:
+                library.import_papers([Paper(id=f"n{step}", title=f"New {step}", days=[rng.choice(days)])])
+            elif move == 6:
+                library.snooze(rng.sample(ids, 2), date(2025, 8, 5))
+                library.wake_snoozed(date(2025, 8, 6))
+                old, new = rng.sample(days, 2)
+                if any(old in library.head(pid).days for pid in ids):
+                    library.redate(old, new)
+            else:
+                library.set_status(ids[: rng.randint(0, 10)], Status.DONE)
+            library.ids(status=Status.INBOX)  # kept from here on
+            assert library.ids(status=Status.INBOX) == scanned(), step
+        library.reload()
+        assert library.ids(status=Status.INBOX) == scanned()

@@ -307,7 +307,7 @@ class ExportDialog(ModalScreen[Path | None]):
         self.query_one("#export-ok", Button).disabled = True
         self.export_worker(job)
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False, description="export")
     def export_worker(self, job: ExportJob) -> None:
         """Render and write off the UI thread; report back on it."""
         report: exporters.NotesReport | None = None

@@ -401,7 +401,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             self.app.notify(safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4)
         self.browse.set_hits(query, ids, spans, scoped, quiet=True)
 
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="full-text search")
     def background_search(self, query: str) -> None:
         """Titles first, then abstracts and notes, off the UI thread: typing never waits.
 
@@ -522,7 +522,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         # at 100,000 papers gathering alone costs a keystroke's budget many times over
         self.fit_worker(dict(self.library.states), known, previous is None, self.library.root)
 
-    @work(thread=True, exclusive=True, group="foryou", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="foryou", exit_on_error=False, description="fit the for-you model")
     def fit_worker(self, states: dict[str, UserState], known: str | None, first: bool, root: Path) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
         them (`known`: its fingerprint), fit the "for you" model (scikit-learn is imported here):
@@ -536,6 +536,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         if model is None:
             model = data.fit()
             foryou.save_model_at(root, model)  # a cache: a failed write is ignored
+        model.postings()  # the reasons' lookup table, built here rather than on the UI thread
         if not get_current_worker().is_cancelled:
             self.post_message(ModelFitted(model))
 
@@ -1194,7 +1195,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             followed = []  # a damaged settings file: `reader follow` says so; fetch Hugging Face
         self.fetch_worker(followed, self._fetch_cancel)
 
-    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False, description="fetch")
     def fetch_worker(self, categories: list[str], cancel: threading.Event) -> None:
         """Download and parse the latest day and the followed arXiv categories off the UI thread
         (no library access), then post what came back; `on_fetch_landed` merges it on the UI

@@ -93,7 +93,7 @@ class SyncActions:
             return
         self.start_sync()
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False, description="sync: send")
     def sync_send_worker(self, syncer: Syncer, outgoing: Any, quitting: bool) -> None:
         """Write our log, commit and pull (git), read the others' logs: no library access here."""
         from reader.sync import SyncError
@@ -139,7 +139,7 @@ class SyncActions:
             screen.detail.show(screen.current_id)
         self.sync_finish_worker(message.syncer, message.incoming, message.git, message.sent, applied)
 
-    @work(thread=True, exclusive=True, group="sync-finish", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="sync-finish", exit_on_error=False, description="sync: finish")
     def sync_finish_worker(self, syncer: Syncer, incoming: Incoming, git: Any, sent: int, applied: int) -> None:
         from reader.sync import Result, SyncError
 
