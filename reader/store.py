@@ -36,6 +36,7 @@ import errno
 import fcntl
 import itertools
 import mmap
+import operator
 import os
 import re
 import tempfile
@@ -512,7 +513,8 @@ def _lines_payload(
     ...
     }}
 
-    `where`, if given, receives each record's key (JSON-encoded) and the offset of its line.
+    `where`, if given, receives the CRC-32 of each record's key (JSON-encoded) and the offset
+    of its line (`_Offsets`).
     """
     parts = [LINES_HEAD, orjson.dumps(data.get("_meta", {})), b",\n", orjson.dumps(table), b":{"]
     docs = data.get(table, {})
@@ -522,12 +524,12 @@ def _lines_payload(
         if where is None:
             parts.append(b",\n".join([dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]))
         else:
-            keys = [dumps(key) for key in docs]
-            lines = [key + b":" + dumps(doc) for key, doc in zip(keys, docs.values(), strict=True)]
-            start = sum(map(len, parts))
-            ends = itertools.accumulate(len(line) + 2 for line in lines)  # each line and its `,\n`
-            where[0].extend(keys)
-            where[1].extend(itertools.chain((start,), (start + end for end in itertools.islice(ends, len(lines) - 1))))
+            crc32 = zlib.crc32
+            where[0].extend([crc32(dumps(key)) for key in docs])  # (orjson's bytes are not kept: each holds ~3 KB)
+            lines = [dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]
+            ends = itertools.accumulate(map(len, lines), initial=sum(map(len, parts)))
+            where[1].extend(map(operator.add, ends, range(0, 2 * len(lines), 2)))  # each line and its `,\n`
+            del where[1][len(lines) :]
             parts.append(b",\n".join(lines))
     parts.append(b"\n}")
     for name, other in data.items():
@@ -600,26 +602,25 @@ DAYS_SIDECAR = "index.days"
 class _Offsets:
     """Where each record of one snapshot starts: `cache/<name>.offsets`.
 
-    A header line (JSON: the snapshot's identity, the count, a CRC of the body), then the CRC-32
-    of each record's key and its offset, sorted by the CRC (two packed arrays): a record is found
-    by a binary search and one read at its offset, which is checked to hold that key (two keys
-    may share a CRC). A file whose identity or CRC does not match is not used.
+    A header line (JSON: the snapshot's identity, the count, a CRC of the body), then for each
+    record the top 24 bits of the CRC-32 of its key and its offset packed in one 64-bit number
+    (`crc >> 8 << 40 | offset`), sorted: a record is found by a binary search and one read at its
+    offset, which is checked to hold that key (keys may share those bits). A file whose identity or CRC does not
+    match is not used.
     """
 
-    __slots__ = ("hashes", "identity", "offsets")
+    __slots__ = ("identity", "packed")
 
-    def __init__(self, identity: tuple[int, int, int], hashes: array, offsets: array) -> None:
+    def __init__(self, identity: tuple[int, int, int], packed: array) -> None:
         self.identity = identity
-        self.hashes = hashes
-        self.offsets = offsets
+        self.packed = packed
 
     @staticmethod
-    def encode(identity: tuple[int, int, int], keys: Sequence[bytes], starts: Sequence[int]) -> bytes:
-        pairs = sorted(zip(map(zlib.crc32, keys), starts, strict=True))
-        hashes = array("I", [h for h, _ in pairs])
-        offsets = array("Q", [o for _, o in pairs])
-        body = hashes.tobytes() + offsets.tobytes()
-        head = {"v": SIDECAR_VERSION, "of": list(identity), "n": len(pairs), "crc": zlib.crc32(body)}
+    def encode(identity: tuple[int, int, int], hashes: Sequence[int], starts: Sequence[int]) -> bytes:
+        """The sidecar of a snapshot whose records have keys with these CRCs at these offsets."""
+        packed = sorted([crc >> 8 << _SHIFT | start for crc, start in zip(hashes, starts, strict=True)])
+        body = array("Q", packed).tobytes()
+        head = {"v": SIDECAR_VERSION, "of": list(identity), "n": len(hashes), "crc": zlib.crc32(body)}
         return orjson.dumps(head) + b"\n" + body
 
     @classmethod
@@ -633,31 +634,34 @@ class _Offsets:
             return None
         body = data[cut + 1 :]
         count = head.get("n")
-        hashes, offsets = array("I"), array("Q")
+        packed = array("Q")
         if (
             not isinstance(count, int)
-            or hashes.itemsize != 4
-            or offsets.itemsize != 8
-            or len(body) != 12 * count
+            or packed.itemsize != 8
+            or len(body) != 8 * count
             or head.get("crc") != zlib.crc32(body)
         ):
             return None
-        hashes.frombytes(body[: 4 * count])
-        offsets.frombytes(body[4 * count :])
-        return cls(identity, hashes, offsets)
+        packed.frombytes(body)
+        return cls(identity, packed)
 
     def find(self, raw: bytes | mmap.mmap, pid: str) -> int | None:
         """The offset of the line of `pid`'s record (None: no record)."""
         key = orjson.dumps(pid)
-        hashes, target = self.hashes, zlib.crc32(key)
+        packed, target = self.packed, zlib.crc32(key) >> 8
         key += b":"
-        index = bisect.bisect_left(hashes, target)
-        while index < len(hashes) and hashes[index] == target:
-            start = self.offsets[index]
+        index = bisect.bisect_left(packed, target << _SHIFT)
+        while index < len(packed) and packed[index] >> _SHIFT == target:
+            start = packed[index] & _OFFSET_MASK
             if raw[start : start + len(key)] == key:
                 return start
             index += 1
         return None
+
+
+_SHIFT = 40
+"""Offsets below 2**40 (a terabyte) fit under 24 bits of the CRC in one 64-bit number."""
+_OFFSET_MASK = (1 << _SHIFT) - 1
 
 
 def _record_at(raw: bytes | mmap.mmap, start: int, pid: str, path: Path) -> dict[str, Any]:
@@ -673,14 +677,14 @@ def _record_at(raw: bytes | mmap.mmap, start: int, pid: str, path: Path) -> dict
     return doc
 
 
-def _scan_lines(raw: bytes, table: str) -> tuple[list[bytes], list[int]] | None:
-    """The key (JSON-encoded) and offset of every record line of a snapshot written one record
-    per line (None: it is not, or a key needs more than this simple reading)."""
+def _scan_lines(raw: bytes, table: str) -> tuple[list[int], list[int]] | None:
+    """The CRC-32 of the key (JSON-encoded) and the offset of every record line of a snapshot
+    written one record per line (None: it is not, or a key needs more than this simple reading)."""
     if not _is_lines(raw[:HEAD_BYTES], table):
         return None
     first = raw.find(b"\n") + 1
     position = raw.find(b"\n", first) + 1  # past `"table":{`
-    keys: list[bytes] = []
+    keys: list[int] = []
     starts: list[int] = []
     for line in raw[position:].split(b"\n"):
         if not line.startswith(b'"'):
@@ -688,7 +692,7 @@ def _scan_lines(raw: bytes, table: str) -> tuple[list[bytes], list[int]] | None:
         colon = line.find(b'":')
         if colon < 0 or b"\\" in line[:colon]:
             return None
-        keys.append(line[: colon + 1])
+        keys.append(zlib.crc32(line[: colon + 1]))
         starts.append(position)
         position += len(line) + 1
     return keys, starts
@@ -724,13 +728,17 @@ class DayIndex:
     @staticmethod
     def encode(identity: tuple[int, int, int], docs: Mapping[str, Any]) -> bytes | None:
         groups: dict[str, list[str]] = {}
-        for pid, doc in docs.items():
-            days = (doc.get("days") or []) if isinstance(doc, dict) else None
-            if not isinstance(days, list) or not all(isinstance(day, str) for day in days):
-                return None  # a damaged record: the whole index is read, and refused, as before
-            for day in days if len(days) < 2 else dict.fromkeys(days):
-                groups.setdefault(day, []).append(pid)
-        days = sorted(groups)
+        try:
+            for pid, doc in docs.items():
+                days = doc.get("days")
+                if days:
+                    for day in days if len(days) < 2 else dict.fromkeys(days):
+                        groups.setdefault(day, []).append(pid)
+            days = sorted(groups)
+        except (AttributeError, TypeError):
+            return None  # a damaged record: the whole index is read, and refused, as before
+        if not all(type(day) is str for day in days):
+            return None
         lines = [orjson.dumps(groups[day]) + b"\n" for day in days]
         spans = [0, *itertools.accumulate(map(len, lines))]
         body = b"".join(lines)
