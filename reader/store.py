@@ -251,7 +251,7 @@ class JournaledStorage(Storage):
         self._offsets = _Offsets.decode(data, identity)
         return self._offsets
 
-    def _write_sidecars(self, data: dict[str, dict[str, Any]], where: tuple[list[bytes], list[int]]) -> None:
+    def _write_sidecars(self, data: dict[str, dict[str, Any]], where: tuple[list[int], list[int]]) -> None:
         """After a snapshot was written: its sidecars (best effort; a failure costs speed only)."""
         identity = _identity(self.path)
         if self.sidecars is None or identity is None or identity[2] < SIDECAR_MIN_BYTES:
@@ -429,7 +429,7 @@ class JournaledStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Write all data as the new snapshot and empty the journal (TinyDB's write)."""
         data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "kind": self.kind}}
-        where: tuple[list[bytes], list[int]] | None = ([], []) if self.sidecars is not None else None
+        where: tuple[list[int], list[int]] | None = ([], []) if self.sidecars is not None else None
         try:
             payload = _lines_payload(data, self.table, where)
             self.path.parent.mkdir(exist_ok=True)
@@ -503,7 +503,7 @@ def _is_lines(raw: bytes, table: str) -> bool:
 
 
 def _lines_payload(
-    data: dict[str, dict[str, Any]], table: str, where: tuple[list[bytes], list[int]] | None = None
+    data: dict[str, dict[str, Any]], table: str, where: tuple[list[int], list[int]] | None = None
 ) -> bytes:
     """A TinyDB file as JSON with the `_meta` table first and then one record per line:
 
