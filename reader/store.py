@@ -4,17 +4,20 @@ A library is a folder:
 
     state.json       TinyDB file, table "state": user state per paper (small)
     state.journal    changes to it since the file was last written, one JSON line each
-    index/MONTH.json TinyDB files, table "index": the compact record of each paper (id, title,
-                     featured days, arXiv id, upvotes, published, sources): what lists, ids
-                     and the board need; one file per month of the paper's first featured day
-    papers/MONTH.json TinyDB files, table "papers": the full metadata with abstracts, in the
-                     same monthly shards, read only when a paper is shown, searched or exported
+    index.json       TinyDB file, table "index": the compact record of each paper (id, title,
+                     featured days, arXiv id, upvotes, published, sources, its shard): what
+                     lists, ids and the board need
+    papers/MONTH.json TinyDB files, table "papers": the full metadata with abstracts, one file
+                     per month of the paper's first featured day, read only when a paper is
+                     shown, searched or exported
     (each with its own `.journal`)
     settings.json    small preferences kept with the library (the arXiv categories followed),
                      rewritten whole and atomically on each change
     .lock            held (flock) by the one process allowed to write
     backups/         the previous versions of the files, a few of each, newest last
-    cache/           derived files (rebuildable; never trusted over the files above)
+    cache/           derived files (rebuildable; never trusted over the files above), among
+                     them the sidecars of a big index or state: where each record starts
+                     (`*.offsets`) and the index's papers by day (`index.days`)
 
 Libraries written before the shards kept every paper in one `papers.json`; the library
 converts such a folder once (`Store.migrate`), atomically and with a backup.
@@ -597,6 +600,7 @@ SIDECAR_MIN_BYTES = 1 << 20
 written (smaller ones are read whole in a few milliseconds: no sidecar is worth its writes)."""
 SIDECAR_VERSION = 1
 DAYS_SIDECAR = "index.days"
+SIDECARS = ("index.offsets", "state.offsets", DAYS_SIDECAR)
 
 
 class _Offsets:
@@ -1109,6 +1113,10 @@ class Store:
         for stale in (self.root / BACKUP_DIR).glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+        for name in SIDECARS:  # a reader making one may lose its rename: it costs speed only
+            for stale in (self.root / CACHE_DIR).glob(f".{name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
         legacy_journal = (self.root / PAPERS_FILE).with_suffix(JOURNAL_SUFFIX)
         if not self.legacy and legacy_journal.exists():  # a migration killed after its last step
             with contextlib.suppress(OSError):
