@@ -242,6 +242,9 @@ def list_cmd(
 
             ids = sorted_ids(library, ids, sort_by_name(sort_name))
         if as_json:
+            if lazy:
+                library.read_papers(ids)  # only these papers' records, not their whole shards
+                library.read_states(ids)
             records = [record(library.paper(pid), library.state(pid)) for pid in ids]
             for item in records if ranked else ():
                 item["score"] = round(ranked[item["id"]].score, 4)

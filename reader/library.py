@@ -201,6 +201,8 @@ class Library:
         """The index by day, read without reading it whole (see `_day_view`)."""
         self._lazy_tried = False
         self._shards: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._some_docs: dict[str, dict[str, Any]] = {}
+        """Full paper records read one by one from their shards (`read_papers`)."""
         self._shard_lock = threading.Lock()
         """Shard -> its stored paper records, the most recently used last (a few kept)."""
         self._legacy: dict[str, Any] | None = None
@@ -317,6 +319,7 @@ class Library:
         """Read the files again, as they are now (another program wrote to them)."""
         with self._shard_lock:
             self._shards.clear()
+            self._some_docs.clear()
         self.store.forget()
         with _no_collection():
             self._load_heads()
@@ -421,9 +424,34 @@ class Library:
     def paper(self, pid: str) -> Paper:
         """The whole paper (its shard is read if it was not)."""
         head = self.head(pid)
-        doc = self._shard(head.shard).get(pid) if self._legacy is None else self._legacy.get(pid)
+        if self._legacy is not None:
+            doc = self._legacy.get(pid)
+        else:
+            doc = self._some_docs.get(pid) or self._shard(head.shard).get(pid)
         paper = Paper.from_dict(doc, pid) if doc is not None else Paper(id=pid, title=head.title)
         return head.apply_to(paper)
+
+    def read_papers(self, ids: Iterable[str]) -> None:
+        """Read these papers' full records now, only theirs from each shard (a lazy library about
+        to show a day's papers in full: `paper` then answers without reading whole shards)."""
+        if self._legacy is not None:
+            return
+        by_shard: dict[str, list[str]] = {}
+        for pid in ids:
+            shard = self.head(pid).shard
+            if shard not in self._shards and pid not in self._some_docs:
+                by_shard.setdefault(shard, []).append(pid)
+        for shard, pids in by_shard.items():
+            key = f"{SHARD_DIR}/{shard}"
+            path = self.store.path_of(key)
+            if not path.exists() and not path.with_suffix(".journal").exists():
+                continue  # `paper` reports it
+            docs = self.store.get(key, pids)
+            self.store.release(key)
+            for pid, doc in docs.items():
+                if doc is not None:
+                    _check_paper(doc, pid, path, self.store)
+                    self._some_docs[pid] = doc
 
     def full_papers(self, ids: Sequence[str]) -> list[Paper]:
         """These papers in full, in the order given; each shard is read once."""
@@ -803,6 +831,8 @@ class Library:
         ]
         writes.append(("index", {pid: head.to_dict() for pid, head in heads.items()}))
         self.store.put_many(writes)
+        for pid in heads:
+            self._some_docs.pop(pid, None)
         with self._shard_lock:
             for shard, docs in by_shard.items():
                 self.store.release(f"{SHARD_DIR}/{shard}")

@@ -107,6 +107,7 @@ def test_a_days_papers_are_listed_without_reading_the_whole_index(
         assert not library.store.storage("state").loaded
 
     monkeypatch.setattr(Library, "_load_heads", _refuse)
+    monkeypatch.setattr(Library, "_shard", _refuse)  # --json reads the day's records, not whole shards
     for args in (["--day", "latest"], ["--day", DAYS[0], "--sort", "title"], ["--day", "latest", "--json"]):
         result = day_lib("list", *args)
         assert result.exit_code == 0 and result.output.strip(), result.output
