@@ -205,3 +205,14 @@ def test_a_missing_damaged_or_stale_sidecar_changes_nothing(
     assert listing(day_lib, monkeypatch, wanted, sidecars=True, strict=damage is not _lying) == expected
     assert listing(day_lib, monkeypatch, wanted, sidecars=True, strict=damage is not _lying) == expected
     assert (cache / name).exists()
+
+
+def test_sidecars_that_cannot_be_written_cost_speed_only(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "SIDECAR_MIN_BYTES", 0)
+    cli.db.mkdir()
+    (cli.db / "cache").write_text("not a folder\n")  # every sidecar write fails
+    build(cli.db)
+    wanted = combos(["latest", DAYS[1]], statuses=["all", "done"], sorts=["page"])
+    expected = listing(cli, monkeypatch, wanted, sidecars=False)
+    assert listing(cli, monkeypatch, wanted, sidecars=True, strict=False) == expected
+    assert (cli.db / "cache").read_text() == "not a folder\n"
