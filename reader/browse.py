@@ -112,7 +112,8 @@ def sorted_ids(
         return [ids[n] for n in order]
     if sort.key is None:
         return list(ids)
-    papers, key = library.papers, sort.key
+    key = sort.key
+    papers = library.papers if library.heads_loaded else {pid: library.head(pid) for pid in ids}  # (lazy: a day)
     return sorted(ids, key=lambda pid: key(papers[pid]), reverse=sort.reverse)
 
 

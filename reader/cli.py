@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -43,6 +43,9 @@ from reader.library import Library, parse_files
 from reader.marks import row_mark, source_line
 from reader.models import Paper, PaperHead, Status, UserState, record
 from reader.text import clean_block, clean_line, json_terminal_safe, terminal_safe
+
+if TYPE_CHECKING:
+    from reader.foryou import Ranked
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -226,18 +229,22 @@ def list_cmd(
             ids = select_ids(library, status, resolve_day(library, day), query)
         if unseen or stale:
             ids, headers = narrowed(library, ids, headers, unseen=unseen, stale=stale)
-        from reader import foryou  # (scikit-learn and the search package: only for `list`)
-        from reader.browse import sort_by_name, sorted_ids
-
-        ranked: dict[str, foryou.Ranked] = {}
-        if headers:
-            pass  # catch-up keeps its own order: newest day first, grouped by day
+        ranked: dict[str, Ranked] = {}
+        if headers or sort_name == "page":
+            pass  # catch-up keeps its own order (newest day first, grouped by day); the page's is ids'
         elif sort_name == "for-you":
+            from reader import foryou  # (scikit-learn and the search package: only when ranking)
+
             ranked = {r.id: r for r in foryou.rank_ids(library, foryou.ranker(library), ids, reasons=as_json)}
             ids = list(ranked)
         else:
+            from reader.browse import sort_by_name, sorted_ids
+
             ids = sorted_ids(library, ids, sort_by_name(sort_name))
         if as_json:
+            if lazy:
+                library.read_papers(ids)  # only these papers' records, not their whole shards
+                library.read_states(ids)
             records = [record(library.paper(pid), library.state(pid)) for pid in ids]
             for item in records if ranked else ():
                 item["score"] = round(ranked[item["id"]].score, 4)
@@ -256,7 +263,9 @@ def list_cmd(
                 click.echo(terminal_safe(f"── {headers[n]}"))
             row = list_row(library.head(pid), library.state(pid), width)
             if ranked:
-                row = f"{foryou.score_bar(ranked[pid].score)} {row}"
+                from reader.foryou import score_bar
+
+                row = f"{score_bar(ranked[pid].score)} {row}"
             click.echo(terminal_safe(row))
 
 

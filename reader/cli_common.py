@@ -99,7 +99,6 @@ def resolve_day(library: Library, value: str | None) -> str | None:
     if value is None:
         return None
     if value == "latest":
-        days = library.days()
-        return days[-1] if days else None
+        return library.latest_day()
     parsed = parse_date(value, "--day")
     return parsed.isoformat() if parsed else None

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
+
 from reader import backlog
 from reader.importers import (
     BadInput,
@@ -47,6 +49,7 @@ from reader.store import (
     PAPERS_FILE,
     SHARD_DIR,
     STATE_FILE,
+    DayIndex,
     LoadError,
     Store,
     default_root,
@@ -200,7 +203,12 @@ class Library:
         """The inbox in display order, for (papers_version, paper count); kept in step by `restore`
         (a triage key at 100,000 papers no longer scans every paper to find the inbox: ~75 ms)."""
         """States read one by one before all of them were (lazy use)."""
+        self._lazy_days: _DayView | None = None
+        """The index by day, read without reading it whole (see `_day_view`)."""
+        self._lazy_tried = False
         self._shards: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._some_docs: dict[str, dict[str, Any]] = {}
+        """Full paper records read one by one from their shards (`read_papers`)."""
         self._shard_lock = threading.Lock()
         """Shard -> its stored paper records, the most recently used last (a few kept)."""
         self._legacy: dict[str, Any] | None = None
@@ -319,6 +327,7 @@ class Library:
         """Read the files again, as they are now (another program wrote to them)."""
         with self._shard_lock:
             self._shards.clear()
+            self._some_docs.clear()
         self.store.forget()
         with _no_collection():
             self._load_heads()
@@ -334,6 +343,11 @@ class Library:
                 self._load_heads()
         assert self._papers is not None
         return self._papers
+
+    @property
+    def heads_loaded(self) -> bool:
+        """Whether the whole index is in memory (`papers`); else each record is read as asked."""
+        return self._papers is not None
 
     @property
     def states(self) -> dict[str, UserState]:
@@ -418,9 +432,34 @@ class Library:
     def paper(self, pid: str) -> Paper:
         """The whole paper (its shard is read if it was not)."""
         head = self.head(pid)
-        doc = self._shard(head.shard).get(pid) if self._legacy is None else self._legacy.get(pid)
+        if self._legacy is not None:
+            doc = self._legacy.get(pid)
+        else:
+            doc = self._some_docs.get(pid) or self._shard(head.shard).get(pid)
         paper = Paper.from_dict(doc, pid) if doc is not None else Paper(id=pid, title=head.title)
         return head.apply_to(paper)
+
+    def read_papers(self, ids: Iterable[str]) -> None:
+        """Read these papers' full records now, only theirs from each shard (a lazy library about
+        to show a day's papers in full: `paper` then answers without reading whole shards)."""
+        if self._legacy is not None:
+            return
+        by_shard: dict[str, list[str]] = {}
+        for pid in ids:
+            shard = self.head(pid).shard
+            if shard not in self._shards and pid not in self._some_docs:
+                by_shard.setdefault(shard, []).append(pid)
+        for shard, pids in by_shard.items():
+            key = f"{SHARD_DIR}/{shard}"
+            path = self.store.path_of(key)
+            if not path.exists() and not path.with_suffix(".journal").exists():
+                continue  # `paper` reports it
+            docs = self.store.get(key, pids)
+            self.store.release(key)
+            for pid, doc in docs.items():
+                if doc is not None:
+                    _check_paper(doc, pid, path, self.store)
+                    self._some_docs[pid] = doc
 
     def full_papers(self, ids: Sequence[str]) -> list[Paper]:
         """These papers in full, in the order given; each shard is read once."""
@@ -673,12 +712,49 @@ class Library:
         return groups
 
     def _day_ids(self, day: str) -> list[str]:
-        """The ids featured on `day`, most upvoted first, then in library order (cached)."""
+        """The ids featured on `day`, most upvoted first, then in library order (cached).
+
+        A library whose index was not read whole reads only that day's records (`_DayView`)."""
+        if self._papers is None and self._legacy is None:
+            view = self._day_view()
+            if view is not None:
+                found = view.day_ids(day)
+                if found is not None:
+                    return found
+                self._lazy_days = None  # the sidecar disagreed, or the index changed meanwhile
         papers, order = self.papers, self._order
         return self._cached(
             ("day", day),
             lambda: sorted(self._day_groups().get(day, ()), key=lambda pid: (-(papers[pid].upvotes or 0), order[pid])),
         )
+
+    def latest_day(self) -> str | None:
+        """The newest featured day (None: no papers); a library whose index was not read whole
+        finds it without reading it (`_DayView`)."""
+        if self._papers is None and self._legacy is None:
+            view = self._day_view()
+            if view is not None:
+                try:
+                    return view.latest()
+                except _StaleSidecar:
+                    self._lazy_days = None
+        days = self._all_days()
+        return days[-1] if days else None
+
+    def _day_view(self) -> _DayView | None:
+        """The index by day without reading it whole (None: not available; read it whole)."""
+        if not self._lazy_tried:
+            self._lazy_tried = True
+            days = self.store.day_index()
+            if days is not None:
+                storage = self.store.storage("index")
+                changes = storage.journal_puts()
+                if _identity_of(storage.path) == days.identity:  # else compacted meanwhile
+                    for pid, doc in changes:
+                        if doc is not None:
+                            _check_head(doc, pid, self.root / INDEX_FILE, self.store)
+                    self._lazy_days = _DayView(self, days, changes)
+        return self._lazy_days
 
     def _all_days(self) -> list[str]:
         """Every featured day, oldest first (cached)."""
@@ -798,6 +874,8 @@ class Library:
         ]
         writes.append(("index", {pid: head.to_dict() for pid, head in heads.items()}))
         self.store.put_many(writes)
+        for pid in heads:
+            self._some_docs.pop(pid, None)
         with self._shard_lock:
             for shard, docs in by_shard.items():
                 self.store.release(f"{SHARD_DIR}/{shard}")
@@ -1097,6 +1175,101 @@ class Library:
         result = self.import_papers([paper for group in groups for paper in group])
         result.groups = counts or [replace(result, groups=[])]
         return result
+
+
+class _StaleSidecar(Exception):
+    """The index's day sidecar cannot be used after all: the index is read whole."""
+
+
+class _DayView:
+    """One day's papers of a library whose index was not read whole, as `Library._day_ids`
+    gives them when it has: the index snapshot's papers by day (`DayIndex`, a sidecar of the
+    snapshot) with the journal's changes applied, and only that day's records read (by offset).
+
+    The library's order (the tiebreak of equal upvotes) is the index's: the snapshot's records
+    in file order, then the records the journal added, in the order it added them (a record
+    deleted and put again counts as added then).
+    """
+
+    def __init__(self, library: Library, days: DayIndex, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
+        self.library = library
+        self.days = days
+        self.changes = changes
+        self.final: dict[str, dict[str, Any] | None] = dict(changes)
+        """The journal's last word on each paper it names (None: deleted)."""
+        self._found: dict[str, list[str]] = {}
+
+    def latest(self) -> str | None:
+        """The newest featured day (None: no papers); `_StaleSidecar` if the sidecar cannot be used."""
+        final = self.final
+        newest = max((max(days) for doc in final.values() if doc and (days := doc.get("days"))), default=None)
+        try:
+            for day in reversed(self.days.days):
+                if newest is not None and day <= newest:
+                    break
+                if any(pid not in final for pid in self.days.ids(day)):
+                    return day
+        except (ValueError, orjson.JSONDecodeError):
+            raise _StaleSidecar from None
+        return newest
+
+    def day_ids(self, day: str) -> list[str] | None:
+        """The ids featured on `day`, most upvoted first, then in library order; their index
+        records are kept by the library (None: the sidecar cannot be used: read it all)."""
+        found = self._found.get(day)
+        if found is not None:
+            return found
+        library, final = self.library, self.final
+        try:
+            listed = self.days.ids(day)
+        except (ValueError, orjson.JSONDecodeError):
+            return None
+        kept = [pid for pid in listed if pid not in final]
+        changed = [pid for pid, doc in final.items() if doc is not None and day in (doc.get("days") or ())]
+        storage = library.store.storage("index")
+        located = storage.records_at([*kept, *changed], self.days.identity)
+        if located is None:
+            return None
+        path = library.root / INDEX_FILE
+        place: dict[str, tuple[int, int]] = {}
+        heads: dict[str, PaperHead] = {}
+        for pid in kept:
+            where = located[pid]
+            if where is None or day not in (where[1].get("days") or ()):
+                return None  # the sidecar disagrees with the snapshot: never trusted over it
+            _check_head(where[1], pid, path, library.store)
+            heads[pid] = PaperHead.from_dict(where[1], pid)
+            place[pid] = (0, where[0])
+        if changed:
+            present = {pid: located[pid] is not None for pid in changed}
+            added: dict[str, int] = {}
+            for step, (pid, doc) in enumerate(self.changes):
+                if pid not in present:
+                    continue
+                if doc is None:
+                    present[pid] = False
+                    added.pop(pid, None)
+                elif not present[pid]:
+                    present[pid] = True
+                    added[pid] = step  # after every snapshot record, in the journal's order
+            for pid in changed:
+                doc = final[pid]
+                assert doc is not None
+                heads[pid] = PaperHead.from_dict(doc, pid)
+                where = located[pid]
+                place[pid] = (1, added[pid]) if pid in added or where is None else (0, where[0])
+        library._some_heads.update(heads)
+        found = sorted(heads, key=lambda pid: (-(heads[pid].upvotes or 0), place[pid]))
+        self._found[day] = found
+        return found
+
+
+def _identity_of(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 class ShardSource:

@@ -4,17 +4,20 @@ A library is a folder:
 
     state.json       TinyDB file, table "state": user state per paper (small)
     state.journal    changes to it since the file was last written, one JSON line each
-    index/MONTH.json TinyDB files, table "index": the compact record of each paper (id, title,
-                     featured days, arXiv id, upvotes, published, sources): what lists, ids
-                     and the board need; one file per month of the paper's first featured day
-    papers/MONTH.json TinyDB files, table "papers": the full metadata with abstracts, in the
-                     same monthly shards, read only when a paper is shown, searched or exported
+    index.json       TinyDB file, table "index": the compact record of each paper (id, title,
+                     featured days, arXiv id, upvotes, published, sources, its shard): what
+                     lists, ids and the board need
+    papers/MONTH.json TinyDB files, table "papers": the full metadata with abstracts, one file
+                     per month of the paper's first featured day, read only when a paper is
+                     shown, searched or exported
     (each with its own `.journal`)
     settings.json    small preferences kept with the library (the arXiv categories followed),
                      rewritten whole and atomically on each change
     .lock            held (flock) by the one process allowed to write
     backups/         the previous versions of the files, a few of each, newest last
-    cache/           derived files (rebuildable; never trusted over the files above)
+    cache/           derived files (rebuildable; never trusted over the files above), among
+                     them the sidecars of a big index or state: where each record starts
+                     (`*.offsets`) and the index's papers by day (`index.days`)
 
 Libraries written before the shards kept every paper in one `papers.json`; the library
 converts such a folder once (`Store.migrate`), atomically and with a backup.
@@ -30,13 +33,19 @@ that changes one paper's status reads what it changes, not the whole library.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import fcntl
+import itertools
 import mmap
+import operator
 import os
 import re
+import tempfile
 import time
+import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,12 +142,18 @@ class JournaledStorage(Storage):
     the data in memory is dropped and read again from disk, so memory never disagrees with disk.
     """
 
-    def __init__(self, snapshot: Path, journal: Path, *, kind: str, writable: bool) -> None:
+    def __init__(
+        self, snapshot: Path, journal: Path, *, kind: str, writable: bool, sidecars: Path | None = None
+    ) -> None:
         self.path = snapshot
         self.journal = journal
         self.kind = kind
         self.table = kind_table(kind)
         self.writable = writable
+        self.sidecars = sidecars
+        """The folder of this file's sidecars (`cache/`; None: it has none): where each record
+        starts, and for the index its papers by day, written with each big snapshot."""
+        self._offsets: _Offsets | None = None
         self._data: dict[str, dict[str, Any]] | None = None
         self._journal_fd: int | None = None
         self._journal_size: int | None = None
@@ -192,19 +207,139 @@ class JournaledStorage(Storage):
             return {pid: table.get(pid) for pid in wanted}
         for _attempt in range(100):
             before = _identity(self.path)
-            with _mapped(self.path) as raw:  # a few records: found in the page cache, not copied
+            mapped: list[tuple[int, int, int]] = []
+            with _mapped(self.path, mapped) as raw:  # a few records: found in the page cache, not copied
                 if raw is not None and not (_is_lines(bytes(raw[:HEAD_BYTES]), self.table) and raw[-2:] == b"}\n"):
                     self.load()  # written otherwise (an older version, or by hand): read it whole
                     table = self.docs()
                     return {pid: table.get(pid) for pid in wanted}
-                if len(wanted) <= FEW_RECORDS:
+                offsets = self._offsets_for(mapped[0]) if raw is not None else None
+                if raw is not None and offsets is not None:
+                    found = {}
+                    for pid in wanted:
+                        start = offsets.find(raw, pid)
+                        found[pid] = None if start is None else _record_at(raw, start, pid, self.path)
+                elif len(wanted) <= FEW_RECORDS:
                     found = {pid: _line_record(raw or b"", pid, self.path) for pid in wanted}
                 else:
-                    found = _line_records(bytes(raw or b""), wanted, self.path)
+                    whole = bytes(raw or b"")
+                    found = _line_records(whole, wanted, self.path)
+                    if raw is not None:
+                        self._build_offsets(whole, mapped[0])  # the next command finds them at once
             _replay_for(self.journal, found)
             if self.writable or _identity(self.path) == before:
                 break
         return found
+
+    # -- sidecars ----------------------------------------------------------------------------
+
+    def _offsets_for(self, identity: tuple[int, int, int]) -> _Offsets | None:
+        """The record offsets of the snapshot with this identity, from its sidecar (None: a small
+        snapshot, no sidecar, or one for another version of the file)."""
+        if self.sidecars is None or identity[2] < SIDECAR_MIN_BYTES:
+            return None
+        if self._offsets is None or self._offsets.identity != identity:
+            data = _read_sidecar(self.sidecars, f"{self.kind}.offsets")
+            self._offsets = _Offsets.decode(data, identity) if data else None
+        return self._offsets
+
+    def _build_offsets(self, whole: bytes, identity: tuple[int, int, int]) -> _Offsets | None:
+        if self.sidecars is None or len(whole) < SIDECAR_MIN_BYTES:
+            return None
+        scanned = _scan_lines(whole, self.table)
+        if scanned is None:
+            return None
+        data = _Offsets.encode(identity, *scanned)
+        _write_sidecar(self.sidecars, f"{self.kind}.offsets", data)
+        self._offsets = _Offsets.decode(data, identity)
+        return self._offsets
+
+    def _write_sidecars(self, data: dict[str, dict[str, Any]], where: tuple[list[int], list[int]]) -> None:
+        """After a snapshot was written: its sidecars (best effort; a failure costs speed only)."""
+        identity = _identity(self.path)
+        if self.sidecars is None or identity is None or identity[2] < SIDECAR_MIN_BYTES:
+            return
+        offsets = _Offsets.encode(identity, *where)
+        _write_sidecar(self.sidecars, f"{self.kind}.offsets", offsets)
+        self._offsets = _Offsets.decode(offsets, identity)
+        if self.kind == "index":
+            days = DayIndex.encode(identity, data.get(self.table, {}))
+            if days is not None:
+                _write_sidecar(self.sidecars, DAYS_SIDECAR, days)
+
+    def day_index(self) -> DayIndex | None:
+        """The index snapshot's papers by day (its sidecar, made now from the snapshot if it is
+        missing or stale), with the record offsets ready. None: not worth it or not possible (no
+        snapshot or a small one, one not written one record per line, a damaged record)."""
+        if self.sidecars is None or self.kind != "index":
+            return None
+        mapped: list[tuple[int, int, int]] = []
+        with _mapped(self.path, mapped) as raw:
+            if raw is None or len(raw) < SIDECAR_MIN_BYTES:
+                return None
+            identity = mapped[0]
+            data = _read_sidecar(self.sidecars, DAYS_SIDECAR)
+            found = DayIndex.decode(data, identity) if data else None
+            if found is not None and self._offsets_for(identity) is not None:
+                return found
+            whole = bytes(raw)
+        try:
+            docs = orjson.loads(whole).get(self.table)
+        except (orjson.JSONDecodeError, AttributeError):
+            return None
+        scanned = _scan_lines(whole, self.table)
+        if not isinstance(docs, dict) or scanned is None or len(scanned[0]) != len(docs):
+            return None
+        encoded = DayIndex.encode(identity, docs)
+        if encoded is None:
+            return None
+        offsets = _Offsets.encode(identity, *scanned)
+        _write_sidecar(self.sidecars, f"{self.kind}.offsets", offsets)
+        _write_sidecar(self.sidecars, DAYS_SIDECAR, encoded)
+        self._offsets = _Offsets.decode(offsets, identity)
+        return DayIndex.decode(encoded, identity)
+
+    def records_at(
+        self, ids: Iterable[str], identity: tuple[int, int, int]
+    ) -> dict[str, tuple[int, dict[str, Any]] | None] | None:
+        """Where each of these records is in the snapshot with this identity, and the record as
+        the snapshot has it (the journal not applied). None: the snapshot is another one now."""
+        mapped: list[tuple[int, int, int]] = []
+        with _mapped(self.path, mapped) as raw:
+            if raw is None or mapped[0] != identity:
+                return None
+            offsets = self._offsets_for(identity)
+            if offsets is None:
+                return None
+            found: dict[str, tuple[int, dict[str, Any]] | None] = {}
+            for pid in ids:
+                start = offsets.find(raw, pid)
+                found[pid] = None if start is None else (start, _record_at(raw, start, pid, self.path))
+            return found
+
+    def journal_puts(self) -> list[tuple[str, dict[str, Any] | None]]:
+        """Every change in the journal, in order: (id, record), None for a deletion."""
+        try:
+            raw = self.journal.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LoadError(f"cannot read {self.journal}: {_describe_os_error(exc)}") from exc
+        changes: list[tuple[str, dict[str, Any] | None]] = []
+        chunks = raw.split(b"\n")
+        last = len(chunks) - 1
+        while last >= 0 and not chunks[last].strip():
+            last -= 1
+        for index, chunk in enumerate(chunks[: last + 1]):
+            if not chunk.strip():
+                continue
+            puts = _journal_entry(chunk) if (index < last or raw.endswith(b"\n")) else None
+            if puts is None:
+                if index == last:
+                    break  # torn tail
+                raise LoadError(f"cannot read {self.journal}: line {index + 1} is damaged")
+            changes += puts.items()
+        return changes
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -297,8 +432,9 @@ class JournaledStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Write all data as the new snapshot and empty the journal (TinyDB's write)."""
         data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "kind": self.kind}}
+        where: tuple[list[int], list[int]] | None = ([], []) if self.sidecars is not None else None
         try:
-            payload = _lines_payload(data, self.table)
+            payload = _lines_payload(data, self.table, where)
             self.path.parent.mkdir(exist_ok=True)
             atomic_write_bytes(self.path, payload)
             if self._journal_size or self._poisoned or self.journal.exists():
@@ -324,6 +460,8 @@ class JournaledStorage(Storage):
         self._journal_size = 0
         self._poisoned = False
         self.writes += 1
+        if where is not None and len(payload) >= SIDECAR_MIN_BYTES:
+            self._write_sidecars(data, where)
 
     def _forget(self) -> None:
         self._data = None
@@ -367,7 +505,9 @@ def _is_lines(raw: bytes, table: str) -> bool:
     return first > 0 and raw.startswith(orjson.dumps(table) + b":{", first + 1)
 
 
-def _lines_payload(data: dict[str, dict[str, Any]], table: str) -> bytes:
+def _lines_payload(
+    data: dict[str, dict[str, Any]], table: str, where: tuple[list[int], list[int]] | None = None
+) -> bytes:
     """A TinyDB file as JSON with the `_meta` table first and then one record per line:
 
     {"_meta":{...},
@@ -375,13 +515,25 @@ def _lines_payload(data: dict[str, dict[str, Any]], table: str) -> bytes:
     "2507.12345":{...},
     ...
     }}
+
+    `where`, if given, receives the CRC-32 of each record's key (JSON-encoded) and the offset
+    of its line (`_Offsets`).
     """
     parts = [LINES_HEAD, orjson.dumps(data.get("_meta", {})), b",\n", orjson.dumps(table), b":{"]
     docs = data.get(table, {})
     if docs:
         dumps = orjson.dumps
         parts.append(b"\n")
-        parts.append(b",\n".join([dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]))
+        if where is None:
+            parts.append(b",\n".join([dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]))
+        else:
+            crc32 = zlib.crc32
+            where[0].extend([crc32(dumps(key)) for key in docs])  # (orjson's bytes are not kept: each holds ~3 KB)
+            lines = [dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]
+            ends = itertools.accumulate(map(len, lines), initial=sum(map(len, parts)))
+            where[1].extend(map(operator.add, ends, range(0, 2 * len(lines), 2)))  # each line and its `,\n`
+            del where[1][len(lines) :]
+            parts.append(b",\n".join(lines))
     parts.append(b"\n}")
     for name, other in data.items():
         if name not in ("_meta", table):
@@ -413,8 +565,9 @@ HEAD_BYTES = 4096
 
 
 @contextlib.contextmanager
-def _mapped(path: Path) -> Iterator[mmap.mmap | bytes | None]:
-    """The file's bytes, memory-mapped (None: no file; `b""`: empty)."""
+def _mapped(path: Path, identity: list[tuple[int, int, int]] | None = None) -> Iterator[mmap.mmap | bytes | None]:
+    """The file's bytes, memory-mapped (None: no file; `b""`: empty); `identity`, if given,
+    receives the identity of the file mapped."""
     try:
         handle = path.open("rb")  # closed below, after the map
     except FileNotFoundError:
@@ -424,7 +577,10 @@ def _mapped(path: Path) -> Iterator[mmap.mmap | bytes | None]:
         raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
     try:
         try:
-            size = os.fstat(handle.fileno()).st_size
+            info = os.fstat(handle.fileno())
+            size = info.st_size
+            if identity is not None:
+                identity.append((info.st_ino, info.st_mtime_ns, info.st_size))
             mapped: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         except OSError as exc:
             raise LoadError(f"cannot read {path}: {_describe_os_error(exc)}") from exc
@@ -435,6 +591,213 @@ def _mapped(path: Path) -> Iterator[mmap.mmap | bytes | None]:
                 mapped.close()
     finally:
         handle.close()
+
+
+# -- sidecars: derived lookups beside the index and the state (cache/, never trusted over them) --
+
+SIDECAR_MIN_BYTES = 1 << 20
+"""A snapshot of the index or the state at least this big gets sidecars in `cache/` when it is
+written (smaller ones are read whole in a few milliseconds: no sidecar is worth its writes)."""
+SIDECAR_VERSION = 1
+DAYS_SIDECAR = "index.days"
+SIDECARS = ("index.offsets", "state.offsets", DAYS_SIDECAR)
+
+
+class _Offsets:
+    """Where each record of one snapshot starts: `cache/<name>.offsets`.
+
+    A header line (JSON: the snapshot's identity, the count, a CRC of the body), then for each
+    record the top 24 bits of the CRC-32 of its key and its offset packed in one 64-bit number
+    (`crc >> 8 << 40 | offset`), sorted: a record is found by a binary search and one read at its
+    offset, which is checked to hold that key (keys may share those bits). A file whose identity or CRC does not
+    match is not used.
+    """
+
+    __slots__ = ("identity", "packed")
+
+    def __init__(self, identity: tuple[int, int, int], packed: array) -> None:
+        self.identity = identity
+        self.packed = packed
+
+    @staticmethod
+    def encode(identity: tuple[int, int, int], hashes: Sequence[int], starts: Sequence[int]) -> bytes:
+        """The sidecar of a snapshot whose records have keys with these CRCs at these offsets."""
+        packed = sorted([crc >> 8 << _SHIFT | start for crc, start in zip(hashes, starts, strict=True)])
+        body = array("Q", packed).tobytes()
+        head = {"v": SIDECAR_VERSION, "of": list(identity), "n": len(hashes), "crc": zlib.crc32(body)}
+        return orjson.dumps(head) + b"\n" + body
+
+    @classmethod
+    def decode(cls, data: bytes, identity: tuple[int, int, int]) -> _Offsets | None:
+        cut = data.find(b"\n")
+        try:
+            head = orjson.loads(data[:cut]) if cut > 0 else None
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(head, dict) or head.get("v") != SIDECAR_VERSION or head.get("of") != list(identity):
+            return None
+        body = data[cut + 1 :]
+        count = head.get("n")
+        packed = array("Q")
+        if (
+            not isinstance(count, int)
+            or packed.itemsize != 8
+            or len(body) != 8 * count
+            or head.get("crc") != zlib.crc32(body)
+        ):
+            return None
+        packed.frombytes(body)
+        return cls(identity, packed)
+
+    def find(self, raw: bytes | mmap.mmap, pid: str) -> int | None:
+        """The offset of the line of `pid`'s record (None: no record)."""
+        key = orjson.dumps(pid)
+        packed, target = self.packed, zlib.crc32(key) >> 8
+        key += b":"
+        index = bisect.bisect_left(packed, target << _SHIFT)
+        while index < len(packed) and packed[index] >> _SHIFT == target:
+            start = packed[index] & _OFFSET_MASK
+            if raw[start : start + len(key)] == key:
+                return start
+            index += 1
+        return None
+
+
+_SHIFT = 40
+"""Offsets below 2**40 (a terabyte) fit under 24 bits of the CRC in one 64-bit number."""
+_OFFSET_MASK = (1 << _SHIFT) - 1
+
+
+def _record_at(raw: bytes | mmap.mmap, start: int, pid: str, path: Path) -> dict[str, Any]:
+    """The record whose line starts at `start` (its key checked by the caller)."""
+    end = raw.find(b"\n", start)
+    chunk = raw[start + len(orjson.dumps(pid)) + 1 : end if end >= 0 else len(raw)].rstrip(b",")
+    try:
+        doc = orjson.loads(chunk)
+    except orjson.JSONDecodeError:
+        raise LoadError(f"cannot read {path}: the record of {pid!r} is damaged") from None
+    if not isinstance(doc, dict):
+        raise LoadError(f"cannot read {path}: entry {pid!r} is not an object")
+    return doc
+
+
+def _scan_lines(raw: bytes, table: str) -> tuple[list[int], list[int]] | None:
+    """The CRC-32 of the key (JSON-encoded) and the offset of every record line of a snapshot
+    written one record per line (None: it is not, or a key needs more than this simple reading)."""
+    if not _is_lines(raw[:HEAD_BYTES], table):
+        return None
+    first = raw.find(b"\n") + 1
+    position = raw.find(b"\n", first) + 1  # past `"table":{`
+    keys: list[int] = []
+    starts: list[int] = []
+    for line in raw[position:].split(b"\n"):
+        if not line.startswith(b'"'):
+            break  # the closing `}`
+        colon = line.find(b'":')
+        if colon < 0 or b"\\" in line[:colon]:
+            return None
+        keys.append(zlib.crc32(line[: colon + 1]))
+        starts.append(position)
+        position += len(line) + 1
+    return keys, starts
+
+
+class DayIndex:
+    """The index snapshot's papers by featured day: `cache/index.days` (see `Store.day_index`).
+
+    A header line (JSON: the snapshot's identity, a CRC of the body, and each day, oldest first,
+    with where its line starts in the body), then one line per day: the JSON list of the ids
+    featured on it in the snapshot, in the snapshot's order. Describes the snapshot only: the
+    journal's changes are applied by the reader (`reader.library`).
+    """
+
+    def __init__(self, identity: tuple[int, int, int], days: list[str], spans: list[int], body: bytes) -> None:
+        self.identity = identity
+        self.days = days
+        """Every featured day of the snapshot's papers, oldest first."""
+        self._spans = spans
+        self._body = body
+        self._where = {day: n for n, day in enumerate(days)}
+
+    def ids(self, day: str) -> list[str]:
+        """The ids featured on `day` in the snapshot, in its order."""
+        n = self._where.get(day)
+        if n is None:
+            return []
+        found = orjson.loads(self._body[self._spans[n] : self._spans[n + 1]])
+        if not isinstance(found, list) or not all(isinstance(pid, str) for pid in found):
+            raise ValueError("not a list of ids")
+        return found
+
+    @staticmethod
+    def encode(identity: tuple[int, int, int], docs: Mapping[str, Any]) -> bytes | None:
+        groups: dict[str, list[str]] = {}
+        try:
+            for pid, doc in docs.items():
+                days = doc.get("days")
+                if days:
+                    for day in days if len(days) < 2 else dict.fromkeys(days):
+                        groups.setdefault(day, []).append(pid)
+            days = sorted(groups)
+        except (AttributeError, TypeError):
+            return None  # a damaged record: the whole index is read, and refused, as before
+        if not all(type(day) is str for day in days):
+            return None
+        lines = [orjson.dumps(groups[day]) + b"\n" for day in days]
+        spans = [0, *itertools.accumulate(map(len, lines))]
+        body = b"".join(lines)
+        head = {"v": SIDECAR_VERSION, "of": list(identity), "crc": zlib.crc32(body), "days": days, "spans": spans}
+        return orjson.dumps(head) + b"\n" + body
+
+    @classmethod
+    def decode(cls, data: bytes, identity: tuple[int, int, int]) -> DayIndex | None:
+        cut = data.find(b"\n")
+        try:
+            head = orjson.loads(data[:cut]) if cut > 0 else None
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(head, dict) or head.get("v") != SIDECAR_VERSION or head.get("of") != list(identity):
+            return None
+        body = data[cut + 1 :]
+        days, spans = head.get("days"), head.get("spans")
+        if (
+            head.get("crc") != zlib.crc32(body)
+            or not isinstance(days, list)
+            or not isinstance(spans, list)
+            or len(spans) != len(days) + 1
+            or not all(isinstance(day, str) for day in days)
+            or not all(isinstance(n, int) for n in spans)
+            or days != sorted(days)
+        ):
+            return None
+        return cls(identity, days, spans, body)
+
+
+_SIDECAR_MODE = 0o644
+
+
+def _write_sidecar(folder: Path, name: str, data: bytes) -> None:
+    """Replace a sidecar (best effort, not fsynced: a torn or lost one fails its checks and is
+    rebuilt; renamed into place, so a reader sees a whole file)."""
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        try:
+            os.fchmod(fd, _SIDECAR_MODE)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _read_sidecar(folder: Path, name: str) -> bytes | None:
+    try:
+        return (folder / name).read_bytes()
+    except OSError:
+        return None
 
 
 FEW_RECORDS = 8
@@ -472,12 +835,15 @@ def _replay_for(journal: Path, found: dict[str, dict[str, Any] | None]) -> None:
     if not raw:
         return
     keys = [orjson.dumps(pid) for pid in found]
+    many = len(keys) > FEW_RECORDS  # then each line is parsed: cheaper than a search per key
     lines = raw.split(b"\n")
     last = len(lines) - 1
     while last >= 0 and not lines[last].strip():
         last -= 1
     for index, chunk in enumerate(lines[: last + 1]):
-        if not any(key in chunk for key in keys):
+        if many and not chunk.strip():
+            continue
+        if not many and not any(key in chunk for key in keys):
             if index < last and chunk.strip() and not (chunk.startswith(b'{"put":') and chunk.rstrip().endswith(b"}")):
                 raise LoadError(f"cannot read {journal}: line {index + 1} is damaged")  # checked by its shape only
             continue
@@ -486,7 +852,7 @@ def _replay_for(journal: Path, found: dict[str, dict[str, Any] | None]) -> None:
             if index == last:
                 break  # torn tail
             raise LoadError(f"cannot read {journal}: line {index + 1} is damaged")
-        for pid in found:
+        for pid in found.keys() & puts.keys() if many else found:
             if pid in puts:
                 found[pid] = puts[pid]
 
@@ -747,6 +1113,10 @@ class Store:
         for stale in (self.root / BACKUP_DIR).glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+        for name in SIDECARS:  # a reader making one may lose its rename: it costs speed only
+            for stale in (self.root / CACHE_DIR).glob(f".{name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
         legacy_journal = (self.root / PAPERS_FILE).with_suffix(JOURNAL_SUFFIX)
         if not self.legacy and legacy_journal.exists():  # a migration killed after its last step
             with contextlib.suppress(OSError):
@@ -780,7 +1150,11 @@ class Store:
         if found is None:
             snapshot = self.path_of(key)
             found = JournaledStorage(
-                snapshot, snapshot.with_suffix(JOURNAL_SUFFIX), kind=self._kind(key), writable=self.writable
+                snapshot,
+                snapshot.with_suffix(JOURNAL_SUFFIX),
+                kind=self._kind(key),
+                writable=self.writable,
+                sidecars=self.root / CACHE_DIR if key in ("index", "state") else None,
             )
             self._storages[key] = found
         return found
@@ -816,6 +1190,14 @@ class Store:
             return storage.get(ids)
         except LoadError as exc:
             raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint(key)}") from None
+
+    def day_index(self) -> DayIndex | None:
+        """The index snapshot's papers by day (`JournaledStorage.day_index`; None: read it whole)."""
+        storage = self._checked("index")
+        try:
+            return storage.day_index()
+        except LoadError as exc:
+            raise LoadError(f"{exc}. The file was left untouched.{self.restore_hint('index')}") from None
 
     def release(self, key: str) -> None:
         """Forget what was read of a file (its data is kept elsewhere, or not needed)."""
