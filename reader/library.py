@@ -323,6 +323,28 @@ class Library:
         self._some_states.clear()
         self._inbox = None
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the whole index and every state have been read."""
+        return self._papers is not None and self._states is not None
+
+    def load_all(self) -> None:
+        """Read the whole index and every state now (what opening without `lazy` does, but for
+        waking snoozed papers; the app's first look calls this in a thread)."""
+        with _no_collection():
+            if self._papers is None:
+                self._load_heads()
+            if self._states is None:
+                self._load_states()
+
+    def index_bytes(self) -> int:
+        """The size of the index file (of `papers.json` in a library not yet converted)."""
+        name = "legacy" if self._legacy is not None else "index"
+        try:
+            return self.store.path_of(name).stat().st_size
+        except OSError:
+            return 0
+
     def reload(self) -> None:
         """Read the files again, as they are now (another program wrote to them)."""
         with self._shard_lock:

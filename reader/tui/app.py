@@ -25,6 +25,7 @@ from reader.resources import bundled
 from reader.tui.board import Board
 from reader.tui.commands import ReaderCommands
 from reader.tui.external_editor import EditorError
+from reader.tui.first_look import FirstLook, LibraryRead, wake_today, wants_first_look
 from reader.tui.help_screen import HelpScreen, HelpSection
 from reader.tui.keys import install_escape_aware_parser
 from reader.tui.notes import NotesEditor
@@ -62,6 +63,9 @@ class ReaderApp(App[None]):
             self.title = DEMO_TITLE
         self.sub_title = str(library.root)
         self._quit_armed = False
+        self.first_look: FirstLook | None = None
+        self.load_error: Exception | None = None
+        """Why the library could not be read whole (a big library is read after the first frame)."""
 
     @contextlib.contextmanager
     def editor_session(self) -> Iterator[None]:
@@ -73,13 +77,31 @@ class ReaderApp(App[None]):
             raise EditorError("This terminal cannot hand itself to an editor; the notes are unchanged") from None
 
     def get_default_screen(self) -> Screen[None]:
-        return PapersScreen(self.library)
+        if self.library.loaded:
+            return PapersScreen(self.library)
+        self.first_look = FirstLook(self.library)  # a big library: its newest day first, the rest in a thread
+        return self.first_look
+
+    def on_library_read(self, message: LibraryRead) -> None:
+        """The first look's thread has read the library: open the papers screen in its place
+        (or end, and let `run_app` raise what went wrong, as a full open would have)."""
+        if message.error is None:
+            try:
+                wake_today(self.library)
+            except Exception as exc:
+                message.error = exc
+        if message.error is not None:
+            self.load_error = message.error
+            self.exit()
+            return
+        self.push_screen(PapersScreen(self.library))  # over the first look, which stays below, inert
 
     @property
     def papers_screen(self) -> PapersScreen:
-        screen = self.screen_stack[0]
-        assert isinstance(screen, PapersScreen)
-        return screen
+        for screen in self.screen_stack:  # the bottom one, or the one over the first look
+            if isinstance(screen, PapersScreen):
+                return screen
+        raise AssertionError("the papers screen is not open yet")
 
     # -- notes are never lost ------------------------------------------------------------------
 
@@ -167,9 +189,25 @@ class ReaderApp(App[None]):
         ]
 
     def action_help(self) -> None:
-        """Show every key."""
+        """Show every key (once the papers screen is open)."""
+        if isinstance(self.screen, FirstLook):
+            return
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
+
+
+def open_for_app(db: Path | None) -> Library:
+    """Open the library as the app does: whole, or (a big one) lazily, to be drawn first and read
+    in a thread (`FirstLook`). Errors in what is read now raise before the app starts."""
+    library = Library.open(db, holder="app", lazy=True)
+    try:
+        if not wants_first_look(library):
+            library.load_all()
+            wake_today(library)
+    except BaseException:
+        library.close()
+        raise
+    return library
 
 
 def run_app(db: Path | None, *, demo: bool = False) -> None:
@@ -177,12 +215,16 @@ def run_app(db: Path | None, *, demo: bool = False) -> None:
     from reader.tui.paste import install
 
     install()  # pasted text with escape sequences in it keeps its order
-    library = Library.open(db, holder="app")
+    library = open_for_app(db)
     try:
         install_escape_aware_parser()
         app = ReaderApp(library, demo=demo)
         app.run()
         app.flush_notes()
+        if app.first_look is not None and app.first_look.loader.is_alive():
+            app.first_look.loader.join()  # quit during the first look: the reading ends before the close
+        if app.load_error is not None:
+            raise app.load_error
     finally:
         library.close()
     if app.return_code:  # the app crashed (Textual printed the error): never exit 0

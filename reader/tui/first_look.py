@@ -1,0 +1,113 @@
+"""The first look at a big library: its newest day, drawn before the library is read.
+
+At 100,000 papers reading the whole index and every state takes seconds. The app opens such a
+library lazily, draws the newest day's papers from the few records they need (their index
+records and states, read by record), reads the rest in a thread, and then opens the papers
+screen in its place. Until then the keys wait (only quit and help work); the top line says
+that the library is being read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reader import backlog
+from reader.library import Library
+from reader.models import Status
+from reader.tui import safe
+from reader.tui.detail import day_label
+from reader.tui.paper_list import STATUS_MARKS
+
+__all__ = ["FIRST_LOOK_FROM_BYTES", "FirstLook", "LibraryRead", "first_look_rows", "wake_today", "wants_first_look"]
+
+FIRST_LOOK_FROM_BYTES = 4 << 20
+"""From this size of the index (about 20,000 papers) the app opens on the first look."""
+
+
+def wants_first_look(library: Library) -> bool:
+    """Whether this (lazily opened) library is big enough to be drawn before it is read."""
+    return library.index_bytes() >= FIRST_LOOK_FROM_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    status: Status
+    title: str
+    upvotes: int | None
+
+
+def first_look_rows(library: Library) -> tuple[str | None, list[Row]]:
+    """The newest featured day and its papers in page order, read by record (nothing whole)."""
+    day = library.latest_day()
+    if day is None:
+        return None, []
+    rows = []
+    for pid in library.ids(day=day):
+        head = library.head(pid)
+        rows.append(Row(library.status(pid), head.title, head.upvotes))
+    return day, rows
+
+
+class LibraryRead(Message):
+    """The loader thread is done: the library is read whole (or `error` says why not). It
+    bubbles to the app, which opens the papers screen in the first look's place."""
+
+    def __init__(self, error: Exception | None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class FirstLook(Screen[None]):
+    """The newest day's papers, read-only, while the library is read in a thread."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", tooltip="Quit (nothing is being changed)"),
+    ]
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.library = library
+        self.day, self.rows = first_look_rows(library)
+        self.loader = threading.Thread(target=self._read, name="reader-first-look", daemon=True)
+
+    def compose(self) -> ComposeResult:
+        day = day_label(self.day, year=False) if self.day else "No papers yet"
+        waiting = f"{day} · {len(self.rows)} papers · reading the whole library…"
+        yield Static(Content(waiting), id="first-look-top")
+        with VerticalScroll(id="first-look-list"):
+            yield Static(self._list(), id="first-look-rows")
+        yield Footer()
+
+    def _list(self) -> Content:
+        lines = []
+        for row in self.rows:
+            votes = f"{row.upvotes:>5}" if row.upvotes is not None else "     "
+            lines.append(Content.assemble(f" {STATUS_MARKS[row.status]}  ", safe.literal(row.title), f"  {votes}"))
+        return Content("\n").join(lines) if lines else Content(" Nothing to show yet.")
+
+    def on_mount(self) -> None:
+        self.loader.start()
+
+    def _read(self) -> None:
+        """In the thread: read the index and the states whole; the UI thread does the rest."""
+        try:
+            self.library.load_all()
+        except Exception as exc:  # handed to the UI thread, which ends the app with it
+            self.post_message(LibraryRead(exc))
+            return
+        self.post_message(LibraryRead(None))
+
+
+def wake_today(library: Library) -> None:
+    """What a full open does last: snoozed papers whose day has come return to the inbox."""
+    library.wake_snoozed(backlog.today())
