@@ -366,9 +366,10 @@ async def test_help_lists_the_bindings(lib: Library) -> None:
         for binding in PapersScreen.BINDINGS:
             assert binding.description in text  # type: ignore[union-attr]
         assert "Auto-advance" in text and "Previous day" in text and "Command palette" in text
+        help_box = app.screen.query_one("#help-box")
+        await until(pilot, lambda: help_box.max_scroll_y >= 3)  # laid out: there is room to scroll
         await pilot.press("j", "j", "j")
-        await pilot.pause()
-        assert app.screen.query_one("#help-box").scroll_y == 3
+        await until(pilot, lambda: help_box.scroll_y == 3)  # a scroll lands on the next refresh
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PapersScreen)

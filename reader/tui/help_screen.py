@@ -95,7 +95,7 @@ class HelpScreen(ModalScreen[None]):
     def action_scroll(self, lines: int) -> None:
         """Scroll the help text."""
         box = self.query_one("#help-box", VerticalScroll)
-        box.scroll_to(y=box.scroll_target_y + lines, animate=False)
+        box.scroll_to(y=box.scroll_target_y + lines, animate=False, immediate=True)  # key repeat adds up
 
     def action_close(self) -> None:
         """Back to where the user was."""
