@@ -1255,7 +1255,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     def action_scroll_detail(self, pages: int) -> None:
         """Page the detail pane without leaving the list."""
         scroller = self.detail.scroller
-        scroller.scroll_to(y=scroller.scroll_target_y + pages * max(scroller.size.height - 1, 1), animate=False, immediate=True)
+        step = pages * max(scroller.size.height - 1, 1)
+        scroller.scroll_to(y=scroller.scroll_target_y + step, animate=False, immediate=True)
 
 
 def is_web_address(url: str) -> bool:
