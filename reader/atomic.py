@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
-__all__ = ["FolderSyncFailed", "atomic_write_bytes", "fsync_dir"]
+__all__ = ["FolderSyncFailed", "atomic_write_bytes", "fsync_dir", "temp_file_in"]
 
 
 def fsync_dir(path: Path) -> None:
@@ -54,6 +53,19 @@ def _mode_for(path: Path) -> int:
         return _NEW_FILE_MODE
 
 
+def temp_file_in(folder: Path, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+    """A new file of our own in `folder` (created exclusively, mode 0600), open for writing:
+    what `tempfile.mkstemp` does, without importing `tempfile` (with `shutil` and `random`,
+    ~8 ms of every command's start)."""
+    for _attempt in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in {folder}")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically and durably; on error the old file is intact.
 
@@ -61,7 +73,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     rename may not survive a crash: `FolderSyncFailed` says so.
     """
     folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    fd, tmp_name = temp_file_in(folder, f".{path.name}.")
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, _mode_for(path))

@@ -8,9 +8,7 @@ Every user mistake ends in one line on standard error and a non-zero exit code:
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -76,6 +74,9 @@ def cli(ctx: click.Context, db: Path | None, demo: bool) -> None:
 
 def run_demo() -> None:
     """Import the sample day into a fresh temporary library and open the app on it."""
+    import shutil
+    import tempfile
+
     from reader.resources import SAMPLE_DAY, sample_files
 
     folder = Path(tempfile.mkdtemp(prefix="reader-demo-"))
@@ -256,6 +257,8 @@ def list_cmd(
                 "no papers" + (" match" if query or status or day else " yet: try `reader import FILE`"), err=True
             )
             return
+        import shutil
+
         width = shutil.get_terminal_size((120, 24)).columns
         library.read_states(ids)
         for n, pid in enumerate(ids):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from reader import backlog, exporters
+from reader import backlog
 from reader.cli_common import (
     EXIT_INPUT,
     EXIT_LIBRARY,
@@ -72,6 +72,8 @@ def export_cmd(
     and csl-json (for Zotero and pandoc), and notes (-o FOLDER: one Markdown note per paper, for
     Obsidian). An existing file is replaced only with --force. Reads without locking the library.
     """
+    from reader import exporters  # imported when used: not at every command's start
+
     status = parse_status(status_name, allow_all=True)
     low = parse_date(since, "--since")
     high = parse_date(until, "--until")
@@ -126,6 +128,8 @@ def export_cmd(
 
 def _export_folder(library: Library, ids: list[str], folder: Path, force: bool) -> None:
     """The notes format: one Markdown note per paper in `folder`."""
+    from reader import exporters  # imported when used: not at every command's start
+
     try:
         report = exporters.write_notes(library, ids, folder, force=force)
     except (exporters.DestinationExists, exporters.BadDestination) as exc:
@@ -140,6 +144,8 @@ def _export_folder(library: Library, ids: list[str], folder: Path, force: bool) 
 
 
 def _choose_format(fmt: str | None, output: str | None) -> str:
+    from reader import exporters  # imported when used: not at every command's start
+
     if fmt is not None:
         try:
             return exporters.parse_format(fmt)

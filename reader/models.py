@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,6 +74,8 @@ def title_key(title: str) -> str:
 def title_id(title: str, key: str | None = None) -> str:
     """The id of a paper known only by its title: a short hash of the normalised title
     (`key`, when the caller has it already)."""
+    import hashlib  # only new papers without an arXiv id need it: not every command's start
+
     return hashlib.sha1((title_key(title) if key is None else key).encode("utf-8")).hexdigest()[:10]
 
 

@@ -42,7 +42,6 @@ import mmap
 import operator
 import os
 import re
-import tempfile
 import time
 import zlib
 from array import array
@@ -57,7 +56,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader.atomic import FolderSyncFailed as _FolderSyncFailed
-from reader.atomic import atomic_write_bytes, fsync_dir
+from reader.atomic import atomic_write_bytes, fsync_dir, temp_file_in
 
 __all__ = ["atomic_write_bytes"]  # also importable from here, where it lived
 
@@ -781,7 +780,7 @@ def _write_sidecar(folder: Path, name: str, data: bytes) -> None:
     rebuilt; renamed into place, so a reader sees a whole file)."""
     with contextlib.suppress(OSError):
         folder.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_file_in(folder, f".{name}.")
         try:
             os.fchmod(fd, _SIDECAR_MODE)
             with os.fdopen(fd, "wb") as handle:

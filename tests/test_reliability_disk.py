@@ -15,7 +15,6 @@ import os
 import random
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import orjson
 import pytest
 
-from reader import store
+from reader import atomic, store
 from reader.library import Library
 from reader.models import Status
 from reader.store import StoreError, WriteError
@@ -80,7 +79,18 @@ class _FailingFile:
 def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     """Make one of the store's file operations fail from now on (until `monkeypatch.undo()`)."""
     real_open, real_write, real_fsync, real_ftruncate = os.open, os.write, os.fsync, os.ftruncate
-    real_fdopen, real_mkdir, real_mkstemp = os.fdopen, Path.mkdir, tempfile.mkstemp
+    real_fdopen, real_mkdir, real_temp = os.fdopen, Path.mkdir, atomic.temp_file_in
+
+    def temp_failing(refuse: Callable[[Path, str], bool]) -> None:
+        """New temporary files fail where `refuse(folder, prefix)` (atomic writes and sidecars)."""
+
+        def temp_file_in(folder: Path, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+            if refuse(Path(folder), prefix):
+                raise ENOSPC
+            return real_temp(folder, prefix, suffix)
+
+        monkeypatch.setattr(atomic, "temp_file_in", temp_file_in)
+        monkeypatch.setattr(store, "temp_file_in", temp_file_in)
 
     def fail(*args: object, **kwargs: object) -> Any:
         raise ENOSPC
@@ -122,13 +132,9 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
 
         monkeypatch.setattr(store.os, "fsync", fsync)
     elif point == "mkstemp":
-
-        def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-            if re.match(r"\.(papers|state|index|\d{4}-\d{2}|undated)\.json\.", str(kwargs.get("prefix", ""))):
-                raise ENOSPC
-            return real_mkstemp(*args, **kwargs)
-
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        temp_failing(
+            lambda folder, prefix: bool(re.match(r"\.(papers|state|index|\d{4}-\d{2}|undated)\.json\.", prefix))
+        )
     elif point in ("write", "short-write"):
         monkeypatch.setattr(store.os, "fdopen", lambda fd, mode: _FailingFile(real_fdopen(fd, mode), point != "write"))
     elif point == "file-fsync":
@@ -150,24 +156,13 @@ def inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     elif point == "replace":
         monkeypatch.setattr(store.os, "replace", fail)
     elif point == "empty-journal":  # the snapshot is written, emptying the journal fails
-
-        def mkstemp_journal(*args: Any, **kwargs: Any) -> tuple[int, str]:
-            if str(kwargs.get("prefix", "")).endswith(store.JOURNAL_SUFFIX + "."):
-                raise ENOSPC
-            return real_mkstemp(*args, **kwargs)
-
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_journal)
+        temp_failing(lambda folder, prefix: prefix.endswith(store.JOURNAL_SUFFIX + "."))
     elif point == "backup-link":
         monkeypatch.setattr(store.os, "link", lambda *a: (_ for _ in ()).throw(OSError(errno.EPERM, "no links")))
     elif point == "backup-link-and-copy":
         inject(monkeypatch, "backup-link")
 
-        def mkstemp_not_in_backups(*args: Any, **kwargs: Any) -> tuple[int, str]:
-            if Path(kwargs["dir"]).name == store.BACKUP_DIR:
-                raise ENOSPC
-            return real_mkstemp(*args, **kwargs)
-
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_not_in_backups)
+        temp_failing(lambda folder, prefix: folder.name == store.BACKUP_DIR)
     elif point == "backup-mkdir":
 
         def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
