@@ -2,8 +2,9 @@
 
     python bench/app_probe.py --db LIBRARY --out RESULT.json [--keys [--board N]]
 
-It does what `reader` does when it opens the app (`Library.open`, then `ReaderApp(library)`
-run by Textual), only with Textual's headless driver at 120x40, and records:
+It does what `reader` does when it opens the app (`open_for_app`: the library read whole, or a
+big one opened lazily for the first look; then `ReaderApp(library)` run by Textual), only with
+Textual's headless driver at 120x40, and records:
 
 - `first_frame`: `time.monotonic()` when the first full frame is ready for the terminal, i.e.
   when Textual hands its first compositor update to `App._display` *and* that update has been
@@ -11,6 +12,10 @@ run by Textual), only with Textual's headless driver at 120x40, and records:
   parent subtracts the `monotonic()` it read just before starting this process, so the figure
   covers interpreter start-up, imports, opening the library, composing, mounting and the first
   paint.
+- `ready`: when the papers screen is first drawn. For a big library the first frame is the first
+  look (its newest day, drawn before the library is read) and the papers screen comes once the
+  library is read; otherwise the two are the same frame. Without `--keys` the probe ends there;
+  with `--keys` the keys start there. `first_frame_rss_kb`: `VmHWM` at the first frame.
 - phase stamps: script start (interpreter up), imports done, library open, app built.
 - with `--keys`: keystroke-to-repaint. Each key is sent the way the terminal driver sends it
   (`driver.send_message(events.Key(...))`), then the probe waits for the next frame. It
@@ -90,12 +95,15 @@ def main() -> None:
     from textual import events
     from textual._compositor import CompositorUpdate
 
-    from reader.library import Library
-    from reader.tui.app import ReaderApp
+    from reader.tui.app import ReaderApp, open_for_app
+    from reader.tui.papers_screen import PapersScreen
 
     stamps["imports"] = time.monotonic()
-    library = Library.open(args.db)
+    library = open_for_app(args.db)  # as `reader` opens it: whole, or (big) lazily for the first look
     stamps["open"] = time.monotonic()
+    ready: list[float] = []
+    """When the papers screen is first drawn (a big library: after the first look)."""
+    first_frame_rss: list[int] = []
     frames: list[tuple[float, float]] = []
     """(monotonic, UI-thread CPU time) of every frame."""
     new_frame: list[asyncio.Event] = []
@@ -109,9 +117,13 @@ def main() -> None:
                 if isinstance(renderable, CompositorUpdate):
                     renderable.render_segments(self.console)
                 frames.append((time.monotonic(), time.thread_time()))
+                if len(frames) == 1:
+                    first_frame_rss.append(_high_water_kb() or 0)
+                if not ready and isinstance(self.screen, PapersScreen):
+                    ready.append(frames[-1][0])
                 if new_frame:
                     new_frame[0].set()
-                if not args.keys and len(frames) == 1:
+                if not args.keys and ready:
                     self.exit()
             super()._display(screen, renderable)
 
@@ -175,6 +187,8 @@ def main() -> None:
 
     async def script(pilot: Any) -> None:
         await wait_frames(0)
+        while not ready:  # a big library shows the first look until it is read: keys wait for that
+            await wait_frames(len(frames))
         await pilot.pause()
         if args.keys and args.board:
             for _ in range(2 * args.board):
@@ -202,6 +216,8 @@ def main() -> None:
     result = {
         "stamps": stamps,
         "first_frame": frames[0][0] if frames else None,
+        "ready": ready[0] if ready else None,
+        "first_frame_rss_kb": first_frame_rss[0] if first_frame_rss else None,
         "frames": len(frames),
         "keys": keys,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

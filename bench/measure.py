@@ -95,6 +95,7 @@ def app_probe(db: Path, out: Path, *, keys: bool, repeats: int = 30) -> dict[str
     out.unlink()
     stamps = result["stamps"]
     result["first_frame_ms"] = _ms(result["first_frame"] - start) if result["first_frame"] else float("nan")
+    result["ready_ms"] = _ms(result["ready"] - start) if result.get("ready") else float("nan")
     result["exit_ms"] = _ms(finished - start)
     result["phases_ms"] = {
         "interpreter": _ms(stamps["script"] - start),
@@ -112,8 +113,9 @@ def app_start(db: Path, runs: int, scratch: Path) -> dict[str, Any]:
     phases = {name: median([s["phases_ms"][name] for s in samples]) for name in samples[0]["phases_ms"]}
     return {
         "first_frame_ms": [s["first_frame_ms"] for s in samples],
+        "ready_ms": [s["ready_ms"] for s in samples],
         "phases_ms": phases,
-        "maxrss_mb": [_peak_mb(s) for s in samples],
+        "maxrss_mb": [_first_frame_mb(s) for s in samples],
     }
 
 
@@ -432,6 +434,12 @@ def app_keys(source: Path, scratch: Path, repeats: int, cache_from: Path | None 
         "ru_maxrss_mb": result["maxrss_kb"] / 1024,
         "first_frame_ms": result["first_frame_ms"],
     }
+
+
+def _first_frame_mb(result: dict[str, Any]) -> float:
+    """The probe's peak RSS when its first frame was drawn, in MB (its peak at the end if unknown)."""
+    kb = result.get("first_frame_rss_kb")
+    return float(kb) / 1024 if kb else _peak_mb(result)
 
 
 def _peak_mb(result: dict[str, Any]) -> float:

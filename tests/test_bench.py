@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 ROWS = (
     "start to first frame (app)",
+    "  papers screen ready (keys work; a big library: after the first look)",
     "  of which: interpreter / imports / open / app / first paint",
     "Library.open (in process)",
     "`reader list --status reading` (process)",
