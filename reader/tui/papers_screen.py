@@ -42,6 +42,7 @@ from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
 from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.tags_dialog import TagsDialog
+from reader.tui.titles import set_border_title
 from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
@@ -169,6 +170,12 @@ class WatchSpans(Mapping[str, Sequence[tuple[int, int]]]):
     def __iter__(self) -> Iterator[str]:
         return iter(())  # rows ask by id; nothing lists them all
 
+    def __eq__(self, other: object) -> bool:
+        # (a Mapping compares its items, and this one lists none: compare what it is made of)
+        return isinstance(other, WatchSpans) and other.library is self.library and other.watch == self.watch
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __len__(self) -> int:
         return 0
 
@@ -272,6 +279,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._learned_version = -1
         """The library version the learned order's model was last brought in step with."""
         self._fitting = False
+        self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self.init_backlog()
 
     # -- the browse model, read by tests and the palette ----------------------------------------
@@ -451,7 +459,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         else:
             ids = browse.list_ids()
             learned = browse.sort.learned and browse.ranker and not browse.too_many_to_rank
-            self.paper_list.score_of = self._score_of if learned else None
+            self.paper_list.score_of = self._scores_of(browse.ranker) if learned else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
                 ids,
@@ -460,7 +468,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                 marks=browse.marks,
                 headers=browse.list_headers(),
             )
-            self.paper_list.border_title = self.list_title(len(ids))
+            set_border_title(self.paper_list, self.list_title(len(ids)))
         if switching:
             self._focus_after_switch()
         self.update_status_line()
@@ -557,11 +565,19 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
             # the render starts the next fit if decisions were made while this one ran
 
-    def _score_of(self, paper_id: str) -> float | None:
-        ranker = self.browse.ranker
-        if ranker is None or paper_id not in self.library:
-            return None
-        return round(learned_scores(self.library, ranker, [paper_id])[paper_id], 3)
+    def _scores_of(self, ranker: foryou.Ranker | None) -> Callable[[str], float | None]:
+        """The list's score of a paper under `ranker`: one callable per ranker, so the list
+        knows its scores changed exactly when the ranker did."""
+        if self._scorer is not None and self._scorer[0] is ranker:
+            return self._scorer[1]
+
+        def score_of(paper_id: str) -> float | None:
+            if ranker is None or paper_id not in self.library:
+                return None
+            return round(learned_scores(self.library, ranker, [paper_id])[paper_id], 3)
+
+        self._scorer = (ranker, score_of)
+        return score_of
 
     def action_watch(self) -> None:
         """Edit the "for you" watchlist; it moves papers at once (and shows the learned order)."""
