@@ -188,11 +188,6 @@ def main() -> None:
             await app.workers.wait_for_complete()  # the learned order's model lands first
             await pilot.pause()
             await wait_frames(len(frames))
-            import os
-
-            if os.environ.get("PROBE_FREEZE"):
-                gc.collect()
-                gc.freeze()
             profiler = None
             for n in range(2 * args.board):
                 if n == 2 and args.profile:  # the first round trip (which ranks the columns) is left out

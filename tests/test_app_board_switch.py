@@ -3,6 +3,8 @@ shows something stale: these are the keys a user presses, through Pilot."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reader import browse as browse_module
@@ -134,3 +136,40 @@ async def test_marks_cleared_in_place_leave_no_mark_on_the_cards(lib: Library) -
         await pilot.press("M")
         await pilot.pause()
         assert not any(row.startswith(MARK) for row in rows(column))
+
+
+async def test_what_the_list_and_the_board_built_is_set_aside_once_in_a_large_library(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's full collections walk every live object: after the list and the board are first
+    shown, a large library's app freezes what they built (once each), a small one never does."""
+    from types import SimpleNamespace
+
+    from reader.tui import papers_screen
+
+    calls: list[str] = []
+    fake = SimpleNamespace(
+        collect=lambda generation=2: calls.append(f"collect{generation}"), freeze=lambda: calls.append("freeze")
+    )
+    monkeypatch.setattr(papers_screen, "gc", fake)
+    real_timer = papers_screen.PapersScreen.set_timer
+
+    def at_once(self: papers_screen.PapersScreen, delay: float, callback: Any = None, **kwargs: Any) -> Any:
+        if getattr(callback, "__name__", "") == "settle":  # no waiting on the clock in a test
+            return callback()
+        return real_timer(self, delay, callback, **kwargs)
+
+    monkeypatch.setattr(papers_screen.PapersScreen, "set_timer", at_once)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "b", "b")
+        await pilot.pause()
+        assert calls == []  # the sample day is small
+    monkeypatch.setattr(papers_screen, "SETTLE_MIN_PAPERS", 1)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("b", "b", "b", "b")
+        await pilot.pause()
+        await pilot.pause()
+        assert calls == ["collect1", "freeze", "collect1", "freeze"]  # the list, the board: once each

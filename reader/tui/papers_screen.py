@@ -7,6 +7,7 @@ typing in the filter or the notes never triggers them. Global actions use ctrl k
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib.util
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -67,6 +68,11 @@ NARROW_LEVEL = 6
 
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
+
+SETTLE_DELAY = 0.5
+"""Seconds after a view is first shown before what it built is set aside from the garbage collector."""
+SETTLE_MIN_PAPERS = 2000
+"""Smaller libraries leave too little alive for a full collection to be felt: nothing is set aside."""
 
 
 PAPER_ACTIONS = {
@@ -280,6 +286,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         """The library version the learned order's model was last brought in step with."""
         self._fitting = False
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
+        self._settled: set[str] = set()
+        """What has been set aside from the garbage collector once shown (`_settle_after`)."""
         self.init_backlog()
 
     # -- the browse model, read by tests and the palette ----------------------------------------
@@ -474,6 +482,31 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self.update_status_line()
         self.detail.show(self.current_id)
         self.sync_bindings()
+        self._settle_after("board" if browse.board else "list")
+        if browse.ranker is not None and browse.ranker.model is not None:
+            self._settle_after("model")
+
+    def _settle_after(self, reason: str) -> None:
+        """Once per session for each `reason` (the list, the board, the learned model first
+        shown), half a second later (off the key that showed it): set aside from the garbage
+        collector what showing it built to last (the papers and scores read for it, the rows drawn).
+
+        Python's full collection walks every object that is alive; the first board of a
+        10,000-paper library leaves some 130,000 of them (papers read in full, their scores, cached
+        rows), and a full collection came every second or third key, adding 100-150 ms to it.
+        `gc.freeze()` moves what is alive out of the collector's sight (it is still freed as usual
+        when no longer used); a young collection first leaves little garbage to freeze with it.
+        Three times a session at most, so whatever cycles become garbage among the frozen
+        objects later stay bounded."""
+        if reason in self._settled or len(self.library) < SETTLE_MIN_PAPERS:
+            return
+        self._settled.add(reason)
+
+        def settle() -> None:
+            gc.collect(1)
+            gc.freeze()
+
+        self.set_timer(SETTLE_DELAY, settle)
 
     def refill(self, keep: str | None = None) -> None:
         """Draw again, the cursor on `keep` (for callers outside the screen)."""
