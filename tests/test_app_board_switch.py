@@ -173,3 +173,38 @@ async def test_what_the_list_and_the_board_built_is_set_aside_once_in_a_large_li
         await pilot.pause()
         await pilot.pause()
         assert calls == ["collect1", "freeze", "collect1", "freeze"]  # the list, the board: once each
+
+
+async def test_the_first_board_in_the_learned_order_was_scored_by_the_worker(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the "for you" model lands, its worker scores the board's papers: the switch to the
+    board reads no paper in full on the UI thread (at 10,000 papers that took some 2 s), and
+    the columns are in the learned order."""
+    import threading
+
+    from reader.browse import learned_scores
+    from tests.test_app_foryou import triage_by_taste
+
+    triage_by_taste(lib)  # 50 decisions: the app opens in the learned order; 10-odd kept to-read
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the fit, then the board's scores
+        await pilot.pause()
+        screen = app.papers_screen
+        assert screen.browse.sort.learned and screen.browse.ranker is not None
+        read_here: list[str] = []
+        real = lib.full_papers
+
+        def counted(ids: list[str]) -> list[object]:
+            if threading.current_thread() is threading.main_thread():
+                read_here.extend(ids)
+            return real(ids)  # type: ignore[return-value]
+
+        monkeypatch.setattr(lib, "full_papers", counted)
+        await pilot.press("b")
+        await pilot.pause()
+        column = screen.query_one(Board).column(Status.TO_READ).paper_list
+        assert len(column.ids) > 5 and read_here == []
+        scores = learned_scores(lib, screen.browse.ranker, column.ids)
+        assert [scores[pid] for pid in column.ids] == sorted(scores.values(), reverse=True)

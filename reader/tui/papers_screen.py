@@ -29,7 +29,18 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from reader import foryou
-from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, learned_scores, sort_by_name
+from reader.browse import (
+    BOARD_STATUSES,
+    LEARNED_MAX,
+    VIEWS,
+    After,
+    Browse,
+    Landing,
+    Spans,
+    View,
+    learned_scores,
+    sort_by_name,
+)
 from reader.library import Change, Library
 from reader.models import Status, UserState, normalise_tag
 from reader.store import StoreError
@@ -68,6 +79,9 @@ NARROW_LEVEL = 6
 
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
+
+WARM_BATCH = 200
+"""Papers the "for you" worker scores for the board between looks at whether it was cancelled."""
 
 SETTLE_DELAY = 0.5
 """Seconds after a view is first shown before what it built is set aside from the garbage collector."""
@@ -190,10 +204,13 @@ class ModelFitted(Message):
     """The "for you" model was fitted in a worker (on its own copy of the decisions); None: no new
     model (`cold`: too few decisions to learn from; else the model already knew them)."""
 
-    def __init__(self, model: Model | None, *, cold: bool = False) -> None:
+    def __init__(self, model: Model | None, *, cold: bool = False, ranker: foryou.Ranker | None = None) -> None:
         super().__init__()
         self.model = model
         self.cold = cold
+        self.ranker = ranker
+        """A ranker with the new model, which the worker goes on filling with the board's
+        scores (`fit_worker`); None: the screen makes its own."""
 
 
 class WorkerSays(Message):
@@ -559,16 +576,34 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             browse.ranker = foryou.Ranker(None, watch)  # page order (moved by the watchlist) until the worker says
         known = previous.model.fingerprint if previous is not None and previous.model is not None else None
         self._fitting = True
+        # what the board would rank, scored in the worker once the model is there (a column past
+        # the limit keeps the page order: nothing to score)
+        columns = (self.library.ids(status=status) for status in BOARD_STATUSES)
+        board = [pid for ids in columns if len(ids) <= LEARNED_MAX for pid in ids]
         # the decisions are gathered, compared and fitted in the worker, on a copy of the states:
         # at 100,000 papers gathering alone costs a keystroke's budget many times over
-        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root)
+        assert browse.ranker is not None
+        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root, board, browse.ranker)
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False)
-    def fit_worker(self, states: dict[str, UserState], known: str | None, first: bool, root: Path) -> None:
+    def fit_worker(
+        self,
+        states: dict[str, UserState],
+        known: str | None,
+        first: bool,
+        root: Path,
+        board: list[str],
+        previous: foryou.Ranker,
+    ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
         them (`known`: its fingerprint), fit the "for you" model (scikit-learn is imported here):
         the cached one when it fits them at the start, else a new one written to the cache
-        beside the library (derived data, not the library)."""
+        beside the library (derived data, not the library).
+
+        Once the model is posted, the worker scores the `board`'s papers with it (reading them
+        in full), so the first switch to the board in that order does not (some 2 s on the UI
+        thread at 10,000 papers). The ranker keeps scores only with what they were made from, so
+        a paper that changes meanwhile is scored again where it is shown."""
         data = foryou.training_set(self.library, states)
         if data is None or data.fingerprint == known:
             self.post_message(ModelFitted(None, cold=data is None))
@@ -577,8 +612,18 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         if model is None:
             model = data.fit()
             foryou.save_model_at(root, model)  # a cache: a failed write is ignored
-        if not get_current_worker().is_cancelled:
-            self.post_message(ModelFitted(model))
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        ranker = foryou.Ranker(model, previous.watch, previous.bags)
+        self.post_message(ModelFitted(model, ranker=ranker))
+        for start in range(0, len(board), WARM_BATCH):
+            if worker.is_cancelled:
+                return
+            try:
+                learned_scores(self.library, ranker, board[start : start + WARM_BATCH])
+            except Exception:  # a paper gone meanwhile, an unreadable shard: the board says so itself
+                return
 
     def on_model_fitted(self, message: ModelFitted) -> None:
         message.stop()
@@ -592,7 +637,10 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             # look if decisions were made while the worker looked
             self.browse.changed(Landing(keep=self.current_id))
             return
-        self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
+        if message.ranker is not None and message.ranker.watch == watch:
+            self.browse.ranker = message.ranker
+        else:  # the watchlist changed during the fit
+            self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
         if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
             at_top = self.active_list.cursor == 0
             self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
