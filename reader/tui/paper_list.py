@@ -322,7 +322,7 @@ class PaperList(ScrollView, can_focus=True):
         self._today = backlog.today()
         """The day ages count to (read again at every `set_ids`)."""
         self._filled: tuple[object, ...] | None = None
-        """What the rows were last drawn from besides the ids (library version, spans, marks,
+        """What the rows were last drawn from besides the ids and spans (library version, marks,
         separators, scores, today): `set_ids` with all of it unchanged repaints nothing."""
 
     # -- the public interface ----------------------------------------------------------------
@@ -365,14 +365,17 @@ class PaperList(ScrollView, can_focus=True):
         copied, too). Posts `Highlighted` if the paper under the cursor changed.
 
         When the ids, the library's version and all of the above are as at the last call (the
-        list shown again after the board), nothing is repainted: only the cursor may move.
-        `score_of` counts too, so set a new callable when the scores change.
+        list shown again after the board; `spans` the same object), nothing is repainted: only
+        the cursor may move. `score_of` counts too, so set a new callable when the scores change.
         """
         spans = spans if spans is not None else {}
         marks = marks if marks is not None else ()
         today = backlog.today()
-        filled = (self.library.version, spans, frozenset(marks), dict(headers or {}), self.score_of, today)
-        if self._filled == filled and len(ids) == len(self._ids) and self._ids == list(ids):
+        filled = (self.library.version, frozenset(marks), dict(headers or {}), self.score_of, today)
+        # spans by identity (a search's highlights are worked out as read: comparing them by
+        # value would work them all out), or both empty
+        same_spans = spans is self._spans or (not spans and not self._spans)
+        if self._filled == filled and same_spans and len(ids) == len(self._ids) and self._ids == list(ids):
             # The same rows as drawn (showing the list again after the board): no repaint; only
             # the cursor may move.
             self._move_to(keep)

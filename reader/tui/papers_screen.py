@@ -191,12 +191,6 @@ class WatchSpans(Mapping[str, Sequence[tuple[int, int]]]):
     def __iter__(self) -> Iterator[str]:
         return iter(())  # rows ask by id; nothing lists them all
 
-    def __eq__(self, other: object) -> bool:
-        # (a Mapping compares its items, and this one lists none: compare what it is made of)
-        return isinstance(other, WatchSpans) and other.library is self.library and other.watch == self.watch
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __len__(self) -> int:
         return 0
 
@@ -306,6 +300,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self._settled: set[str] = set()
         """What has been set aside from the garbage collector once shown (`_settle_after`)."""
+        self._watch_spans: WatchSpans | None = None
+        """The watched words' highlights, one object while the watchlist stays the same."""
         self.init_backlog()
 
     # -- the browse model, read by tests and the palette ----------------------------------------
@@ -479,7 +475,9 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self.detail.empty_text = self.detail_hint()
         spans = browse.shown_spans()
         if spans is None and browse.sort.learned and browse.ranker is not None and browse.ranker.watch:
-            spans = WatchSpans(self.library, browse.ranker.watch)
+            if self._watch_spans is None or self._watch_spans.watch != browse.ranker.watch:
+                self._watch_spans = WatchSpans(self.library, browse.ranker.watch)
+            spans = self._watch_spans  # the same object while the watchlist is: the lists compare it so
         if browse.board:
             self._render_board(spans)
         else:
