@@ -89,6 +89,11 @@ def main() -> None:
     parser.add_argument(
         "--board", type=int, default=0, metavar="N", help="with --keys: only switch the board on and off N times"
     )
+    parser.add_argument("--size", default="120x40", metavar="WxH", help="the terminal's size (default 120x40)")
+    parser.add_argument(
+        "--sort", default=None, metavar="NAME", help="with --board: the list's order (page, for-you...), set first"
+    )
+    parser.add_argument("--profile", type=Path, default=None, metavar="HTML", help="with --board: pyinstrument it")
     args = parser.parse_args()
 
     stamps: dict[str, float] = {"script": SCRIPT_START}
@@ -180,6 +185,7 @@ def main() -> None:
                 "wall_ms": (at - start) * 1000,
                 "cpu_ms": (cpu_at - cpu) * 1000,
                 "settled_ms": (settled - start) * 1000,
+                "frames_cpu_ms": [(c - cpu) * 1000 for _, c in frames[first:]],
             }
         )
 
@@ -191,8 +197,25 @@ def main() -> None:
             await wait_frames(len(frames))
         await pilot.pause()
         if args.keys and args.board:
-            for _ in range(2 * args.board):
+            if args.sort:
+                app.screen.browse.set_sort(args.sort)  # type: ignore[attr-defined]
+            await app.workers.wait_for_complete()  # the learned order's model lands first
+            await pilot.pause()
+            await wait_frames(len(frames))
+            profiler = None
+            for n in range(2 * args.board):
+                if n == 2 and args.profile:  # the first round trip (which ranks the columns) is left out
+                    from pyinstrument import Profiler
+
+                    profiler = Profiler(interval=0.001)
+                    profiler.start()
                 await press("board", "b", "b")
+            if profiler is not None:
+                profiler.stop()
+                args.profile.write_text(profiler.output_html())
+                args.profile.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
+                if profiler.last_session is not None:
+                    profiler.last_session.save(str(args.profile.with_suffix(".pyisession")))
         elif args.keys:
             for _ in range(args.repeats):
                 await press("j", "j", "j")
@@ -211,7 +234,8 @@ def main() -> None:
             rss_after.append(_status_kb("VmRSS") or 0)  # what the app holds once the morning's keys are done
         app.exit()
 
-    app.run(headless=True, size=(120, 40), auto_pilot=script if args.keys else None)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    app.run(headless=True, size=(width, height), auto_pilot=script if args.keys else None)
     library.close()
     result = {
         "stamps": stamps,

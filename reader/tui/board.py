@@ -15,6 +15,7 @@ from reader.browse import BOARD_STATUSES
 from reader.library import Library
 from reader.models import Status
 from reader.tui.paper_list import PaperList
+from reader.tui.titles import set_border_title
 from reader.tui.triage_list import TriageList
 
 __all__ = ["BOARD_STATUSES", "Board", "BoardColumn"]
@@ -38,7 +39,7 @@ class BoardColumn(Vertical):
     def set_count(self, count: int, total: int | None = None) -> None:
         shown = f"{count}" if total is None or total == count else f"{count} of {total}"
         style = Style(bold=True) + self.paper_list.status_style(self.status)
-        self.border_title = Content.assemble((self.status.value, style), f" {shown}")
+        set_border_title(self, Content.assemble((self.status.value, style), f" {shown}"))
 
 
 class Board(Horizontal):

@@ -147,12 +147,13 @@ class DetailPane(Vertical):
     def refresh_paper(self) -> None:
         """Redraw the paper's facts (status, tags) after a change; the notes are left alone."""
         reason = self.reason_of(self.paper_id) if self.paper_id is not None else None
-        drawn = (self.paper_id, self.library.version, self.empty_text, reason)
+        shown = self.paper_id is not None and self.paper_id in self.library
+        drawn = (self.paper_id, self.library.version, None if shown else self.empty_text, reason)
         if drawn == self._drawn:
             return  # nothing changed since the last draw (a refill and a highlight both ask)
         self._drawn = drawn
         body = self.query_one("#detail-body", Static)
-        if self.paper_id is None or self.paper_id not in self.library:
+        if not shown or self.paper_id is None:
             body.update(safe.literal(self.empty_text, "$text-muted"))
             return
         paper, state = self.library.paper(self.paper_id), self.library.state(self.paper_id)

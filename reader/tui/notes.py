@@ -24,6 +24,7 @@ from textual.widgets.text_area import Edit, EditResult
 from reader.tui.external_editor import EditorError, edit_externally
 from reader.tui.keys import after_escape
 from reader.tui.safe import block
+from reader.tui.titles import set_border_title
 
 SaveNotes = Callable[[str, str], bool]
 """`save(paper_id, text) -> saved`: write the notes; False when the write failed."""
@@ -187,7 +188,7 @@ class NotesEditor(TextArea):
             marker = " · ● unsaved"
         else:
             marker = " · saved"
-        self.border_title = Content("notes" + marker)
+        set_border_title(self, Content("notes" + marker))
         self.set_class(self.failed and self.dirty, "-failed")
 
     # -- actions -----------------------------------------------------------------------------

@@ -321,6 +321,9 @@ class PaperList(ScrollView, can_focus=True):
         """The display rows of the separators, ascending."""
         self._today = backlog.today()
         """The day ages count to (read again at every `set_ids`)."""
+        self._filled: tuple[object, ...] | None = None
+        """What the rows were last drawn from besides the ids and spans (library version, marks,
+        separators, scores, today): `set_ids` with all of it unchanged repaints nothing."""
 
     # -- the public interface ----------------------------------------------------------------
 
@@ -360,15 +363,37 @@ class PaperList(ScrollView, can_focus=True):
         the title); it is kept, not copied, so hand over a fresh mapping rather than mutating
         it later. `marks` are the ids drawn with a mark (✓) before the status (kept, not
         copied, too). Posts `Highlighted` if the paper under the cursor changed.
+
+        When the ids, the library's version and all of the above are as at the last call (the
+        list shown again after the board; `spans` the same object), nothing is repainted: only
+        the cursor may move. `score_of` counts too, so set a new callable when the scores change.
         """
+        spans = spans if spans is not None else {}
+        marks = marks if marks is not None else ()
+        today = backlog.today()
+        filled = (self.library.version, frozenset(marks), dict(headers or {}), self.score_of, today)
+        # spans by identity (a search's highlights are worked out as read: comparing them by
+        # value would work them all out), or both empty
+        same_spans = spans is self._spans or (not spans and not self._spans)
+        if self._filled == filled and same_spans and len(ids) == len(self._ids) and self._ids == list(ids):
+            # The same rows as drawn (showing the list again after the board): no repaint; only
+            # the cursor may move.
+            self._move_to(keep)
+            return
+        self._filled = filled
         self._ids = list(ids)
-        self._spans = spans if spans is not None else {}
-        self._marks = marks if marks is not None else ()
+        self._spans = spans
+        self._marks = marks
         self._headers = {n: label for n, label in sorted((headers or {}).items()) if 0 <= n < len(self._ids)}
         self._header_rows = [n + k for k, n in enumerate(self._headers)]
-        self._today = backlog.today()
+        self._today = today
         # No new generation: cached rows are keyed by what they show (`_row_inputs`).
         self.virtual_size = Size(0, (len(self._ids) + len(self._headers)) * self.row_lines)
+        self._move_to(keep)
+        self.refresh()
+
+    def _move_to(self, keep: str | None) -> None:
+        """The cursor on `keep` if it is a row, else at the same index (clamped)."""
         index = self.cursor
         if keep is not None:
             with contextlib.suppress(ValueError):
@@ -378,7 +403,6 @@ class PaperList(ScrollView, can_focus=True):
             self.cursor = index  # the watcher scrolls and posts
         else:
             self._cursor_moved()
-        self.refresh()
 
     def move_cursor(self, index: int) -> None:
         """Move the cursor to row `index` (clamped) and keep it visible."""

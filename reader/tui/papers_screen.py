@@ -7,6 +7,7 @@ typing in the filter or the notes never triggers them. Global actions use ctrl k
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib.util
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,7 +29,18 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from reader import foryou
-from reader.browse import BOARD_STATUSES, VIEWS, After, Browse, Landing, Spans, View, learned_scores, sort_by_name
+from reader.browse import (
+    BOARD_STATUSES,
+    LEARNED_MAX,
+    VIEWS,
+    After,
+    Browse,
+    Landing,
+    Spans,
+    View,
+    learned_scores,
+    sort_by_name,
+)
 from reader.library import Change, Library
 from reader.models import Status, UserState, normalise_tag
 from reader.store import StoreError
@@ -42,6 +54,7 @@ from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
 from reader.tui.sync_ui import SYNC_BINDINGS, SyncActions
 from reader.tui.tags_dialog import TagsDialog
+from reader.tui.titles import set_border_title
 from reader.tui.triage_list import TriageList
 
 if TYPE_CHECKING:
@@ -66,6 +79,15 @@ NARROW_LEVEL = 6
 
 FULL_TEXT_IN_THREAD = 5000
 """Libraries larger than this filter in a thread (titles, then full text) so typing never waits."""
+
+WARM_BATCH = 200
+"""Papers the "for you" worker scores for the board between looks at whether it was cancelled."""
+
+SETTLE_DELAY = 0.5
+"""Seconds after a view is first shown before what it built is set aside from the garbage collector."""
+SETTLE_MIN_PAPERS = 500
+"""Smaller libraries (the tests' sample days) are never set aside: what they leave alive is little.
+At 1,000 papers a full collection still cost some 60 ms of a switch, once a round trip."""
 
 
 PAPER_ACTIONS = {
@@ -177,10 +199,13 @@ class ModelFitted(Message):
     """The "for you" model was fitted in a worker (on its own copy of the decisions); None: no new
     model (`cold`: too few decisions to learn from; else the model already knew them)."""
 
-    def __init__(self, model: Model | None, *, cold: bool = False) -> None:
+    def __init__(self, model: Model | None, *, cold: bool = False, ranker: foryou.Ranker | None = None) -> None:
         super().__init__()
         self.model = model
         self.cold = cold
+        self.ranker = ranker
+        """A ranker with the new model, which the worker goes on filling with the board's
+        scores (`fit_worker`); None: the screen makes its own."""
 
 
 class WorkerSays(Message):
@@ -272,6 +297,11 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._learned_version = -1
         """The library version the learned order's model was last brought in step with."""
         self._fitting = False
+        self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
+        self._settled: set[str] = set()
+        """What has been set aside from the garbage collector once shown (`_settle_after`)."""
+        self._watch_spans: WatchSpans | None = None
+        """The watched words' highlights, one object while the watchlist stays the same."""
         self.init_backlog()
 
     # -- the browse model, read by tests and the palette ----------------------------------------
@@ -445,13 +475,15 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self.detail.empty_text = self.detail_hint()
         spans = browse.shown_spans()
         if spans is None and browse.sort.learned and browse.ranker is not None and browse.ranker.watch:
-            spans = WatchSpans(self.library, browse.ranker.watch)
+            if self._watch_spans is None or self._watch_spans.watch != browse.ranker.watch:
+                self._watch_spans = WatchSpans(self.library, browse.ranker.watch)
+            spans = self._watch_spans  # the same object while the watchlist is: the lists compare it so
         if browse.board:
             self._render_board(spans)
         else:
             ids = browse.list_ids()
             learned = browse.sort.learned and browse.ranker and not browse.too_many_to_rank
-            self.paper_list.score_of = self._score_of if learned else None
+            self.paper_list.score_of = self._scores_of(browse.ranker) if learned else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
                 ids,
@@ -460,12 +492,37 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                 marks=browse.marks,
                 headers=browse.list_headers(),
             )
-            self.paper_list.border_title = self.list_title(len(ids))
+            set_border_title(self.paper_list, self.list_title(len(ids)))
         if switching:
             self._focus_after_switch()
         self.update_status_line()
         self.detail.show(self.current_id)
         self.sync_bindings()
+        self._settle_after("board" if browse.board else "list")
+        if browse.ranker is not None and browse.ranker.model is not None:
+            self._settle_after("model")
+
+    def _settle_after(self, reason: str) -> None:
+        """Once per session for each `reason` (the list, the board, the learned model first
+        shown), half a second later (off the key that showed it): set aside from the garbage
+        collector what showing it built to last (the papers and scores read for it, the rows drawn).
+
+        Python's full collection walks every object that is alive; the first board of a
+        10,000-paper library leaves some 130,000 of them (papers read in full, their scores, cached
+        rows), and a full collection came every second or third key, adding 100-150 ms to it.
+        `gc.freeze()` moves what is alive out of the collector's sight (it is still freed as usual
+        when no longer used); a young collection first leaves little garbage to freeze with it.
+        Three times a session at most, so whatever cycles become garbage among the frozen
+        objects later stay bounded."""
+        if reason in self._settled or len(self.library) < SETTLE_MIN_PAPERS:
+            return
+        self._settled.add(reason)
+
+        def settle() -> None:
+            gc.collect(1)
+            gc.freeze()
+
+        self.set_timer(SETTLE_DELAY, settle)
 
     def refill(self, keep: str | None = None) -> None:
         """Draw again, the cursor on `keep` (for callers outside the screen)."""
@@ -518,16 +575,34 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             browse.ranker = foryou.Ranker(None, watch)  # page order (moved by the watchlist) until the worker says
         known = previous.model.fingerprint if previous is not None and previous.model is not None else None
         self._fitting = True
+        # what the board would rank, scored in the worker once the model is there (a column past
+        # the limit keeps the page order: nothing to score)
+        columns = (self.library.ids(status=status) for status in BOARD_STATUSES)
+        board = [pid for ids in columns if len(ids) <= LEARNED_MAX for pid in ids]
         # the decisions are gathered, compared and fitted in the worker, on a copy of the states:
         # at 100,000 papers gathering alone costs a keystroke's budget many times over
-        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root)
+        assert browse.ranker is not None
+        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root, board, browse.ranker)
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False, description="fit the for-you model")
-    def fit_worker(self, states: dict[str, UserState], known: str | None, first: bool, root: Path) -> None:
+    def fit_worker(
+        self,
+        states: dict[str, UserState],
+        known: str | None,
+        first: bool,
+        root: Path,
+        board: list[str],
+        previous: foryou.Ranker,
+    ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
         them (`known`: its fingerprint), fit the "for you" model (scikit-learn is imported here):
         the cached one when it fits them at the start, else a new one written to the cache
-        beside the library (derived data, not the library)."""
+        beside the library (derived data, not the library).
+
+        Once the model is posted, the worker scores the `board`'s papers with it (reading them
+        in full), so the first switch to the board in that order does not (some 2 s on the UI
+        thread at 10,000 papers). The ranker keeps scores only with what they were made from, so
+        a paper that changes meanwhile is scored again where it is shown."""
         data = foryou.training_set(self.library, states)
         if data is None or data.fingerprint == known:
             self.post_message(ModelFitted(None, cold=data is None))
@@ -537,8 +612,18 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             model = data.fit()
             foryou.save_model_at(root, model)  # a cache: a failed write is ignored
         model.postings()  # the reasons' lookup table, built here rather than on the UI thread
-        if not get_current_worker().is_cancelled:
-            self.post_message(ModelFitted(model))
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        ranker = foryou.Ranker(model, previous.watch, previous.bags)
+        self.post_message(ModelFitted(model, ranker=ranker))
+        for start in range(0, len(board), WARM_BATCH):
+            if worker.is_cancelled:
+                return
+            try:
+                learned_scores(self.library, ranker, board[start : start + WARM_BATCH])
+            except Exception:  # a paper gone meanwhile, an unreadable shard: the board says so itself
+                return
 
     def on_model_fitted(self, message: ModelFitted) -> None:
         message.stop()
@@ -552,17 +637,28 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             # look if decisions were made while the worker looked
             self.browse.changed(Landing(keep=self.current_id))
             return
-        self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
+        if message.ranker is not None and message.ranker.watch == watch:
+            self.browse.ranker = message.ranker
+        else:  # the watchlist changed during the fit
+            self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
         if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
             at_top = self.active_list.cursor == 0
             self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
             # the render starts the next fit if decisions were made while this one ran
 
-    def _score_of(self, paper_id: str) -> float | None:
-        ranker = self.browse.ranker
-        if ranker is None or paper_id not in self.library:
-            return None
-        return round(learned_scores(self.library, ranker, [paper_id])[paper_id], 3)
+    def _scores_of(self, ranker: foryou.Ranker | None) -> Callable[[str], float | None]:
+        """The list's score of a paper under `ranker`: one callable per ranker, so the list
+        knows its scores changed exactly when the ranker did."""
+        if self._scorer is not None and self._scorer[0] is ranker:
+            return self._scorer[1]
+
+        def score_of(paper_id: str) -> float | None:
+            if ranker is None or paper_id not in self.library:
+                return None
+            return round(learned_scores(self.library, ranker, [paper_id])[paper_id], 3)
+
+        self._scorer = (ranker, score_of)
+        return score_of
 
     def action_watch(self) -> None:
         """Edit the "for you" watchlist; it moves papers at once (and shows the learned order)."""
