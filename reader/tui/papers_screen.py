@@ -216,6 +216,17 @@ class WorkerSays(Message):
         self.text, self.severity = text, severity
 
 
+def _board_papers(states: Mapping[str, UserState], papers: Mapping[str, object]) -> list[str]:
+    """The papers of the board's columns that the learned order ranks (a column past
+    `LEARNED_MAX` keeps the page order: nothing to score), from a copy of the states."""
+    columns: dict[Status, list[str]] = {status: [] for status in BOARD_STATUSES}
+    for pid, state in states.items():
+        column = columns.get(state.status)
+        if column is not None and pid in papers:
+            column.append(pid)
+    return [pid for ids in columns.values() if len(ids) <= LEARNED_MAX for pid in ids]
+
+
 class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     """Triage and reading: list or board, detail pane, notes, filter.
 
@@ -575,14 +586,11 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             browse.ranker = foryou.Ranker(None, watch)  # page order (moved by the watchlist) until the worker says
         known = previous.model.fingerprint if previous is not None and previous.model is not None else None
         self._fitting = True
-        # what the board would rank, scored in the worker once the model is there (a column past
-        # the limit keeps the page order: nothing to score)
-        columns = (self.library.ids(status=status) for status in BOARD_STATUSES)
-        board = [pid for ids in columns if len(ids) <= LEARNED_MAX for pid in ids]
         # the decisions are gathered, compared and fitted in the worker, on a copy of the states:
-        # at 100,000 papers gathering alone costs a keystroke's budget many times over
+        # at 100,000 papers gathering alone costs a keystroke's budget many times over (and so
+        # does finding the board's papers, which the worker scores once the model is there)
         assert browse.ranker is not None
-        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root, board, browse.ranker)
+        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root, browse.ranker)
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False, description="fit the for-you model")
     def fit_worker(
@@ -591,7 +599,6 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         known: str | None,
         first: bool,
         root: Path,
-        board: list[str],
         previous: foryou.Ranker,
     ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
@@ -617,6 +624,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             return
         ranker = foryou.Ranker(model, previous.watch, previous.bags)
         self.post_message(ModelFitted(model, ranker=ranker))
+        board = _board_papers(states, self.library.papers)
         for start in range(0, len(board), WARM_BATCH):
             if worker.is_cancelled:
                 return
