@@ -8,9 +8,19 @@ same words from here. Plain text only: callers pass it through their own safe re
 
 from __future__ import annotations
 
-from reader.models import Paper, PaperHead
+from reader.models import Paper, PaperHead, Status
 
 REPLACED = frozenset({"replace", "replace-cross"})
+
+STATUS_MARKS: dict[Status, str] = {
+    Status.INBOX: "·",
+    Status.TO_READ: "○",
+    Status.READING: "◐",
+    Status.DONE: "●",
+    Status.SKIPPED: "×",
+    Status.SNOOZED: "z",
+}
+"""The one-cell mark drawn at the start of a row for each status."""
 
 
 def source_label(source: str) -> str:

@@ -13,7 +13,7 @@ import signal
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -22,15 +22,14 @@ from textual.screen import Screen
 
 from reader.library import Library
 from reader.resources import bundled
-from reader.tui.board import Board
 from reader.tui.commands import ReaderCommands
 from reader.tui.external_editor import EditorError
 from reader.tui.first_look import FirstLook, LibraryRead, wake_today, wants_first_look
-from reader.tui.help_screen import HelpScreen, HelpSection
 from reader.tui.keys import install_escape_aware_parser
-from reader.tui.notes import NotesEditor
-from reader.tui.papers_screen import FilterInput, PapersScreen
-from reader.tui.triage_list import list_bindings
+
+if TYPE_CHECKING:
+    from reader.tui.help_screen import HelpSection
+    from reader.tui.papers_screen import PapersScreen
 
 DEMO_TITLE = "reader — demo (throwaway library)"
 
@@ -78,6 +77,8 @@ class ReaderApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         if self.library.loaded:
+            from reader.tui.papers_screen import PapersScreen
+
             return PapersScreen(self.library)
         self.first_look = FirstLook(self.library)  # a big library: its newest day first, the rest in a thread
         return self.first_look
@@ -94,10 +95,14 @@ class ReaderApp(App[None]):
             self.load_error = message.error
             self.exit()
             return
+        from reader.tui.papers_screen import PapersScreen  # imported by the reading thread already
+
         self.push_screen(PapersScreen(self.library))  # over the first look, which stays below, inert
 
     @property
     def papers_screen(self) -> PapersScreen:
+        from reader.tui.papers_screen import PapersScreen
+
         for screen in self.screen_stack:  # the bottom one, or the one over the first look
             if isinstance(screen, PapersScreen):
                 return screen
@@ -175,6 +180,11 @@ class ReaderApp(App[None]):
 
     def help_sections(self) -> list[HelpSection]:
         """The bindings the help screen lists, grouped by where they work."""
+        from reader.tui.board import Board
+        from reader.tui.notes import NotesEditor
+        from reader.tui.papers_screen import FilterInput, PapersScreen
+        from reader.tui.triage_list import list_bindings
+
         palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette", tooltip="Every action")
         return [
             ("Papers and board", PapersScreen.BINDINGS),
@@ -190,6 +200,8 @@ class ReaderApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key (once the papers screen is open)."""
+        from reader.tui.help_screen import HelpScreen
+
         if isinstance(self.screen, FirstLook):
             return
         if not isinstance(self.screen, HelpScreen):

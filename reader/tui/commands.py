@@ -16,8 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from reader import text
 from reader.tui import safe
-from reader.tui.detail import day_label
 
 if TYPE_CHECKING:
     from reader.tui.papers_screen import PapersScreen
@@ -101,7 +101,11 @@ def screen_commands(screen: PapersScreen) -> list[Command]:
         commands.append(Command(f"View: {view.label}", f"Show {view.label} ({number})", partial(screen.set_view, view)))
     for day in reversed(screen.library.days()):
         commands.append(
-            Command(f"Day: {day_label(day)}", f"Show the papers featured on {day}", partial(screen.set_day, day))
+            Command(
+                f"Day: {text.day_label(day) or safe.plain(day)}",
+                f"Show the papers featured on {day}",
+                partial(screen.set_day, day),
+            )
         )
     return commands
 

@@ -23,10 +23,10 @@ from textual.widgets import Footer, Static
 
 from reader import backlog
 from reader.library import Library
+from reader.marks import STATUS_MARKS
 from reader.models import Status
+from reader.text import day_label
 from reader.tui import safe
-from reader.tui.detail import day_label
-from reader.tui.paper_list import STATUS_MARKS
 
 __all__ = ["FIRST_LOOK_FROM_BYTES", "FirstLook", "LibraryRead", "first_look_rows", "wake_today", "wants_first_look"]
 
@@ -81,7 +81,7 @@ class FirstLook(Screen[None]):
         self.loader = threading.Thread(target=self._read, name="reader-first-look", daemon=True)
 
     def compose(self) -> ComposeResult:
-        day = day_label(self.day, year=False) if self.day else "No papers yet"
+        day = (day_label(self.day, year=False) or safe.plain(self.day)) if self.day else "No papers yet"
         waiting = f"{day} · {len(self.rows)} papers · reading the whole library…"
         yield Static(Content(waiting), id="first-look-top")
         with VerticalScroll(id="first-look-list"):
@@ -104,6 +104,7 @@ class FirstLook(Screen[None]):
         """In the thread: read the index and the states whole; the UI thread does the rest."""
         try:
             self.library.load_all()
+            import reader.tui.papers_screen  # noqa: F401  (the screen that opens next, imported here, not on the UI thread)
         except Exception as exc:  # handed to the UI thread, which ends the app with it
             self.post_message(LibraryRead(exc))
             return

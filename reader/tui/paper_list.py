@@ -47,22 +47,12 @@ from textual.style import Style
 from reader import backlog
 from reader.foryou import score_bar
 from reader.library import Library
-from reader.marks import row_mark, update_mark
+from reader.marks import STATUS_MARKS, row_mark, update_mark
 from reader.models import PaperHead, Status
 from reader.text import day_label
 from reader.tui.safe import plain
 
 __all__ = ["MARK", "NOTES_MARK", "STATUS_MARKS", "PaperList"]
-
-STATUS_MARKS: dict[Status, str] = {
-    Status.INBOX: "·",
-    Status.TO_READ: "○",
-    Status.READING: "◐",
-    Status.DONE: "●",
-    Status.SKIPPED: "×",
-    Status.SNOOZED: "z",
-}
-"""The one-cell mark drawn at the start of a row for each status."""
 
 NOTES_MARK = "✎"
 """Drawn after the status mark on the rows of papers that have notes."""
