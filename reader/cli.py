@@ -303,16 +303,6 @@ def narrowed(
     return flatten_kept(library, keep)
 
 
-STATUS_MARK = {
-    Status.INBOX: "·",
-    Status.TO_READ: "○",
-    Status.READING: "◐",
-    Status.DONE: "●",
-    Status.SKIPPED: "×",
-    Status.SNOOZED: "z",
-}
-
-
 def list_row(paper: Paper | PaperHead, state: UserState, width: int) -> str:
     day = paper.days[-1] if paper.days else "          "
     votes = f"{paper.upvotes:>4}" if paper.upvotes is not None else "    "

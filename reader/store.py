@@ -602,6 +602,19 @@ DAYS_SIDECAR = "index.days"
 SIDECARS = ("index.offsets", "state.offsets", DAYS_SIDECAR)
 
 
+def _sidecar_parts(data: bytes, identity: tuple[int, int, int]) -> tuple[dict[str, Any], bytes] | None:
+    """A sidecar's JSON head line and its body, when the head is of this version and names the
+    snapshot with this identity (None: anything else, then the sidecar is rebuilt)."""
+    cut = data.find(b"\n")
+    try:
+        head = orjson.loads(data[:cut]) if cut > 0 else None
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict) or head.get("v") != SIDECAR_VERSION or head.get("of") != list(identity):
+        return None
+    return head, data[cut + 1 :]
+
+
 class _Offsets:
     """Where each record of one snapshot starts: `cache/<name>.offsets`.
 
@@ -628,14 +641,10 @@ class _Offsets:
 
     @classmethod
     def decode(cls, data: bytes, identity: tuple[int, int, int]) -> _Offsets | None:
-        cut = data.find(b"\n")
-        try:
-            head = orjson.loads(data[:cut]) if cut > 0 else None
-        except orjson.JSONDecodeError:
+        parsed = _sidecar_parts(data, identity)
+        if parsed is None:
             return None
-        if not isinstance(head, dict) or head.get("v") != SIDECAR_VERSION or head.get("of") != list(identity):
-            return None
-        body = data[cut + 1 :]
+        head, body = parsed
         count = head.get("n")
         packed = array("Q")
         if (
@@ -750,14 +759,10 @@ class DayIndex:
 
     @classmethod
     def decode(cls, data: bytes, identity: tuple[int, int, int]) -> DayIndex | None:
-        cut = data.find(b"\n")
-        try:
-            head = orjson.loads(data[:cut]) if cut > 0 else None
-        except orjson.JSONDecodeError:
+        parsed = _sidecar_parts(data, identity)
+        if parsed is None:
             return None
-        if not isinstance(head, dict) or head.get("v") != SIDECAR_VERSION or head.get("of") != list(identity):
-            return None
-        body = data[cut + 1 :]
+        head, body = parsed
         days, spans = head.get("days"), head.get("spans")
         if (
             head.get("crc") != zlib.crc32(body)
