@@ -178,9 +178,9 @@ class _Derived:
 
 _DEFAULT_STATE = UserState()
 SHARDS_KEPT = 4
+"""How many shards of full paper records a library keeps in memory (the last used)."""
 INBOX_PATCH_MAX = 200
 """A state change moving more papers in or out of the inbox rebuilds the kept inbox list."""
-"""How many shards of full paper records a library keeps in memory (the last used)."""
 
 
 class Library:
@@ -199,10 +199,10 @@ class Library:
         self._some_heads: dict[str, PaperHead] = {}
         """Index records found one by one before the whole index was read (lazy use)."""
         self._some_states: dict[str, UserState] = {}
+        """States read one by one before all of them were (lazy use)."""
         self._inbox: tuple[tuple[int, int], list[str]] | None = None
         """The inbox in display order, for (papers_version, paper count); kept in step by `restore`
         (a triage key at 100,000 papers no longer scans every paper to find the inbox: ~75 ms)."""
-        """States read one by one before all of them were (lazy use)."""
         self._lazy_days: _DayView | None = None
         """The index by day, read without reading it whole (see `_day_view`)."""
         self._lazy_tried = False

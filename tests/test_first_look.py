@@ -22,6 +22,7 @@ from reader.store import LoadError
 from reader.tui.app import ReaderApp, open_for_app
 from reader.tui.first_look import FirstLook
 from reader.tui.papers_screen import PapersScreen
+from tests.conftest import edit_record
 from tests.helpers.waiting import until
 
 SIZE = (120, 36)
@@ -86,6 +87,37 @@ async def test_the_newest_day_is_drawn_before_the_library_is_read_then_the_keys_
         assert app.papers_screen.current_id == first
         await pilot.press("t")
         assert library.status(first) is Status.TO_READ
+
+
+async def test_paper_text_in_the_first_look_is_one_literal_line(
+    root: Path, big: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title edited by hand (markup, escape sequences, a newline) is drawn as its plain text, on
+    its paper's line; the command palette opens and closes over the first look."""
+    with Library.open(root) as plain_open:
+        first = plain_open.ids(day=SAMPLE_DAY)[0]
+    edit_record(root / "index.json", "index", first, title="[b]Bold[/b] \x1b[2J$var\nsecond [@click=app.quit]x[/]")
+    library = open_for_app(root)
+    release = threading.Event()
+    read_whole = library.load_all
+    monkeypatch.setattr(library, "load_all", lambda: (release.wait(30), read_whole()))
+    try:
+        app = ReaderApp(library)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, FirstLook)
+            lines = text_of(app).splitlines()
+            shown = next(line for line in lines if "Bold" in line)
+            assert "[b]Bold[/b] $var second [@click=app.quit]x[/]" in shown
+            assert not any("\x1b" in line for line in lines)
+            await pilot.press("ctrl+p")
+            await pilot.press("escape")
+            assert app.is_running and isinstance(app.screen, FirstLook)
+            release.set()
+            await until(pilot, lambda: isinstance(app.screen, PapersScreen))
+    finally:
+        release.set()
+        library.close()
 
 
 async def test_q_during_the_first_look_quits(held: tuple[Library, threading.Event]) -> None:

@@ -198,12 +198,16 @@ class ReaderApp(App[None]):
             ("Everywhere", [*self.BINDINGS, palette]),
         ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Help lists the papers screen's keys: not offered during the first look."""
+        if action == "help" and isinstance(self.screen, FirstLook):
+            return False
+        return super().check_action(action, parameters)
+
     def action_help(self) -> None:
-        """Show every key (once the papers screen is open)."""
+        """Show every key."""
         from reader.tui.help_screen import HelpScreen
 
-        if isinstance(self.screen, FirstLook):
-            return
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
 

@@ -71,7 +71,7 @@ class FirstLook(Screen[None]):
     """The newest day's papers, read-only, while the library is read in a thread."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", tooltip="Quit (nothing is being changed)"),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit (nothing is being changed)"),
     ]
 
     def __init__(self, library: Library) -> None:
@@ -89,10 +89,11 @@ class FirstLook(Screen[None]):
         yield Footer()
 
     def _list(self) -> Content:
+        """One line per paper: status mark, upvotes, title (paper text as one clean literal line)."""
         lines = []
         for row in self.rows:
-            votes = f"{row.upvotes:>5}" if row.upvotes is not None else "     "
-            lines.append(Content.assemble(f" {STATUS_MARKS[row.status]}  ", safe.literal(row.title), f"  {votes}"))
+            votes = f"▲{row.upvotes:<5}" if row.upvotes is not None else "      "
+            lines.append(Content(f" {STATUS_MARKS[row.status]} {votes} {safe.plain(row.title)}"))
         return Content("\n").join(lines) if lines else Content(" Nothing to show yet.")
 
     def on_mount(self) -> None:
