@@ -210,7 +210,7 @@ async def test_board_moves_cards_and_counts_columns(lib: Library) -> None:
         board = screen_of(app).query_one(Board)
         text = screen_text(app)
         assert "to-read 3" in text and "reading 1" in text and "done 0" in text
-        first = board.column(Status.TO_READ).paper_list.current_id
+        first = board.list_of(Status.TO_READ).current_id
         await pilot.press("L")
         await pilot.pause()
         assert lib.status(first) is Status.READING
@@ -219,7 +219,7 @@ async def test_board_moves_cards_and_counts_columns(lib: Library) -> None:
         # the cursor went with the card: shift+right moves the same paper on to done
         await pilot.press("shift+right")
         await pilot.pause()
-        moved = board.column(Status.DONE).paper_list.ids
+        moved = board.list_of(Status.DONE).ids
         assert moved == [first]
         assert "done 1" in screen_text(app)
         await pilot.press("H")
@@ -228,8 +228,8 @@ async def test_board_moves_cards_and_counts_columns(lib: Library) -> None:
         # t/r/d work on the board too
         await pilot.press("h", "d")
         await pilot.pause()
-        assert len(board.column(Status.DONE).paper_list.ids) == 1
-        assert len(board.column(Status.TO_READ).paper_list.ids) == 1
+        assert len(board.list_of(Status.DONE).ids) == 1
+        assert len(board.list_of(Status.TO_READ).ids) == 1
         await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.focused, PaperList) and app.focused.id == "papers"

@@ -50,11 +50,11 @@ async def test_a_change_made_on_the_board_shows_on_the_list_and_back(lib: Librar
         await pilot.press("b")
         await pilot.pause()
         board = app.papers_screen.query_one(Board)
-        first = board.column(Status.TO_READ).paper_list.current_id
+        first = board.list_of(Status.TO_READ).current_id
         assert first is not None
         await pilot.press("d")  # done: the card leaves the to-read column
         await pilot.pause()
-        assert first in board.column(Status.DONE).paper_list.ids
+        assert first in board.list_of(Status.DONE).ids
         await pilot.press("b")
         await pilot.pause()
         papers = app.papers_screen.paper_list
@@ -65,8 +65,8 @@ async def test_a_change_made_on_the_board_shows_on_the_list_and_back(lib: Librar
         await pilot.press("t")  # back to to-read from the list: the board shows it there
         await pilot.press("b")
         await pilot.pause()
-        assert first in board.column(Status.TO_READ).paper_list.ids
-        assert first not in board.column(Status.DONE).paper_list.ids
+        assert first in board.list_of(Status.TO_READ).ids
+        assert first not in board.list_of(Status.DONE).ids
 
 
 async def test_marks_made_between_switches_show_on_the_same_rows(lib: Library) -> None:
@@ -131,7 +131,7 @@ async def test_marks_cleared_in_place_leave_no_mark_on_the_cards(lib: Library) -
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "b", "b", "M")
         await pilot.pause()
-        column = app.papers_screen.query_one(Board).column(Status.TO_READ).paper_list
+        column = app.papers_screen.query_one(Board).list_of(Status.TO_READ)
         assert sum(row.startswith(MARK) for row in rows(column)) == 4
         await pilot.press("M")
         await pilot.pause()
@@ -204,7 +204,7 @@ async def test_the_first_board_in_the_learned_order_was_scored_by_the_worker(
         monkeypatch.setattr(lib, "full_papers", counted)
         await pilot.press("b")
         await pilot.pause()
-        column = screen.query_one(Board).column(Status.TO_READ).paper_list
+        column = screen.query_one(Board).list_of(Status.TO_READ)
         assert len(column.ids) > 5 and read_here == []
         scores = learned_scores(lib, screen.browse.ranker, column.ids)
         assert [scores[pid] for pid in column.ids] == sorted(scores.values(), reverse=True)

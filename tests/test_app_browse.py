@@ -42,7 +42,7 @@ async def test_s_cycles_the_order_and_the_border_title_names_it(lib: Library) ->
         lib.set_status(page[:5], Status.TO_READ)
         await pilot.press("b")
         await pilot.pause()
-        column = screen.board_widget.column(Status.TO_READ).paper_list.ids
+        column = screen.board_widget.list_of(Status.TO_READ).ids
         assert column == sorted(page[:5], key=lambda pid: lib.paper(pid).title.casefold())
         await pilot.press("b", "s")
         await pilot.pause()

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import ContentSwitcher, Footer, Input, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from reader import foryou
@@ -48,7 +48,7 @@ from reader.tui import safe
 from reader.tui.backlog_ui import BACKLOG_BINDINGS, BacklogActions
 from reader.tui.board import Board
 from reader.tui.detail import DetailPane, day_label
-from reader.tui.footer import KeyFooter
+from reader.tui.footer import KeyBar
 from reader.tui.keys import after_escape
 from reader.tui.notes import NotesEditor
 from reader.tui.paper_list import STATUS_MARKS, PaperList
@@ -352,7 +352,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                     yield TriageList(self.library, id="papers")
                 yield Board(self.library, id="board")
             yield DetailPane(self.library, self.save_notes, id="detail")
-        yield KeyFooter(id="footer")
+        yield KeyBar(id="footer")
 
     @property
     def paper_list(self) -> PaperList:
@@ -394,11 +394,9 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         narrow = event.size.width < NARROW_WIDTH
         self.set_class(narrow, "-narrow")
         self.set_class(event.size.height < 30, "-short")
-        footer = self.query_one(Footer)
+        footer = self.query_one(KeyBar)
         footer.compact = narrow
-        if footer.show_command_palette == narrow:
-            footer.show_command_palette = not narrow
-            footer.refresh(recompose=True)  # the footer builds its keys only when the bindings change
+        footer.show_command_palette = not narrow
         self.update_status_line()
 
     # -- searching ---------------------------------------------------------------------------
@@ -542,7 +540,6 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     def _switch_board(self, board: bool) -> None:
         self._shown_board = board
         self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
-        self.detail.set_class(board, "-beside-board")  # not the screen's class: that restyles every widget
 
     def _focus_after_switch(self) -> None:
         """The board opens on a column with papers (the last one used, if it has some)."""
@@ -559,7 +556,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         keep = {active: browse.landing(columns[active][0], board.active_list.current_id)}
         board.fill(columns, filtered=bool(browse.query), spans=spans, keep=keep, marks=browse.marks)
         for status in BOARD_STATUSES:
-            board.column(status).paper_list.empty_message = f"Nothing in {status.value}" + (
+            board.list_of(status).empty_message = f"Nothing in {status.value}" + (
                 " matches the filter" if browse.query else ""
             )
 
@@ -1018,7 +1015,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         moved_to = BOARD_STATUSES[index]
         if self._guard(lambda: self.library.set_status(pid, moved_to), None) is None:
             return
-        target = board.column(moved_to).paper_list
+        target = board.list_of(moved_to)
         board.remember(target)
         self.set_focus(target)  # the target column is the active one: the landing keeps the card
         self.browse.changed(Landing(keep=pid))
