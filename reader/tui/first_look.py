@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from reader import backlog
 from reader.library import Library
@@ -27,6 +27,7 @@ from reader.marks import STATUS_MARKS
 from reader.models import Status
 from reader.text import day_label
 from reader.tui import safe
+from reader.tui.footer import KeyBar
 
 __all__ = ["FIRST_LOOK_FROM_BYTES", "FirstLook", "LibraryRead", "first_look_rows", "wake_today", "wants_first_look"]
 
@@ -86,7 +87,7 @@ class FirstLook(Screen[None]):
         yield Static(Content(waiting), id="first-look-top")
         with VerticalScroll(id="first-look-list"):
             yield Static(self._list(), id="first-look-rows")
-        yield Footer()
+        yield KeyBar()
 
     def _list(self) -> Content:
         """One line per paper: status mark, upvotes, title (paper text as one clean literal line)."""

@@ -15,12 +15,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from reader import backlog
 from reader.library import Library
 from reader.resources import bundled
 from reader.stats import Stats, compute
+from reader.tui.footer import KeyBar
 
 CHART_DAYS = 60
 """The daily charts show this many days, ending today."""
@@ -124,7 +125,7 @@ class StatsScreen(Screen[None]):
                 markup=False,
             )
             yield Static(heat_map(activity, today), id="stats-heat", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _label(name: str, values: list[float], *, total: bool = True) -> Content:
