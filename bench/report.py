@@ -185,6 +185,8 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         rows.append(Row(size, f"key→repaint work, {label}", median(cpu), "ms", 16, note=note))
         if key == "filter":
             rows.append(Row(size, "  filter letter → frames settle (results shown)", median(settled), "ms"))
+        if key == "board":  # the morning's own target for it (at 120 columns or more)
+            rows.append(Row(size, "  board on/off (b), target of a smooth switch", median(cpu), "ms", 50))
     writes = m["writes"]
     rows.append(
         Row(
