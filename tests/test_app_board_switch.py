@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual import events
 
 from reader import browse as browse_module
 from reader.library import Library
@@ -208,3 +209,27 @@ async def test_the_first_board_in_the_learned_order_was_scored_by_the_worker(
         assert len(column.ids) > 5 and read_here == []
         scores = learned_scores(lib, screen.browse.ranker, column.ids)
         assert [scores[pid] for pid in column.ids] == sorted(scores.values(), reverse=True)
+
+
+async def test_a_long_board_column_scrolls_with_the_cursor_and_the_wheel_without_a_bar(lib: Library) -> None:
+    ids = lib.ids(status=Status.INBOX, day=SAMPLE_DAY)
+    lib.set_status(ids[:40], Status.TO_READ)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        column = app.papers_screen.query_one(Board).list_of(Status.TO_READ)
+        assert column.has_focus and column.max_scroll_y > 0
+        assert column.scrollbar_size_vertical == 0 and column.scrollable_content_region.right == column.region.right - 1
+        await pilot.press(*["j"] * 30)
+        await pilot.pause()
+        assert column.scroll_y > 0
+        current = column.current_id
+        assert current is not None and current == column.ids[30]
+        first_word = lib.paper(current).title.split()[0]
+        assert any(first_word in line for line in rows(column))  # the cursor's card is in sight
+        top = column.scroll_y
+        for _ in range(3):
+            column.post_message(events.MouseScrollUp(column, 5, 5, 0, -1, 0, False, False, False, 5, 5))
+        await pilot.pause()
+        assert column.scroll_y < top
