@@ -157,7 +157,7 @@ class KeyBar(Widget, can_focus=False):
             text_style = text_style + self.get_visual_style("key-bar--hover")
         if spec.disabled:
             key_style, text_style = key_style + Style(dim=True), text_style + Style(dim=True)
-        if self.compact:
+        if self.compact or spec.palette:  # the palette key is always drawn compact, as on `Footer`
             key = (spec.key_display, key_style)
             return [key, (f" {spec.description}", text_style)] if spec.description else [key]
         key = (f" {spec.key_display} ", key_style)
