@@ -353,15 +353,23 @@ def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tu
     out: list[Paper] = []
     merged = False
     known = {} if title_keys is None else title_keys
+    get = by_key.get
+    setdefault = by_key.setdefault
     for paper in papers:
-        tkey = known.get(paper.title)
+        title = paper.title
+        tkey = known.get(title)
         if tkey is None:
-            tkey = known[paper.title] = title_key(paper.title)
-        keys = [paper.id, "t:" + tkey]
-        if paper.arxiv_id:
-            keys.append(paper.arxiv_id)
-        existing = next((by_key[k] for k in keys if k in by_key), None)
-        if existing is not None and paper.arxiv_id and existing.arxiv_id not in (None, paper.arxiv_id):
+            tkey = known[title] = title_key(title)
+        pid = paper.id
+        tkey = "t:" + tkey
+        arxiv_id = paper.arxiv_id
+        # the paper met before under its id, else its title, else its arXiv id
+        existing = get(pid)
+        if existing is None:
+            existing = get(tkey)
+            if existing is None and arxiv_id:
+                existing = get(arxiv_id)
+        if existing is not None and arxiv_id and existing.arxiv_id not in (None, arxiv_id):
             existing = None  # the same title on two arXiv ids: two papers
         if existing is None:
             out.append(paper)
@@ -369,6 +377,8 @@ def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tu
         else:
             existing.merge(paper)
             merged = True
-        for key in keys:
-            by_key.setdefault(key, existing)
+        setdefault(pid, existing)
+        setdefault(tkey, existing)
+        if arxiv_id:
+            setdefault(arxiv_id, existing)
     return out, merged
