@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -264,13 +264,58 @@ def _json_fast(data: bytes, ctx: ImportContext, keys: dict[str, str]) -> list[Pa
         return None
     import orjson
 
+    from reader.importers.hf_api import parse_chunks, parse_items
+
+    chunks = array_chunks(body) if head == b"[" else None
+    if chunks is not None:
+        papers = parse_chunks(chunks, ctx, keys)
+        if papers is not None:
+            return papers
+        keys.clear()  # (what the pieces read before the one that failed)
     try:
         data_ = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    from reader.importers.hf_api import parse_items
-
     return parse_items(data_, ctx, keys)
+
+
+CHUNK_BYTES = 1 << 20
+"""About how much of a big JSON array `array_chunks` gives at a time."""
+ITEM_BREAK = b'},{"paper":{'
+"""Where one item of an API answer ends and the next starts, as a compact answer has it. Only
+there: inside a string every `"` is escaped, so these bytes are never in one."""
+_JSON_SPACE = b" \t\n\r"
+
+
+def array_chunks(body: bytes) -> Iterator[bytes] | None:
+    """A big JSON array of API items as pieces of about `CHUNK_BYTES`, each a JSON array of the
+    next items: cut where one item ends and the next starts (`ITEM_BREAK`). None for a small
+    input, or one that is not `[...]` with JSON whitespace around it.
+
+    A cut is only ever made between two items of the array itself: a cut inside an item (one
+    that holds these bytes deeper down) leaves a piece whose brackets do not balance, which is
+    not valid JSON; then the caller decodes the whole input instead. So when every piece is
+    valid, their items are the array's items, in order.
+    """
+    if len(body) < 2 * CHUNK_BYTES:
+        return None
+    first = body.find(b"[")
+    last = body.rfind(b"]")
+    if first < 0 or last < first or body[:first].strip(_JSON_SPACE) or body[last + 1 :].strip(_JSON_SPACE):
+        return None
+
+    def pieces() -> Iterator[bytes]:
+        view = memoryview(body)
+        start = first + 1
+        while True:
+            cut = body.find(ITEM_BREAK, start + CHUNK_BYTES, last)
+            if cut < 0:
+                yield b"".join((b"[", view[start:last], b"]"))
+                return
+            yield b"".join((b"[", view[start : cut + 1], b"]"))
+            start = cut + 2  # the next item's `{`
+
+    return pieces()
 
 
 def _not_a_file(name: str, mode: int) -> BadInput | None:

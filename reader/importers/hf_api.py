@@ -7,6 +7,7 @@ the wrong type makes the whole file wrong: it is refused, naming the item and th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -57,6 +58,40 @@ def parse_items(data: Any, ctx: ImportContext, title_keys: dict[str, str] | None
         _quick(item, ctx, days, keys, unknown) or clean_paper(_paper(item, index, ctx))
         for index, item in enumerate(data)
     ]
+
+
+def parse_chunks(chunks: Iterable[bytes], ctx: ImportContext, title_keys: dict[str, str]) -> list[Paper] | None:
+    """`parse_items` of an array given in pieces (`importers.array_chunks`: each a JSON array of
+    some of its items, in order), each decoded and made into papers before the next is read: a
+    big input's items are never all in memory at once (and each is read while it is in the
+    cache). None when a piece is not valid JSON (the caller decodes the whole input instead).
+
+    What it returns or raises is what `parse_items` of the whole array would: the items that
+    need the long way (`_paper`, which may refuse one) are taken once the count is known to be
+    within the limit, in their order.
+    """
+    days: dict[str, str] = {}
+    unknown = (ctx.day or ctx.today).isoformat()
+    papers: list[Paper | None] = []
+    slow: list[tuple[int, Any]] = []
+    for chunk in chunks:
+        try:
+            items = orjson.loads(chunk)
+        except orjson.JSONDecodeError:
+            return None
+        if type(items) is not list:
+            return None
+        for item in items:
+            paper = _quick(item, ctx, days, title_keys, unknown)
+            if paper is None:
+                slow.append((len(papers), item))
+            papers.append(paper)
+        del items
+    if len(papers) > importers.MAX_PAPERS_PER_INPUT:
+        raise too_many(ctx.name)
+    for index, item in slow:
+        papers[index] = clean_paper(_paper(item, index, ctx))
+    return papers  # type: ignore[return-value]  # (every None was replaced just above)
 
 
 def _kind(value: Any) -> str:
