@@ -914,6 +914,7 @@ class Library:
         records: dict[str, dict[str, Any]] = {}
         by_shard: dict[str, dict[str, dict[str, object]]] = {}
         shard_of_day: dict[str, str] = {}
+        heads: list[PaperHead] = []
         record_of = PaperHead.record_of
         for pid, paper in (*changed.items(), *new.items()):
             if pid in papers:
@@ -922,11 +923,30 @@ class Library:
                 days = paper.days
                 first = days[0] if len(days) == 1 else min(days, default="")
                 shard = shard_of_day.get(first) or shard_of_day.setdefault(first, shard_of(days))
-            records[pid] = record_of(paper, shard)
+            record = records[pid] = record_of(paper, shard)
+            # `PaperHead.from_dict(record, pid)`, from the paper (the record's lists shared, as a
+            # head read from the file shares them)
+            heads.append(
+                PaperHead(
+                    pid,
+                    paper.title,
+                    record["days"],
+                    paper.arxiv_id,
+                    paper.upvotes,
+                    paper.published,
+                    record.get("sources") or [],
+                    paper.withdrawn_at,
+                    paper.announce_type,
+                    paper.version,
+                    shard,
+                    record.get("has") or "",
+                )
+            )
             docs = by_shard.get(shard)
             if docs is None:
                 docs = by_shard[shard] = {}
-            docs[pid] = _doc(paper)
+            doc = docs[pid] = paper.to_dict()
+            del doc["id"]  # (the key)
         writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
             (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
         ]
@@ -945,9 +965,8 @@ class Library:
         by_arxiv = self._by_arxiv
         titles = self._by_title
         known = self._known_keys
-        from_dict = PaperHead.from_dict
-        for pid, record in records.items():
-            head = from_dict(record, pid)  # (sharing its lists, as a head read from the file does)
+        for head in heads:
+            pid = head.id
             if pid not in papers:
                 order[pid] = len(order)
             papers[pid] = head
@@ -1517,9 +1536,3 @@ def _clean_state(state: UserState) -> UserState:
     if state.tags and not all(tag.isprintable() for tag in state.tags):
         state.tags = [tag for tag in (clean_field(t) for t in state.tags) if tag]
     return state
-
-
-def _doc(paper: Paper) -> dict[str, object]:
-    data = paper.to_dict()
-    del data["id"]
-    return data

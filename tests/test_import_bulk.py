@@ -238,9 +238,11 @@ def test_a_big_import_in_pieces_and_parts_writes_the_same_library(
     with Library.open(tmp_path / "pieces") as lib:
         second = lib.import_files([tmp_path / "api.json"])
         papers = [lib.paper(pid).to_dict() for pid in lib.ids()]
+        heads = dict(lib.papers)
     assert (first.new, first.ids) == (second.new, second.ids) == (60, first.ids)
     assert library_files(tmp_path / "whole") == library_files(tmp_path / "pieces")
     with Library.open(tmp_path / "pieces", readonly=True) as lib:
+        assert lib.papers == heads  # what the import keeps in memory is what the files say
         assert [lib.paper(pid).to_dict() for pid in lib.ids()] == papers
         assert "\x1b" not in orjson.dumps(papers).decode()
 
