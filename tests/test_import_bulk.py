@@ -4,6 +4,7 @@ on hostile input too: the same papers, the same refusals, the same bytes on disk
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from datetime import date
@@ -261,3 +262,39 @@ def test_parsed_lists_from_pieces_are_clean_and_distinct(monkeypatch: pytest.Mon
     )
     assert isinstance(parsed, Parsed) and parsed.distinct
     assert [p.title for p in parsed] == ["Title number 1", "Evil title"]
+
+
+# -- cleaning ---------------------------------------------------------------------------------
+
+
+def clean_line_before(text: str) -> str:
+    """`clean_line` as it was, every step always taken: what the fast one must give."""
+    from reader.text import _CONTROLS_LINE, _ESCAPES
+
+    if not text.isprintable():
+        text = _ESCAPES.sub("", text)
+        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+        text = _CONTROLS_LINE.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+NASTY = (
+    "ab \t\n\r\x0b\x0c\x1c\x1f\x1b[]();P^_\\\x07\x85\x90\x98\x9b\x9c\x9d\x9f\xa0"
+    "\u2028\u2029\u3000\u200b\u202e\u2066\ufeff\ud800é"
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(st.sampled_from(NASTY), max_size=30), st.text(max_size=30), TEXT))
+def test_clean_line_gives_what_it_gave_with_every_step_taken(text: str) -> None:
+    from reader.text import clean_line
+
+    assert clean_line(text) == clean_line_before(text)
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, "A title that can contain\nA newline", " hard\nwrapped\r\n text \u3000"])
+def test_clean_line_on_hostile_and_wrapped_text(text: str) -> None:
+    from reader.text import clean_line
+
+    assert clean_line(text) == clean_line_before(text)
+    assert clean_line(clean_line(text)) == clean_line(text)
