@@ -298,3 +298,26 @@ def test_clean_line_on_hostile_and_wrapped_text(text: str) -> None:
 
     assert clean_line(text) == clean_line_before(text)
     assert clean_line(clean_line(text)) == clean_line(text)
+
+
+def test_text_that_needs_cleaning_takes_the_quick_path_and_gives_the_slow_result() -> None:
+    from reader.importers import clean_paper
+    from reader.importers.hf_api import _paper, _quick
+
+    context = ImportContext(name="api.json", day=None, today=TODAY)
+    for text in [*HOSTILE, "A title that can contain\nA Newline", "Hard-wrapped\nabstract,\r\nas sent"]:
+        item = wrapped(
+            1,
+            title=f"Title {text}",
+            summary=text,
+            ai_summary=text or None,
+            authors=[{"name": f"Ada {text}"}, {"name": text or "x"}],
+            ai_keywords=[text or "k", "two"],
+            githubRepo=text or None,
+            projectPage=text or None,
+            withdrawnAt=text or None,
+        )
+        quick = _quick(item, context, {}, {}, TODAY.isoformat())
+        slow = clean_paper(_paper(item, 0, context))
+        assert quick is not None, text
+        assert quick.to_dict() == slow.to_dict(), text

@@ -235,11 +235,13 @@ def _paper(item: Any, index: int, ctx: ImportContext) -> Paper:
 
 
 def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, str], unknown: str) -> Paper | None:
-    """`_paper` for the common item (every field of the right type and already clean), in
-    about a fifth of its time; None for anything unusual, which `_paper` then takes, with its
-    cleaning and its messages. What it returns is what `clean_paper(_paper(...))` would.
+    """`_paper` for the common item (every field of the right type), in about a fifth of its
+    time; None for anything unusual, which `_paper` then takes, with its messages. What it
+    returns is what `clean_paper(_paper(...))` would.
 
-    The text fields are checked together (`all_clean`), each date is parsed once per input
+    The text fields are checked together (`all_clean`); when one needs cleaning, each is
+    cleaned once, as `_paper` cleans it (`clean_field`, empty names and keywords dropped, an
+    AI summary that cleans to nothing as none). Each date is parsed once per input
     (`days`: the first ten characters, all `_DATE` reads, to the ISO date) and the title key
     is computed once (and kept in `keys` for `dedupe` and the library). `unknown` is the day
     of an item that gives none (`--date`, else today).
@@ -285,16 +287,32 @@ def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, 
             texts.append(project)
         if withdrawn is not None and withdrawn != "":
             texts.append(withdrawn)
-        if not all_clean(texts):
-            return None
+        clean = all_clean(texts)  # (raises TypeError when one is not a string)
     except (TypeError, KeyError, AttributeError):
         return None  # a field of another type: `_paper` says which
     if (
-        len(title) > TITLE_MAX_CHARS
-        or type(keywords) is not list
+        type(keywords) is not list
         # a hidden author (a name fewer than authors): `_paper` judges
         or (authors is not None and (type(authors) is not list or len(names) != len(authors)))
     ):
+        return None
+    if not clean:  # some text needs cleaning (a hard-wrapped abstract...): each as `_paper` cleans it
+        title = clean_field(title)
+        if not title:
+            return None  # `_paper` says it is missing
+        names = [name for name in map(clean_field, names) if name]
+        keywords = [keyword for keyword in map(clean_field, keywords) if keyword]
+        if abstract:
+            abstract = clean_field(abstract)
+        if ai_summary is not None:
+            ai_summary = clean_field(ai_summary) or None
+        if github:
+            github = clean_field(github)
+        if project:
+            project = clean_field(project)
+        if withdrawn:
+            withdrawn = clean_field(withdrawn)
+    if len(title) > TITLE_MAX_CHARS:
         return None
     key = title_key(title)
     if not key:
