@@ -64,6 +64,7 @@ def strip_controls(text: str) -> str:
 
 _ESCAPE_STARTS = ("\x1b", "\x9b", "\x90", "\x98", "\x9d", "\x9e", "\x9f")
 """Where every match of `_ESCAPES` starts: text without any of them has no escape sequence."""
+_SPACE_RUNS = re.compile("  +")
 
 
 def clean_line(text: str) -> str:
@@ -71,17 +72,18 @@ def clean_line(text: str) -> str:
 
     Each step is skipped when it can find nothing (an abstract hard-wrapped with newlines, the
     common case, is cleaned ~8x faster): escape sequences only start at the characters in
-    `_ESCAPE_STARTS`; `_CONTROLS_LINE` removes only characters that are not printable; and
-    splitting on whitespace and joining with single spaces is `re.sub(r"\\s+", " ", text).strip()`
-    (both know whitespace as `str.isspace` does), without a match per space.
+    `_ESCAPE_STARTS`; `_CONTROLS_LINE` removes only characters that are not printable; the
+    only whitespace in printable text is the space, whose runs are found fast; and splitting on
+    whitespace and joining with single spaces is `re.sub(r"\\s+", " ", text).strip()` (both
+    know whitespace as `str.isspace` does), without a match per space.
     """
     if not text.isprintable():
         if any(start in text for start in _ESCAPE_STARTS):
             text = _ESCAPES.sub("", text)
         text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
         if not text.isprintable():
-            text = _CONTROLS_LINE.sub("", text)
-    return " ".join(text.split())
+            return " ".join(_CONTROLS_LINE.sub("", text).split())
+    return _SPACE_RUNS.sub(" ", text).strip(" ")  # (printable: its only whitespace is " ")
 
 
 def clean_block(text: str) -> str:
