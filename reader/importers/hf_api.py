@@ -300,8 +300,10 @@ def _quick(item: Any, ctx: ImportContext, days: dict[str, str], keys: dict[str, 
         title = clean_field(title)
         if not title:
             return None  # `_paper` says it is missing
-        names = [name for name in map(clean_field, names) if name]
-        keywords = [keyword for keyword in map(clean_field, keywords) if keyword]
+        if names and not all_clean(names):  # (clean ones, nearly all, would come out the same)
+            names = [name for name in map(clean_field, names) if name]
+        if keywords and not all_clean(keywords):
+            keywords = [keyword for keyword in map(clean_field, keywords) if keyword]
         if abstract:
             abstract = clean_field(abstract)
         if ai_summary is not None:
