@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["FolderSyncFailed", "atomic_write_bytes", "fsync_dir", "temp_file_in"]
+__all__ = ["FolderSyncFailed", "atomic_write_bytes", "atomic_write_parts", "fsync_dir", "temp_file_in"]
 
 
 def fsync_dir(path: Path) -> None:
@@ -72,13 +73,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     If only the final fsync of the folder fails, the file has already been replaced but the
     rename may not survive a crash: `FolderSyncFailed` says so.
     """
+    atomic_write_parts(path, (data,))
+
+
+def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> int:
+    """`atomic_write_bytes` of the parts one after the other, as they come (a generator's
+    parts are written while it makes the next: a big file is never whole in memory).
+    Returns the size written. Should the parts raise, the old file is intact."""
     folder = path.parent
     fd, tmp_name = temp_file_in(folder, f".{path.name}.")
     tmp = Path(tmp_name)
+    size = 0
     try:
         os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for part in parts:
+                handle.write(part)
+                size += len(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -90,3 +101,4 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         fsync_dir(folder)
     except OSError as exc:
         raise FolderSyncFailed(exc) from exc
+    return size

@@ -853,17 +853,19 @@ class Library:
             raise BadInput("nothing to import: no papers given")
         changed: dict[str, Paper] = {}
         pending_new: dict[str, Paper] = {}
+        ids = result.ids
+        new_ids = result.new_ids
+        find = self._finder()
         for paper in incoming:
-            pid = self.find(paper)
+            pid = find(paper)
             if pid is None:
                 pid = paper.id
                 if pid in pending_new:
                     pending_new[pid].merge(paper)
                 else:
                     pending_new[pid] = paper
-                    result.new += 1
-                    result.new_ids.append(pid)
-                result.ids.append(pid)
+                    new_ids.append(pid)
+                ids.append(pid)
                 continue
             merged = changed[pid] if pid in changed else self.paper(pid)
             if merged.merge(paper):
@@ -871,7 +873,8 @@ class Library:
                 result.updated += 1
             else:
                 result.unchanged += 1
-            result.ids.append(pid)
+            ids.append(pid)
+        result.new = len(new_ids)
         result.days = sorted({d for p in incoming for d in p.days})
         if changed or pending_new:
             if self.sync_hooks is not None:
@@ -880,35 +883,99 @@ class Library:
             self.version += 1
         return result
 
+    def _finder(self) -> Callable[[Paper], str | None]:
+        """`find`, for many papers in a row while the library does not change (an import)."""
+        papers = self.papers
+        by_arxiv = self._by_arxiv
+        titles = self._titles()
+        known = self._known_keys
+
+        def find(paper: Paper) -> str | None:
+            if paper.id in papers:
+                return paper.id
+            arxiv_id = paper.arxiv_id
+            if arxiv_id and arxiv_id in by_arxiv:
+                return by_arxiv[arxiv_id]
+            if not titles:
+                return None  # (an empty library)
+            key = known.get(paper.title)
+            found = titles.get(_title_key(paper.title) if key is None else key)
+            if found is not None and arxiv_id and papers[found].arxiv_id not in (None, arxiv_id):
+                return None  # the same title on another arXiv id is another paper
+            return found
+
+        return find
+
     def _write_papers(self, changed: dict[str, Paper], new: dict[str, Paper]) -> None:
         """Write papers durably: their full records into their shards first (not yet listed, so
         a failure midway shows nothing half-imported), then their index records in one write,
         which makes them part of the library at once."""
         papers = self.papers
-        heads: dict[str, PaperHead] = {}
+        records: dict[str, dict[str, Any]] = {}
         by_shard: dict[str, dict[str, dict[str, object]]] = {}
+        shard_of_day: dict[str, str] = {}
+        heads: list[PaperHead] = []
+        record_of = PaperHead.record_of
         for pid, paper in (*changed.items(), *new.items()):
-            shard = papers[pid].shard if pid in papers else shard_of(paper.days)
-            heads[pid] = PaperHead.of(paper, shard)
-            by_shard.setdefault(shard, {})[pid] = _doc(paper)
+            if pid in papers:
+                shard = papers[pid].shard
+            else:
+                days = paper.days
+                first = days[0] if len(days) == 1 else min(days, default="")
+                shard = shard_of_day.get(first) or shard_of_day.setdefault(first, shard_of(days))
+            record = records[pid] = record_of(paper, shard)
+            # `PaperHead.from_dict(record, pid)`, from the paper (the record's lists shared, as a
+            # head read from the file shares them)
+            heads.append(
+                PaperHead(
+                    pid,
+                    paper.title,
+                    record["days"],
+                    paper.arxiv_id,
+                    paper.upvotes,
+                    paper.published,
+                    record.get("sources") or [],
+                    paper.withdrawn_at,
+                    paper.announce_type,
+                    paper.version,
+                    shard,
+                    record.get("has") or "",
+                )
+            )
+            docs = by_shard.get(shard)
+            if docs is None:
+                docs = by_shard[shard] = {}
+            doc = docs[pid] = paper.to_dict()
+            del doc["id"]  # (the key)
         writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
             (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
         ]
-        writes.append(("index", {pid: head.to_dict() for pid, head in heads.items()}))
+        writes.append(("index", records))
         self.store.put_many(writes)
-        for pid in heads:
-            self._some_docs.pop(pid, None)
+        if self._some_docs:
+            for pid in records:
+                self._some_docs.pop(pid, None)
         with self._shard_lock:
             for shard, docs in by_shard.items():
                 self.store.release(f"{SHARD_DIR}/{shard}")
                 cached = self._shards.get(shard)
                 if cached is not None:
                     cached.update(docs)
-        for pid, head in heads.items():
+        order = self._order
+        by_arxiv = self._by_arxiv
+        titles = self._by_title
+        known = self._known_keys
+        for head in heads:
+            pid = head.id
             if pid not in papers:
-                self._order[pid] = len(self._order)
+                order[pid] = len(order)
             papers[pid] = head
-            self._index(head)
+            if head.arxiv_id:  # `_index`, for each
+                by_arxiv[head.arxiv_id] = pid
+            if titles is not None:
+                key = known.get(head.title)
+                titles.setdefault(_title_key(head.title) if key is None else key, pid)
+        self.papers_version += len(records)
 
     # -- user state ------------------------------------------------------------------------
 
@@ -1469,9 +1536,3 @@ def _clean_state(state: UserState) -> UserState:
     if state.tags and not all(tag.isprintable() for tag in state.tags):
         state.tags = [tag for tag in (clean_field(t) for t in state.tags) if tag]
     return state
-
-
-def _doc(paper: Paper) -> dict[str, object]:
-    data = paper.to_dict()
-    del data["id"]
-    return data

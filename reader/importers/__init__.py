@@ -4,7 +4,8 @@
 parser. Every problem is raised as `BadInput` with a one-line message naming the file.
 
 Limits: an input larger than `MAX_INPUT_BYTES` (256 MiB) is refused before it is read (a
-100 MB file of ~60k papers imports in about six seconds and half a gigabyte of memory); one
+220 MB API file of 100,000 papers imports into an empty library in about 4.5 seconds, the
+process peaking at ~650 MB: a big array is decoded a piece at a time, `array_chunks`); one
 input holds at most `MAX_PAPERS_PER_INPUT` (200,000) papers, and a JSON input at most
 `MAX_JSON_OBJECTS` objects (checked before it is parsed: millions of tiny objects would take
 gigabytes); a title longer than `TITLE_MAX_CHARS` is not a title (the page parser takes such
@@ -14,8 +15,9 @@ a line for an abstract, the JSON parser refuses the file).
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -116,8 +118,13 @@ def all_clean(texts: list[str]) -> bool:
         return False
     if joined.isascii():  # printable ASCII is 0x20-0x7e
         data = joined.encode()
-        return b"\x00" not in data.translate(_ASCII_CONTROLS) and b"  " not in data
+        return _double_space(data) is None and b"\x00" not in data.translate(_ASCII_CONTROLS)
     return joined.isprintable() and "  " not in joined
+
+
+_double_space = re.compile(b"  ").search
+"""`b"  " in data`, faster on text with a space every few letters (~1.3 against ~2.1 µs on a
+1.9 KB abstract: `bytes.find` stops at each space, the regular expression engine does less)."""
 
 
 def clean_paper(paper: Paper) -> Paper:
@@ -264,13 +271,58 @@ def _json_fast(data: bytes, ctx: ImportContext, keys: dict[str, str]) -> list[Pa
         return None
     import orjson
 
+    from reader.importers.hf_api import parse_chunks, parse_items
+
+    chunks = array_chunks(body) if head == b"[" else None
+    if chunks is not None:
+        papers = parse_chunks(chunks, ctx, keys)
+        if papers is not None:
+            return papers
+        keys.clear()  # (what the pieces read before the one that failed)
     try:
         data_ = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    from reader.importers.hf_api import parse_items
-
     return parse_items(data_, ctx, keys)
+
+
+CHUNK_BYTES = 1 << 20
+"""About how much of a big JSON array `array_chunks` gives at a time."""
+ITEM_BREAK = b'},{"paper":{'
+"""Where one item of an API answer ends and the next starts, as a compact answer has it. Only
+there: inside a string every `"` is escaped, so these bytes are never in one."""
+_JSON_SPACE = b" \t\n\r"
+
+
+def array_chunks(body: bytes) -> Iterator[bytes] | None:
+    """A big JSON array of API items as pieces of about `CHUNK_BYTES`, each a JSON array of the
+    next items: cut where one item ends and the next starts (`ITEM_BREAK`). None for a small
+    input, or one that is not `[...]` with JSON whitespace around it.
+
+    A cut is only ever made between two items of the array itself: a cut inside an item (one
+    that holds these bytes deeper down) leaves a piece whose brackets do not balance, which is
+    not valid JSON; then the caller decodes the whole input instead. So when every piece is
+    valid, their items are the array's items, in order.
+    """
+    if len(body) < 2 * CHUNK_BYTES:
+        return None
+    first = body.find(b"[")
+    last = body.rfind(b"]")
+    if first < 0 or last < first or body[:first].strip(_JSON_SPACE) or body[last + 1 :].strip(_JSON_SPACE):
+        return None
+
+    def pieces() -> Iterator[bytes]:
+        view = memoryview(body)
+        start = first + 1
+        while True:
+            cut = body.find(ITEM_BREAK, start + CHUNK_BYTES, last)
+            if cut < 0:
+                yield b"".join((b"[", view[start:last], b"]"))
+                return
+            yield b"".join((b"[", view[start : cut + 1], b"]"))
+            start = cut + 2  # the next item's `{`
+
+    return pieces()
 
 
 def _not_a_file(name: str, mode: int) -> BadInput | None:
@@ -353,15 +405,23 @@ def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tu
     out: list[Paper] = []
     merged = False
     known = {} if title_keys is None else title_keys
+    get = by_key.get
+    setdefault = by_key.setdefault
     for paper in papers:
-        tkey = known.get(paper.title)
+        title = paper.title
+        tkey = known.get(title)
         if tkey is None:
-            tkey = known[paper.title] = title_key(paper.title)
-        keys = [paper.id, "t:" + tkey]
-        if paper.arxiv_id:
-            keys.append(paper.arxiv_id)
-        existing = next((by_key[k] for k in keys if k in by_key), None)
-        if existing is not None and paper.arxiv_id and existing.arxiv_id not in (None, paper.arxiv_id):
+            tkey = known[title] = title_key(title)
+        pid = paper.id
+        tkey = "t:" + tkey
+        arxiv_id = paper.arxiv_id
+        # the paper met before under its id, else its title, else its arXiv id
+        existing = get(pid)
+        if existing is None:
+            existing = get(tkey)
+            if existing is None and arxiv_id:
+                existing = get(arxiv_id)
+        if existing is not None and arxiv_id and existing.arxiv_id not in (None, arxiv_id):
             existing = None  # the same title on two arXiv ids: two papers
         if existing is None:
             out.append(paper)
@@ -369,6 +429,8 @@ def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tu
         else:
             existing.merge(paper)
             merged = True
-        for key in keys:
-            by_key.setdefault(key, existing)
+        setdefault(pid, existing)
+        setdefault(tkey, existing)
+        if arxiv_id:
+            setdefault(arxiv_id, existing)
     return out, merged
