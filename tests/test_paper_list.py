@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.cells import cell_len
@@ -498,6 +499,36 @@ async def test_cursor_looks_different_with_and_without_focus(ten: Library) -> No
         blurred = background(0)
         assert blurred != focused
         assert blurred != background(1)
+
+
+async def test_a_focus_change_draws_the_cursor_row_again_not_the_others(
+    ten: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaving and entering the list (the list-board switch does both) restyles it; only the
+    cursor row looks different, so only it is drawn anew: the others come from the row cache."""
+    app = ListApp(ten)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = the_list(app)
+        await pilot.pause()
+        drawn: list[str] = []
+        real = PaperList._render_row
+
+        def counting(self: PaperList, pid: str, width: int, cursor: bool) -> Any:
+            drawn.append(pid)
+            return real(self, pid, width, cursor)
+
+        monkeypatch.setattr(PaperList, "_render_row", counting)
+        app.query_one(Input).focus()
+        await pilot.pause()
+        widget.refresh()
+        await pilot.pause()
+        assert drawn == [widget.current_id]  # the cursor row looks different without focus
+        drawn.clear()
+        widget.focus()
+        await pilot.pause()
+        widget.refresh()
+        await pilot.pause()
+        assert drawn == []  # focused again: the cursor row as it was is still in the cache
 
 
 async def test_theme_change_restyles_rows(ten: Library) -> None:

@@ -37,7 +37,7 @@ from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -80,6 +80,8 @@ _EMPTY = "empty"
 _MARK = "mark"
 _HEADER = "header"
 _AGE = "age"
+_ROLES = ("", _TITLE, _MATCH, _META, _TAGS, _NOTES, _EMPTY, _MARK, _HEADER, _AGE)
+"""Every piece of a row that has its own style (`paper-list--<role>`; "" is the row itself)."""
 _AGED = frozenset({Status.TO_READ, Status.READING})
 
 MARK = "✓"
@@ -304,6 +306,7 @@ class PaperList(ScrollView, can_focus=True):
         """Bumped per paper by `refresh_ids`, so only its cached strips go stale."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
+        self._signatures: dict[bool, int] = {}
         self._focused_at_press = False
         self._headers: dict[int, str] = {}
         """Paper index -> the label of the separator row drawn before it."""
@@ -557,7 +560,12 @@ class PaperList(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
-        self._strips.clear()
+        # Rows are drawn again only where their styles changed: each row's cache key holds the
+        # signature of the styles it is drawn with (`_signature`), so a focus change (the cursor
+        # row's style) redraws the cursor row, not the whole list; a theme change redraws all.
+        # (The component styles are replaced after this call: they are looked up at the next paint.)
+        self._palette = {}
+        self._signatures = {}
         super().notify_style_update()
 
     def status_style(self, status: Status) -> Style:
@@ -577,10 +585,13 @@ class PaperList(ScrollView, can_focus=True):
             style = self._palette[key] = self.get_visual_style(*classes).rich_style
         return style
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # Styles are looked up once per paint: focus and theme changes land here.
-        self._palette = {}
-        return super().render_lines(crop)
+    def _signature(self, cursor: bool) -> int:
+        """One number for every style a row (the cursor row: `cursor`) is drawn with."""
+        found = self._signatures.get(cursor)
+        if found is None:
+            roles = (*_ROLES, *(f"status-{status.value}" for status in Status))
+            found = self._signatures[cursor] = hash(tuple(self._style(cursor, role) for role in roles))
+        return found
 
     def render_line(self, y: int) -> Strip:
         row, part = divmod(self.scroll_offset.y + y, self.row_lines)
@@ -600,13 +611,12 @@ class PaperList(ScrollView, can_focus=True):
         row = index
         pid = self._ids[row]
         cursor = row == self.cursor
-        base = self._style(cursor, "")
         key = (
             pid,
             part,
             width,
             cursor,
-            hash(base),
+            self._signature(cursor),
             self._generation,
             self._versions.get(pid, 0),
             *self._row_inputs(pid),
