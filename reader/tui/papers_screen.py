@@ -18,7 +18,7 @@ from textual import events, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
@@ -347,9 +347,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             placeholder="/ filter: words, status:, tag:, author:, day:, has:notes — escape clears", id="filter"
         )
         with Horizontal(id="body"):
-            with ContentSwitcher(initial="list-pane", id="views"):
-                with Vertical(id="list-pane"):
-                    yield TriageList(self.library, id="papers")
+            with ContentSwitcher(initial="papers", id="views"):
+                yield TriageList(self.library, id="papers")
                 yield Board(self.library, id="board")
             yield DetailPane(self.library, self.save_notes, id="detail")
         yield KeyBar(id="footer")
@@ -539,7 +538,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
 
     def _switch_board(self, board: bool) -> None:
         self._shown_board = board
-        self.query_one("#views", ContentSwitcher).current = "board" if board else "list-pane"
+        self.query_one("#views", ContentSwitcher).current = "board" if board else "papers"
 
     def _focus_after_switch(self) -> None:
         """The board opens on a column with papers (the last one used, if it has some)."""
