@@ -133,7 +133,7 @@ def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict
             scores[pid] = known
     for paper in library.full_papers(missing) if missing else ():
         stamp = stamps[paper.id]
-        scores[paper.id] = score = ranker.score(paper, stamp[1])
+        scores[paper.id] = score = ranker.score(paper, stamp[1], keep=False)
         ranker.remember(paper.id, stamp, score)
     return scores
 

@@ -249,7 +249,7 @@ class Model:
     """Kept papers' titles by id (for "like …" in reasons)."""
     kept_vectors: dict[str, dict[str, float]] = field(default_factory=dict)
     """Each kept paper's heaviest normalised TF-IDF terms."""
-    _postings: dict[str, list[tuple[str, float]]] | None = None
+    _postings: dict[str, tuple[tuple[str, float], ...]] | None = None
 
     def logit_of(self, terms_: Bag) -> float:
         """The log-odds of keeping a paper (L2-normalised sublinear TF-IDF, as fitted)."""
@@ -274,15 +274,19 @@ class Model:
         entry = self.table.get(term)
         return entry[1] / entry[0] if entry else 0.0
 
-    def postings(self) -> dict[str, list[tuple[str, float]]]:
+    def postings(self) -> dict[str, tuple[tuple[str, float], ...]]:
         """Term -> the kept papers that have it, with its weight (built once: ~0.3 s at 5,000 kept
-        papers, so the app builds it in the worker that fits the model, not on the UI thread)."""
+        papers, so the app builds it in the worker that fits the model, not on the UI thread).
+
+        Tuples, not lists: tuples of strings and numbers leave the garbage collector's sight
+        after its first look, where some 20,000 lists would be walked by every full collection
+        for as long as the model is used."""
         if self._postings is None:
             postings: dict[str, list[tuple[str, float]]] = {}
             for pid, terms_ in self.kept_vectors.items():
                 for t, w in terms_.items():
                     postings.setdefault(t, []).append((pid, w))
-            self._postings = postings
+            self._postings = {t: tuple(found) for t, found in postings.items()}
         return self._postings
 
     def neighbours(self, vec: dict[str, float], exclude: str | None = None, k: int = 3) -> list[tuple[str, float]]:
@@ -484,8 +488,13 @@ class Ranker:
     def remember(self, pid: str, stamp: object, score: float) -> None:
         self._stamped[pid] = (stamp, score)
 
-    def score(self, paper: Paper, tags: Sequence[str] = ()) -> float:
-        """The chance (0-1) that the user keeps this paper, watchlist included."""
+    def score(self, paper: Paper, tags: Sequence[str] = (), *, keep: bool = True) -> float:
+        """The chance (0-1) that the user keeps this paper, watchlist included.
+
+        `keep=False`: do not keep the paper for the next call (a caller that remembers scores by
+        its own stamp, and reads fresh copies of papers that would never be found again: kept,
+        thousands of papers read in full would stay alive only to be walked by the garbage
+        collector)."""
         terms_ = self.bags.get(paper, tags)
         found = self._scores.get(paper.id)
         if found is not None and found[0] is paper and found[1] is terms_:
@@ -493,7 +502,8 @@ class Ranker:
         bonus = WATCH_WEIGHT * sum(h.boost for h in _watch_hits(self.watch, paper)) if self.watch else 0.0
         logit = self.model.logit_of(terms_) if self.model is not None else 0.0
         score = _sigmoid(logit + bonus)
-        self._scores[paper.id] = (paper, terms_, score)
+        if keep:
+            self._scores[paper.id] = (paper, terms_, score)
         return score
 
     def rank(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,30 @@ def test_a_ranker_scores_each_paper_once_until_the_paper_or_its_tags_change(monk
     assert [r.score for r in again] == pytest.approx(
         [r.score for r in foryou.Ranker(model).rank([edited, *papers[1:]], {"p2": ["reward"]})]
     )
+
+
+def test_a_score_asked_not_to_keep_the_paper_does_not_keep_it() -> None:
+    """The board's learned sort reads fresh copies of thousands of papers and remembers their
+    scores by its own stamp: the ranker must not hold on to those copies as well."""
+    papers = [Paper(id=f"p{n}", title=f"Reward models {n}" if n % 2 else f"Diffusion {n}") for n in range(4)]
+    ranker = foryou.Ranker(foryou.fit(papers, [n % 2 == 1 for n in range(4)], [[] for _ in papers], "fp"))
+    fresh = Paper(id="p9", title="Reward models, a fresh copy")
+    before = sys.getrefcount(fresh)
+    score = ranker.score(fresh, keep=False)
+    assert score == pytest.approx(foryou.Ranker(ranker.model).score(Paper(id="p9", title=fresh.title)))
+    assert sys.getrefcount(fresh) == before and "p9" not in ranker._scores
+    held = Paper(id="p8", title="Reward models, held")
+    ranker.score(held)
+    assert ranker.score(held) == ranker.score(held) and "p8" in ranker._scores
+
+
+def test_a_workers_handoff_gives_its_value_once() -> None:
+    from reader.tui.papers_screen import Handoff
+
+    handoff = Handoff([1, 2])
+    assert handoff.take() == [1, 2]
+    with pytest.raises(RuntimeError):
+        handoff.take()
 
 
 def test_watch_entries_parse_as_typed() -> None:

@@ -12,7 +12,7 @@ import importlib.util
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypedDict, TypeVar
 
 from textual import events, work
 from textual.actions import parse as parse_action
@@ -206,6 +206,38 @@ class ModelFitted(Message):
         self.ranker = ranker
         """A ranker with the new model, which the worker goes on filling with the board's
         scores (`fit_worker`); None: the screen makes its own."""
+
+
+class FitJob(TypedDict):
+    """What a fit of the "for you" model starts from (`PapersScreen._fit`)."""
+
+    states: dict[str, UserState]
+    known: str | None
+    first: bool
+    root: Path
+    previous: foryou.Ranker
+
+
+class Handoff(Generic[T]):
+    """A worker's input that the worker takes, so that it is freed when the worker is done.
+
+    Textual's worker keeps the arguments it was started with for as long as the worker object
+    lives, and that object dies in a reference cycle: at the garbage collector's next full
+    collection, seconds or minutes later. A fit's input (a copy of every state, the previous
+    ranker with its thousands of scores) kept so piled up, fit after fit, and made the full
+    collections that walk it both more frequent and slower (some 100 ms each at 10,000 papers,
+    on whichever key they fall)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: T) -> None:
+        self._value: T | None = value
+
+    def take(self) -> T:
+        value, self._value = self._value, None
+        if value is None:
+            raise RuntimeError("a worker's input was taken twice")
+        return value
 
 
 class WorkerSays(Message):
@@ -586,10 +618,21 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         # at 100,000 papers gathering alone costs a keystroke's budget many times over (and so
         # does finding the board's papers, which the worker scores once the model is there)
         assert browse.ranker is not None
-        self.fit_worker(dict(self.library.states), known, previous is None, self.library.root, browse.ranker)
+        job = FitJob(
+            states=dict(self.library.states),
+            known=known,
+            first=previous is None,
+            root=self.library.root,
+            previous=browse.ranker,
+        )
+        self.fit_worker(Handoff(job))
 
     @work(thread=True, exclusive=True, group="foryou", exit_on_error=False, description="fit the for-you model")
-    def fit_worker(
+    def fit_worker(self, handoff: Handoff[FitJob]) -> None:
+        """`_fit` in a worker, which takes the job out of `handoff` (see `Handoff`)."""
+        self._fit(**handoff.take())
+
+    def _fit(
         self,
         states: dict[str, UserState],
         known: str | None,
