@@ -147,18 +147,19 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGHUP):
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(sig, self._on_signal)
 
     def on_unmount(self) -> None:
         self.flush_notes()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGHUP):
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.remove_signal_handler(sig)
 
     def _on_signal(self) -> None:
-        """SIGTERM/SIGHUP: save what was typed, then leave."""
+        """SIGTERM/SIGHUP/SIGINT: save what was typed, then leave (SIGINT comes from `kill -INT`: in
+        the app ctrl+c is a key; left to Python, it would raise wherever the app happened to be)."""
         self.flush_notes()
         self.exit()
 
