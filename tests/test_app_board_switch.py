@@ -233,3 +233,31 @@ async def test_a_long_board_column_scrolls_with_the_cursor_and_the_wheel_without
             column.post_message(events.MouseScrollUp(column, 5, 5, 0, -1, 0, False, False, False, 5, 5))
         await pilot.pause()
         assert column.scroll_y < top
+
+
+def detail_text(app: ReaderApp) -> str:
+    """The detail pane as it is on the screen, its lines joined."""
+    region = app.papers_screen.detail.region
+    lines = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return " ".join(line.crop(region.x, region.right).text.strip(" │╭╮╰╯─") for line in lines)
+
+
+async def test_the_detail_follows_the_switch_to_the_paper_the_board_lands_on(lib: Library) -> None:
+    """The board is drawn first and the detail of its paper a frame later: it never stays on the
+    list's paper, and switching back shows the list's paper again."""
+    ids = lib.ids(status=Status.INBOX, day=SAMPLE_DAY)
+    lib.set_status(ids[-1], Status.TO_READ)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.papers_screen
+        on_list = screen.paper_list.current_id
+        assert on_list is not None and on_list != ids[-1]
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.board_widget.active_list.current_id == ids[-1]
+        assert screen.detail.paper_id == ids[-1]
+        assert lib.paper(ids[-1]).title[:30] in detail_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.detail.paper_id == on_list
+        assert lib.paper(on_list).title[:30] in detail_text(app)
