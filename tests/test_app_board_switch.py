@@ -261,3 +261,57 @@ async def test_the_detail_follows_the_switch_to_the_paper_the_board_lands_on(lib
         await pilot.pause()
         assert screen.detail.paper_id == on_list
         assert lib.paper(on_list).title[:30] in detail_text(app)
+
+
+async def test_a_fit_that_learns_nothing_new_does_not_stop_the_boards_scoring(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change that is no new decision (to-read -> reading: kept either way) starts a fit that
+    finds nothing new to learn: the scoring of the board for the model just landed goes on, so
+    the switch still reads nothing in full."""
+    import asyncio
+    import threading
+
+    from reader.tui import papers_screen
+    from tests.test_app_foryou import triage_by_taste
+
+    triage_by_taste(lib)
+    monkeypatch.setattr(papers_screen, "WARM_BATCH", 1)  # a batch per paper: a cancel is seen at once
+    entered, gate = threading.Event(), threading.Event()
+    real_scores = papers_screen.learned_scores
+
+    def gated(library: Library, ranker: Any, ids: list[str]) -> dict[str, float]:
+        if threading.current_thread() is not threading.main_thread() and not gate.is_set():
+            entered.set()
+            gate.wait(10)
+        return real_scores(library, ranker, ids)
+
+    monkeypatch.setattr(papers_screen, "learned_scores", gated)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.papers_screen
+        assert await asyncio.to_thread(entered.wait, 10)  # the model landed; its board is being scored
+        ranker = screen.browse.ranker
+        kept = lib.ids(status=Status.TO_READ)[0]
+        lib.set_status(kept, Status.READING)  # still kept: the same decision for the model
+        screen.refill()  # drawn again (as after a sync): a fit starts, and finds the same decisions
+        await pilot.pause()
+        assert screen._learned_version == lib.version  # a fit was started for the change
+        while screen._fitting:
+            await pilot.pause()
+        assert screen.browse.ranker is ranker
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        read_here: list[str] = []
+        real_full = lib.full_papers
+
+        def counted(ids: list[str]) -> list[object]:
+            if threading.current_thread() is threading.main_thread():
+                read_here.extend(ids)
+            return real_full(ids)  # type: ignore[return-value]
+
+        monkeypatch.setattr(lib, "full_papers", counted)
+        await pilot.press("b")
+        await pilot.pause()
+        assert len(screen.query_one(Board).list_of(Status.TO_READ).ids) > 5 and read_here == []

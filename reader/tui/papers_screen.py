@@ -199,13 +199,22 @@ class ModelFitted(Message):
     """The "for you" model was fitted in a worker (on its own copy of the decisions); None: no new
     model (`cold`: too few decisions to learn from; else the model already knew them)."""
 
-    def __init__(self, model: Model | None, *, cold: bool = False, ranker: foryou.Ranker | None = None) -> None:
+    def __init__(
+        self,
+        model: Model | None,
+        *,
+        cold: bool = False,
+        ranker: foryou.Ranker | None = None,
+        board: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.model = model
         self.cold = cold
         self.ranker = ranker
-        """A ranker with the new model, which the worker goes on filling with the board's
-        scores (`fit_worker`); None: the screen makes its own."""
+        """A ranker with the new model; None: the screen makes its own."""
+        self.board = board or []
+        """The board's papers that the learned order ranks, found by the worker: the screen has
+        them scored in the background (`warm_worker`)."""
 
 
 class FitJob(TypedDict):
@@ -657,10 +666,10 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         the cached one when it fits them at the start, else a new one written to the cache
         beside the library (derived data, not the library).
 
-        Once the model is posted, the worker scores the `board`'s papers with it (reading them
-        in full), so the first switch to the board in that order does not (some 2 s on the UI
-        thread at 10,000 papers). The ranker keeps scores only with what they were made from, so
-        a paper that changes meanwhile is scored again where it is shown."""
+        The model comes with the board's papers that it ranks (found here: at 100,000 papers,
+        a keystroke's budget many times over), which `warm_worker` then scores. The ranker keeps
+        scores only with what they were made from, so a paper that changes meanwhile is scored
+        again where it is shown."""
         data = foryou.training_set(self.library, states)
         if data is None or data.fingerprint == known:
             self.post_message(ModelFitted(None, cold=data is None))
@@ -674,10 +683,21 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         if worker.is_cancelled:
             return
         ranker = foryou.Ranker(model, previous.watch, previous.bags)
-        self.post_message(ModelFitted(model, ranker=ranker))
         board = _board_papers(states, self.library.papers)
+        self.post_message(ModelFitted(model, ranker=ranker, board=board))
+
+    @work(thread=True, exclusive=True, group="foryou-warm", exit_on_error=False, description="score the board")
+    def warm_worker(self, handoff: Handoff[tuple[foryou.Ranker, list[str]]]) -> None:
+        """Score the board's papers with a new ranker (reading them in full), so the first switch
+        to the board in the learned order does not (some 2 s on the UI thread at 10,000 papers).
+
+        A worker of its own, not the fit's: a fit started meanwhile that finds nothing new to
+        learn (the same decisions) would cancel the fit's worker, and with it this scoring. A new
+        ranker's scoring replaces this one; a ranker no longer shown is not scored further."""
+        ranker, board = handoff.take()
+        worker = get_current_worker()
         for start in range(0, len(board), WARM_BATCH):
-            if worker.is_cancelled:
+            if worker.is_cancelled or self.browse.ranker is not ranker:
                 return
             try:
                 learned_scores(self.library, ranker, board[start : start + WARM_BATCH])
@@ -700,6 +720,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             self.browse.ranker = message.ranker
         else:  # the watchlist changed during the fit
             self.browse.ranker = foryou.Ranker(message.model, watch, previous.bags if previous else None)
+        if message.board:
+            self.warm_worker(Handoff((self.browse.ranker, message.board)))
         if self.browse.sort.learned:  # a cursor still at the top stays at the top of the new order
             at_top = self.active_list.cursor == 0
             self.browse.changed(Landing(top=True) if at_top else Landing(keep=self.current_id))
