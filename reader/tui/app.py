@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
@@ -25,6 +26,7 @@ from reader.resources import bundled
 from reader.tui.commands import ReaderCommands
 from reader.tui.external_editor import EditorError
 from reader.tui.first_look import FirstLook, LibraryRead, wake_today, wants_first_look
+from reader.tui.idle_gc import CHECK_EVERY, IdleCollector
 from reader.tui.keys import install_escape_aware_parser
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ class ReaderApp(App[None]):
         self.browser_open: Callable[[str], object] = browser_open or webbrowser.open
         """Opens a URL; tests replace it so that no browser starts."""
         self.demo = demo
+        self.idle_gc = IdleCollector()
+        """Full garbage collections while no key comes (`reader.tui.idle_gc`)."""
         if demo:
             self.title = DEMO_TITLE
         self.sub_title = str(library.root)
@@ -144,13 +148,21 @@ class ReaderApp(App[None]):
             return False
         return screen.start_sync(quitting=True, quiet=True)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_gc.touched()
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        self.idle_gc.start()
+        self.set_interval(CHECK_EVERY, self.idle_gc.tick, name="idle garbage collection")
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(sig, self._on_signal)
 
     def on_unmount(self) -> None:
+        self.idle_gc.stop()
         self.flush_notes()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
