@@ -549,6 +549,25 @@ async def test_the_top_line_keeps_the_counts_in_the_for_you_order(lib: Library, 
             assert "no decisions yet: page order" in top and "auto-advance on" in top
 
 
+async def test_a_narrow_list_names_its_order_in_the_top_line(lib: Library) -> None:
+    """Below 110 columns the list has no border, so no border title: the top line names the
+    order instead (and says nothing for the page order)."""
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        await pilot.pause()
+        assert "by " not in screen_text(app).splitlines()[0]
+        names = []
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+            sort = screen.browse.sort
+            names.append(sort.name)
+            top = screen_text(app).splitlines()[0]
+            assert sort.label in top or top.rstrip().endswith(f"· {sort.name}")  # (the short name when crowded)
+        assert names == ["upvotes", "published", "title"]
+
+
 def _luminance(rgb: tuple[int, int, int]) -> float:
     def channel(value: int) -> float:
         v = value / 255

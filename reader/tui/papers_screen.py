@@ -886,6 +886,9 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             else:
                 learned = ": page order" if level >= 2 else ": no decisions yet: page order"
             mode += [" · ", ("for you" + learned, "$text-muted")]
+        elif self.browse.sort.key is not None and not self.board and self.has_class("-narrow"):
+            sort = self.browse.sort  # a narrow list has no border title to name its order
+            mode += [" · ", (sort.label if level < 7 else sort.name, "$text-muted")]
         if level < 1:
             mode += [" · ", ("auto-advance " + ("on" if self.auto_advance else "off"), "$text-muted")]
         elif not self.auto_advance:  # short lines say only the unusual
