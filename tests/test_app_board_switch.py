@@ -26,6 +26,22 @@ def rows(paper_list: PaperList) -> list[str]:
     return [line.crop(region.x, region.right).text for line in lines]
 
 
+def papers_read_on_the_ui_thread(lib: Library, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the ids of the papers the app reads in full on the UI thread (filled in place)."""
+    import threading
+
+    read_here: list[str] = []
+    real = lib.full_papers
+
+    def counted(ids: list[str]) -> list[object]:
+        if threading.current_thread() is threading.main_thread():
+            read_here.extend(ids)
+        return real(ids)  # type: ignore[return-value]
+
+    monkeypatch.setattr(lib, "full_papers", counted)
+    return read_here
+
+
 async def test_the_list_shown_again_after_the_board_is_as_it_was(lib: Library) -> None:
     app = ReaderApp(lib)
     async with app.run_test(size=SIZE) as pilot:
@@ -182,7 +198,6 @@ async def test_the_first_board_in_the_learned_order_was_scored_by_the_worker(
     """Once the "for you" model lands, its worker scores the board's papers: the switch to the
     board reads no paper in full on the UI thread (at 10,000 papers that took some 2 s), and
     the columns are in the learned order."""
-    import threading
 
     from reader.browse import learned_scores
     from tests.test_app_foryou import triage_by_taste
@@ -194,15 +209,7 @@ async def test_the_first_board_in_the_learned_order_was_scored_by_the_worker(
         await pilot.pause()
         screen = app.papers_screen
         assert screen.browse.sort.learned and screen.browse.ranker is not None
-        read_here: list[str] = []
-        real = lib.full_papers
-
-        def counted(ids: list[str]) -> list[object]:
-            if threading.current_thread() is threading.main_thread():
-                read_here.extend(ids)
-            return real(ids)  # type: ignore[return-value]
-
-        monkeypatch.setattr(lib, "full_papers", counted)
+        read_here = papers_read_on_the_ui_thread(lib, monkeypatch)
         await pilot.press("b")
         await pilot.pause()
         column = screen.query_one(Board).list_of(Status.TO_READ)
@@ -303,15 +310,7 @@ async def test_a_fit_that_learns_nothing_new_does_not_stop_the_boards_scoring(
         gate.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        read_here: list[str] = []
-        real_full = lib.full_papers
-
-        def counted(ids: list[str]) -> list[object]:
-            if threading.current_thread() is threading.main_thread():
-                read_here.extend(ids)
-            return real_full(ids)  # type: ignore[return-value]
-
-        monkeypatch.setattr(lib, "full_papers", counted)
+        read_here = papers_read_on_the_ui_thread(lib, monkeypatch)
         await pilot.press("b")
         await pilot.pause()
         assert len(screen.query_one(Board).list_of(Status.TO_READ).ids) > 5 and read_here == []
