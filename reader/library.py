@@ -180,7 +180,8 @@ _DEFAULT_STATE = UserState()
 SHARDS_KEPT = 4
 """How many shards of full paper records a library keeps in memory (the last used)."""
 INBOX_PATCH_MAX = 200
-"""A state change moving more papers in or out of the inbox rebuilds the kept inbox list."""
+"""A state change moving more papers than this between statuses rebuilds the kept lists of each
+status (the inbox and the board's columns) on next use instead of patching them."""
 
 
 class Library:
@@ -203,6 +204,9 @@ class Library:
         self._inbox: tuple[tuple[int, int], list[str]] | None = None
         """The inbox in display order, for (papers_version, paper count); kept in step by `restore`
         (a triage key at 100,000 papers no longer scans every paper to find the inbox: ~75 ms)."""
+        self._columns: tuple[tuple[int, int], dict[Status, list[str]]] | None = None
+        """The papers of every other status in display order, kept like `_inbox` (at 100,000
+        papers, three scans of the states for the board's columns took ~60 ms of a switch)."""
         self._lazy_days: _DayView | None = None
         """The index by day, read without reading it whole (see `_day_view`)."""
         self._lazy_tried = False
@@ -322,6 +326,7 @@ class Library:
         self._states = states
         self._some_states.clear()
         self._inbox = None
+        self._columns = None
 
     @property
     def loaded(self) -> bool:
@@ -639,14 +644,8 @@ class Library:
             self.read_states(selected)
             return [pid for pid in selected if self.state(pid).status is status]
         states = self.states
-        if day is None and status is Status.INBOX:
-            return list(self._inbox_ids())
-        if day is None and status is not None and status is not Status.INBOX:
-            # Only touched papers have a state: look at those, not the whole library (the
-            # board stays instant at 100k papers).
-            papers = self.papers
-            found = [pid for pid, state in states.items() if state.status is status and pid in papers]
-            return sorted(found, key=self._rank().__getitem__)
+        if day is None and status is not None:
+            return list(self._status_ids()[status])
         selected = self._day_ids(day) if day is not None else self._display_order()
         if status is None:
             return list(selected)
@@ -654,9 +653,10 @@ class Library:
             return [pid for pid in selected if (state := states.get(pid)) is None or state.status is status]
         return [pid for pid in selected if (state := states.get(pid)) is not None and state.status is status]
 
-    def _inbox_ids(self) -> list[str]:
-        """Every inbox paper in display order (built once per change of the papers, then kept in
-        step with each state change by `restore`)."""
+    def _status_ids(self) -> dict[Status, list[str]]:
+        """The papers of each status in display order: the inbox from every paper, the others
+        from the states in one pass (only touched papers have one). Built once per change of the
+        papers, then kept in step with each state change by `restore` (`_keep_lists`)."""
         stamp = (self.papers_version, len(self.papers))
         if self._inbox is None or self._inbox[0] != stamp:
             states, inbox = self.states, Status.INBOX
@@ -664,28 +664,45 @@ class Library:
                 stamp,
                 [pid for pid in self._display_order() if (state := states.get(pid)) is None or state.status is inbox],
             )
-        return self._inbox[1]
+        if self._columns is None or self._columns[0] != stamp:
+            papers, columns = self.papers, {status: [] for status in Status if status is not Status.INBOX}
+            for pid, state in self.states.items():
+                if state.status is not Status.INBOX and pid in papers:
+                    columns[state.status].append(pid)
+            rank = self._rank()
+            for ids in columns.values():
+                ids.sort(key=rank.__getitem__)
+            self._columns = (stamp, columns)
+        return {Status.INBOX: self._inbox[1], **self._columns[1]}
 
-    def _keep_inbox(self, befores: Mapping[str, UserState], states: Mapping[str, UserState]) -> None:
-        """Move the papers that left or joined the inbox in the kept inbox list (a big batch, such
-        as marking a thousand papers, rebuilds it on next use instead)."""
-        if self._inbox is None or self._inbox[0] != (self.papers_version, len(self.papers)):
+    def warm_lists(self) -> None:
+        """Build the kept list of each status now (the app's first look does, in its thread, so
+        the first board or inbox shown does not)."""
+        self._status_ids()
+
+    def _keep_lists(self, befores: Mapping[str, UserState], states: Mapping[str, UserState]) -> None:
+        """Move the papers that changed status in the kept lists of each status (a big batch, such
+        as marking a thousand papers, rebuilds them on next use instead)."""
+        if self._inbox is None and self._columns is None:
             return
-        moved = [
-            pid
-            for pid, state in states.items()
-            if (befores[pid].status is Status.INBOX) != (state.status is Status.INBOX) and pid in self.papers
-        ]
-        if len(moved) > INBOX_PATCH_MAX:
+        stamp = (self.papers_version, len(self.papers))
+        if self._inbox is not None and self._inbox[0] != stamp:
             self._inbox = None
+        if self._columns is not None and self._columns[0] != stamp:
+            self._columns = None
+        moved = [pid for pid, state in states.items() if befores[pid].status is not state.status and pid in self.papers]
+        if len(moved) > INBOX_PATCH_MAX:
+            self._inbox = self._columns = None
             return
-        inbox = self._inbox[1]
+        lists: dict[Status, list[str]] = dict(self._columns[1]) if self._columns is not None else {}
+        if self._inbox is not None:
+            lists[Status.INBOX] = self._inbox[1]
         rank = self._rank()
         for pid in moved:
-            if states[pid].status is Status.INBOX:
-                bisect.insort(inbox, pid, key=rank.__getitem__)
-            else:
-                inbox.remove(pid)
+            if (old := lists.get(befores[pid].status)) is not None:
+                old.remove(pid)
+            if (new := lists.get(states[pid].status)) is not None:
+                bisect.insort(new, pid, key=rank.__getitem__)
 
     def counts(self, day: str | None = None) -> dict[Status, int]:
         """How many papers (featured on `day`, if given) have each status."""
@@ -1116,7 +1133,7 @@ class Library:
                 kept.pop(pid, None)
             else:
                 kept[pid] = _DEFAULT_STATE if state.is_default() else state.copy()
-        self._keep_inbox(befores, states)
+        self._keep_lists(befores, states)
         self.version += 1
         return changes
 

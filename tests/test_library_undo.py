@@ -69,12 +69,12 @@ def test_derived_orders_follow_new_papers(lib: Library) -> None:
 
 
 @pytest.mark.parametrize("patch_max", [200, 2])
-def test_the_kept_inbox_follows_every_kind_of_change(
+def test_the_kept_status_lists_follow_every_kind_of_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, patch_max: int
 ) -> None:
-    """The inbox list is kept between changes and patched by each (or rebuilt after a big batch):
-    after any sequence of status changes, undo, redo, imports, redating, snoozes and a reload it
-    is exactly what a scan of every paper gives."""
+    """The list of each status (the inbox, the board's columns) is kept between changes and
+    patched by each (or rebuilt after a big batch): after any sequence of status changes, undo,
+    redo, imports, redating, snoozes and a reload it is exactly what a scan of every paper gives."""
     import random
     from datetime import date
 
@@ -85,8 +85,12 @@ def test_the_kept_inbox_follows_every_kind_of_change(
     days = ["2025-07-29", "2025-07-30", "2025-07-31"]
     with Library.open(tmp_path / "lib") as library:
 
-        def scanned() -> list[str]:
-            return [pid for pid in library.ids() if library.status(pid) is Status.INBOX]
+        def scanned(status: Status = Status.INBOX) -> list[str]:
+            return [pid for pid in library.ids() if library.status(pid) is status]
+
+        def all_kept() -> None:
+            for status in Status:
+                assert library.ids(status=status) == scanned(status), status
 
         library.import_papers(
             [
@@ -115,7 +119,9 @@ def test_the_kept_inbox_follows_every_kind_of_change(
                     library.redate(old, new)
             else:
                 library.set_status(ids[: rng.randint(0, 10)], Status.DONE)
-            library.ids(status=Status.INBOX)  # kept from here on
-            assert library.ids(status=Status.INBOX) == scanned(), step
+            if step == 3:
+                library.warm_lists()  # kept from here on
+            if step >= 3:
+                all_kept()
         library.reload()
-        assert library.ids(status=Status.INBOX) == scanned()
+        all_kept()

@@ -106,6 +106,7 @@ class FirstLook(Screen[None]):
         """In the thread: read the index and the states whole; the UI thread does the rest."""
         try:
             self.library.load_all()
+            self.library.warm_lists()  # the inbox and the board's columns, off the UI thread
             import reader.tui.papers_screen  # noqa: F401  (the screen that opens next, imported here, not on the UI thread)
         except Exception as exc:  # handed to the UI thread, which ends the app with it
             self.post_message(LibraryRead(exc))
