@@ -665,7 +665,8 @@ class Library:
                 [pid for pid in self._display_order() if (state := states.get(pid)) is None or state.status is inbox],
             )
         if self._columns is None or self._columns[0] != stamp:
-            papers, columns = self.papers, {status: [] for status in Status if status is not Status.INBOX}
+            papers = self.papers
+            columns: dict[Status, list[str]] = {status: [] for status in Status if status is not Status.INBOX}
             for pid, state in self.states.items():
                 if state.status is not Status.INBOX and pid in papers:
                     columns[state.status].append(pid)
