@@ -53,7 +53,9 @@ def first_look_rows(library: Library) -> tuple[str | None, list[Row]]:
     if day is None:
         return None, []
     rows = []
-    for pid in library.ids(day=day):
+    ids = library.ids(day=day)
+    library.read_states(ids)  # in one pass (which also leaves the state's sidecar built), not one search per paper
+    for pid in ids:
         head = library.head(pid)
         rows.append(Row(library.status(pid), head.title, head.upvotes))
     return day, rows
