@@ -479,6 +479,15 @@ class Ranker:
     def decisions(self) -> int:
         return self.model.decisions if self.model else 0
 
+    @property
+    def flat(self) -> bool:
+        """Whether every paper scores the same (no model yet, no watchlist): the order is the
+        page order, and no paper needs reading in full to be scored."""
+        return self.model is None and not self.watch
+
+    FLAT_SCORE = 0.5
+    """The score of every paper under a `flat` ranker (`_sigmoid(0)`)."""
+
     def known_score(self, pid: str, stamp: object) -> float | None:
         """A score remembered for `pid` while its `stamp` (what the score depends on, as the
         caller can tell without reading the paper in full) is unchanged; None: score it."""
