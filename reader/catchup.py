@@ -13,6 +13,7 @@ puts it too). Papers with no featured day come last, under `undated`.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -56,24 +57,26 @@ def day_name(day: str, *, today: date | None = None) -> str:
 def catch_up(library: Library) -> list[DayGroup]:
     """The catch-up groups: newest day first; within a day, most upvoted first.
 
-    One pass over the inbox in display order (newest latest day first), cut where the
-    latest day changes.
+    The inbox is kept in display order, where the papers of each latest day come together:
+    each day's group is a slice of it, found by a binary search (one pass over a 60,000-paper
+    inbox took ~19 ms of every triage key in catch-up at 100,000 papers).
     """
+    inbox = library.ids(status=Status.INBOX)
+    runs = library.latest_day_runs()
+    key = library.display_ranks().__getitem__
     groups: list[DayGroup] = []
-    undated = DayGroup("")
-    papers = library.papers
-    current: DayGroup | None = None
-    for pid in library.ids(status=Status.INBOX):
-        days = papers[pid].days
-        if not days:
-            undated.ids.append(pid)
-            continue
-        day = days[-1]
-        if current is None or current.day != day:
-            current = DayGroup(day)
-            groups.append(current)
-        current.ids.append(pid)
-    if undated.ids:
+    undated: DayGroup | None = None
+    low = 0
+    for n, (_start, day) in enumerate(runs):
+        high = bisect.bisect_left(inbox, runs[n + 1][0], lo=low, key=key) if n + 1 < len(runs) else len(inbox)
+        if high > low:
+            group = DayGroup(day, inbox[low:high])
+            if day:
+                groups.append(group)
+            else:
+                undated = group
+        low = high
+    if undated is not None:
         groups.append(undated)
     return groups
 

@@ -628,6 +628,11 @@ class Library:
         upvoted, then the order of the source (the paper's place in the cached order)."""
         return self._rank()[pid]
 
+    def display_ranks(self) -> Mapping[str, int]:
+        """Id -> its place in the display order (`sort_key` for many ids at once; cached until
+        papers change: do not keep it across changes)."""
+        return self._rank()
+
     def _rank(self) -> dict[str, int]:
         """Id -> its place in the display order (cached)."""
         return self._cached("rank", lambda: {pid: n for n, pid in enumerate(self._display_order())})
@@ -737,6 +742,22 @@ class Library:
             members.sort(key=lambda pid: (-(papers[pid].upvotes or 0), order.get(pid, 0)))
             result += members
         return result
+
+    def latest_day_runs(self) -> list[tuple[int, str]]:
+        """Where each latest featured day's papers start in the display order (`sort_key`):
+        (place, day), in that order; "" for the papers with no featured day. Cached until
+        papers change."""
+        return self._cached("runs", self._build_runs)
+
+    def _build_runs(self) -> list[tuple[int, str]]:
+        papers, runs, last = self.papers, [], None
+        for place, pid in enumerate(self._display_order()):
+            days = papers[pid].days
+            day = days[-1] if days else ""
+            if day != last:
+                runs.append((place, day))
+                last = day
+        return runs
 
     def _day_groups(self) -> dict[str, list[str]]:
         """Featured day -> its ids in library order; one pass over the papers, cached until

@@ -78,6 +78,35 @@ def test_catch_up_groups_untriaged_papers_by_day_newest_first(opened: Library) -
     assert [g.day for g in catch_up(opened)] == ["2025-07-30", ""]
 
 
+def test_catch_up_is_the_inbox_cut_by_latest_day_whatever_the_library(tmp_path: Path) -> None:
+    """The groups found by binary search in the kept inbox are exactly those of one plain pass
+    over it, through imports (new days, papers featured again, undated ones) and status changes."""
+    import random
+
+    rng = random.Random(11)
+    days = [f"2025-07-{n:02d}" for n in range(20, 32)]
+
+    def one_pass(library: Library) -> list[tuple[str, list[str]]]:
+        groups: dict[str, list[str]] = {}
+        for pid in library.ids(status=Status.INBOX):
+            paper_days = library.head(pid).days
+            groups.setdefault(paper_days[-1] if paper_days else "", []).append(pid)
+        undated = groups.pop("", None)
+        return list(groups.items()) + ([("", undated)] if undated else [])
+
+    with Library.open(tmp_path / "lib") as library:
+        for step in range(12):
+            batch = []
+            for n in range(rng.randint(1, 25)):
+                featured = sorted(rng.sample(days, rng.choice([0, 1, 1, 1, 2])))
+                votes = rng.randrange(9)
+                batch.append(Paper(id=f"s{step}-{n}", title=f"Paper {step} {n}", days=featured, upvotes=votes))
+            library.import_papers(batch)
+            ids = library.ids()
+            library.set_status(rng.sample(ids, min(len(ids), rng.randint(0, 6))), rng.choice(list(Status)))
+            assert [(g.day, g.ids) for g in catch_up(library)] == one_pass(library), step
+
+
 def test_cli_list_catch_up_prints_day_separators(days_lib: Path, cli: Cli) -> None:
     result = cli("list", "--catch-up")
     assert result.exit_code == 0
