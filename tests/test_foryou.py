@@ -252,3 +252,39 @@ def test_the_model_learns_from_the_most_recent_decisions_only(lib_path: Path, mo
             lib.restore({f"p{n}": state})
         data = foryou.training_set(lib)
     assert data is not None and sorted(data.ids) == ["p4", "p5", "p6", "p7"]
+
+
+def test_kept_bags_follow_the_paper_s_text_and_do_not_hold_it() -> None:
+    """A bag is made again when anything it is made from changes (title, abstract, AI summary,
+    authors, keywords, tags), and is reused otherwise; what is kept is the bag, not the paper's
+    texts, and a term is one string shared by every bag that has it."""
+    import gc
+    import weakref
+
+    class Text(str):
+        """A str that a weak reference can follow (to see whether the bags keep it)."""
+
+    bags = foryou.Bags()
+    abstract = Text("Diffusion models for protein design, with diffusion guidance.")
+    watched = weakref.ref(abstract)
+    paper = Paper(id="p1", title="Protein diffusion", abstract=abstract, authors=["Ada Lovelace"])
+    first = bags.get(paper, ())
+    assert (
+        bags.get(Paper(id="p1", title="Protein diffusion", abstract=str(abstract), authors=["Ada Lovelace"]), ())
+        is first
+    )
+    for changed in (
+        Paper(id="p1", title="Protein diffusion!", abstract=str(abstract), authors=["Ada Lovelace"]),
+        Paper(id="p1", title="Protein diffusion", abstract=str(abstract) + " More.", authors=["Ada Lovelace"]),
+        Paper(id="p1", title="Protein diffusion", abstract=str(abstract), authors=["Ada Byron"]),
+        Paper(id="p1", title="Protein diffusion", abstract=str(abstract), authors=["Ada Lovelace"], ai_keywords=["x"]),
+        Paper(id="p1", title="Protein diffusion", abstract=str(abstract), authors=["Ada Lovelace"], ai_summary="S."),
+    ):
+        assert bags.get(changed, ()) is not first
+        assert bags.get(paper, ("tagged",)) != first
+    other = bags.get(Paper(id="p2", title="Diffusion for text", abstract="Text diffusion."), ())
+    shared = next(term for term in other if term == "diffusion")
+    assert any(term is shared for term in first)
+    del paper, abstract
+    gc.collect()
+    assert watched() is None
