@@ -137,3 +137,37 @@ async def test_the_app_opens_in_the_learned_order_without_reading_papers_on_the_
         assert len(ids) > 10 and [scores[pid] for pid in ids] == sorted(scores.values(), reverse=True)
         assert len(set(scores.values())) > 1  # a real order, not a flat one
         assert read_here == []
+
+
+async def test_no_score_bars_while_the_model_is_being_learned(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until the first model lands, the learned order is the page order and every paper would
+    score alike: the list shows no score bars then (half a bar on every paper looked like a
+    judgement), and shows them once the model is there."""
+    import threading
+
+    from reader.tui.app import ReaderApp
+    from tests.test_app_board_switch import rows
+
+    BARS = set("▏▎▍▌▋▊▉█")
+
+    triage_by_taste(lib)
+    release = threading.Event()
+    real = foryou.training_set
+
+    def held(*args: object, **kwargs: object) -> object:
+        assert release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(foryou, "training_set", held)
+    app = ReaderApp(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.papers_screen
+        assert screen.browse.sort.learned and screen.browse.ranker is not None and screen.browse.ranker.flat
+        assert screen.paper_list.score_of is None
+        assert not any(set(row) & BARS for row in rows(screen.paper_list))
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.paper_list.score_of is not None
+        assert any(set(row) & BARS for row in rows(screen.paper_list))

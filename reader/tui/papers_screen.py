@@ -535,7 +535,9 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             self._render_board(spans)
         else:
             ids = browse.list_ids()
-            learned = browse.sort.learned and browse.ranker and not browse.too_many_to_rank
+            # no bars while the ranker knows nothing (no model yet, no watchlist): a half bar on
+            # every paper would look like a judgement
+            learned = browse.sort.learned and browse.ranker and not browse.ranker.flat and not browse.too_many_to_rank
             self.paper_list.score_of = self._scores_of(browse.ranker) if learned else None
             self.paper_list.empty_message = self.empty_message()
             self.paper_list.set_ids(
