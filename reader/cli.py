@@ -234,7 +234,7 @@ def list_cmd(
         if headers or sort_name == "page":
             pass  # catch-up keeps its own order (newest day first, grouped by day); the page's is ids'
         elif sort_name == "for-you":
-            from reader import foryou  # (scikit-learn and the search package: only when ranking)
+            from reader import foryou  # (NumPy and the search package: only when ranking)
 
             ranked = {r.id: r for r in foryou.rank_ids(library, foryou.ranker(library), ids, reasons=as_json)}
             ids = list(ranked)

@@ -3,9 +3,10 @@
 The user's own triage is the training data: to-read, reading and done are papers they kept,
 skipped ones are papers they did not. A paper becomes a bag of terms (title words count
 twice, abstract words, word pairs, authors as `@name`, AI keywords, the user's tags as
-`#tag`); scikit-learn fits TF-IDF weights and a logistic regression over them.
+`#tag`); TF-IDF weights and a logistic regression over them are fitted with NumPy
+(`reader.logistic`).
 
-Only fitting needs scikit-learn, and it is imported then, never at start-up. The fitted model
+Only fitting needs NumPy, and it is imported then, never at start-up. The fitted model
 is exported as plain numbers (each term's IDF and weight) into a rebuildable cache beside the
 library (`cache/foryou.json`, keyed by a fingerprint of the decisions it learned from), so
 ranking a day is a few dictionary look-ups per term in pure Python, and a reason is read off
@@ -53,6 +54,9 @@ DEFAULT_AFTER = 20
 WATCH_WEIGHT = 2.0
 """What one watchlist match adds to (or takes from) a paper's log-odds."""
 NEIGHBOUR_TERMS = 40
+"""Terms kept per kept paper for "nearest kept papers" (the heaviest ones)."""
+STRENGTH = 4.0
+"""The logistic regression's C: how much the decisions count against keeping the weights small."""
 """Terms kept per kept paper for "nearest kept papers" (the heaviest ones)."""
 
 KEPT = frozenset({Status.TO_READ, Status.READING, Status.DONE})
@@ -254,7 +258,7 @@ class Bags:
 
 @dataclass(slots=True)
 class Model:
-    """A fitted model as plain numbers: enough to score and explain without scikit-learn."""
+    """A fitted model as plain numbers: enough to score and explain without NumPy."""
 
     fingerprint: str
     decisions: int
@@ -378,15 +382,17 @@ def can_learn(decided: dict[str, bool]) -> bool:
 
 
 def fit(papers: Sequence[Paper], kept: Sequence[bool], tags: Sequence[Sequence[str]], fp: str) -> Model:
-    """Fit TF-IDF and a logistic regression on the decided papers (imports scikit-learn).
+    """Fit TF-IDF and a logistic regression on the decided papers (imports NumPy).
 
     The TF-IDF matrix is built here (sublinear TF, smooth IDF, rows L2-normalised: what
     scikit-learn's `TfidfVectorizer` computes) so that `Model.logit_of` reproduces it exactly;
-    with many decisions, terms seen in one paper only are left out.
+    with many decisions, terms seen in one paper only are left out. The regression is
+    `reader.logistic`'s: LIBLINEAR's problem (class-balanced, the intercept regularised too),
+    solved to its unique minimum.
     """
     import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
+
+    from reader import logistic
 
     bags = [bag(p, t) for p, t in zip(papers, tags, strict=True)]
     df: Counter[str] = Counter()
@@ -401,33 +407,33 @@ def fit(papers: Sequence[Paper], kept: Sequence[bool], tags: Sequence[Sequence[s
     renumber = np.cumsum(wanted) - 1
     vocabulary = [t for t, w in zip(every, wanted.tolist(), strict=True) if w]
     idf = np.log((1 + n) / (1 + counts[wanted])) + 1.0
-    # every (paper, term) pair in one flat array; terms seen too rarely are dropped
+    # every (paper, term) pair in one flat array, in paper order; terms seen too rarely are dropped
     cols = np.fromiter(map(column.__getitem__, itertools.chain.from_iterable(bags)), dtype=np.int64)
     tfs = np.fromiter(itertools.chain.from_iterable(b.values() for b in bags), dtype=float, count=len(cols))
-    rows = np.repeat(np.arange(n), [len(b) for b in bags])
+    rows = np.repeat(np.arange(n, dtype=np.int64), [len(b) for b in bags])
     keep = wanted[cols]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=n))))
-    matrix = csr_matrix((tfs[keep], renumber[cols[keep]], indptr), shape=(n, len(vocabulary)))
-    matrix.data *= idf[matrix.indices]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    rows, cols = rows[keep], renumber[cols[keep]]
+    data = tfs[keep] * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
     norms[norms == 0] = 1.0
-    matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
-    classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=500, solver="liblinear")
-    classifier.fit(matrix, np.array([1 if k else 0 for k in kept]))
-    coef = classifier.coef_[0]
+    data /= norms[rows]
+    matrix = logistic.Rows(data, rows, cols, n, len(vocabulary))
+    solved = logistic.fit(matrix, np.array([1.0 if k else -1.0 for k in kept]), STRENGTH)
+    coef = solved.weights
     table = {t: (float(idf[i]), float(idf[i] * coef[i])) for i, t in enumerate(vocabulary)}
     kept_titles: dict[str, str] = {}
     kept_vectors: dict[str, dict[str, float]] = {}
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n))))
     for row, (paper, is_kept) in enumerate(zip(papers, kept, strict=True)):
         if not is_kept:
             continue
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        values = matrix.data[start:end]
+        start, end = indptr[row], indptr[row + 1]
+        values = data[start:end]
         heaviest = np.argsort(-values, kind="stable")[:NEIGHBOUR_TERMS]
-        cols = matrix.indices[start:end]
-        kept_vectors[paper.id] = {vocabulary[cols[j]]: round(float(values[j]), 5) for j in heaviest}
+        terms = cols[start:end]
+        kept_vectors[paper.id] = {vocabulary[terms[j]]: round(float(values[j]), 5) for j in heaviest}
         kept_titles[paper.id] = paper.title
-    return Model(fp, n, table, float(classifier.intercept_[0]), kept_titles, kept_vectors)
+    return Model(fp, n, table, solved.intercept, kept_titles, kept_vectors)
 
 
 # -- ranking and reasons ----------------------------------------------------------------------

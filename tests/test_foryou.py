@@ -162,7 +162,8 @@ def test_a_cached_model_is_used_when_the_decisions_are_the_same(cli: Cli, lib_pa
 
 
 def test_scores_are_exactly_scikit_learns() -> None:
-    """The pure-Python scorer reproduces TF-IDF + logistic regression as scikit-learn computes it."""
+    """The pure-Python scorer reproduces TF-IDF + logistic regression as scikit-learn computes it
+    (LIBLINEAR run to a tight tolerance: both find the same unique minimum)."""
     import numpy as np
 
     papers = [
@@ -180,12 +181,15 @@ def test_scores_are_exactly_scikit_learns() -> None:
 
     vectorizer = TfidfVectorizer(analyzer=lambda p: list(foryou.term_counts(p).elements()), sublinear_tf=True)
     matrix = vectorizer.fit_transform(papers)
-    classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=500, solver="liblinear")
+    classifier = LogisticRegression(
+        C=foryou.STRENGTH, class_weight="balanced", max_iter=5000, solver="liblinear", tol=1e-12
+    )
     classifier.fit(matrix, np.array(kept, dtype=int))
     new = [Paper(id="n1", title="Reward models for agents", abstract="Preference data."), papers[1]]
     expected = classifier.predict_proba(vectorizer.transform(new))[:, 1]
     ranker = foryou.Ranker(model)
-    assert [ranker.score(p) for p in new] == pytest.approx(expected.tolist(), abs=1e-9)
+    assert [ranker.score(p) for p in new] == pytest.approx(expected.tolist(), abs=1e-7)
+    assert model.intercept == pytest.approx(float(classifier.intercept_[0]), abs=1e-7)
 
 
 def test_a_ranker_scores_each_paper_once_until_the_paper_or_its_tags_change(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -670,7 +670,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         shown: list[str],
     ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
-        them (`known`: its fingerprint), fit the "for you" model (scikit-learn is imported here):
+        them (`known`: its fingerprint), fit the "for you" model (NumPy is imported here):
         the cached one when it fits them at the start, else a new one written to the cache
         beside the library (derived data, not the library).
 
