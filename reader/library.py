@@ -307,9 +307,35 @@ class Library:
                 heads[pid] = PaperHead.of(Paper.from_dict(doc, pid), "")
         else:
             path = self.root / INDEX_FILE
+            # The index repeats a few values on every record: a day (a few thousand in all), a
+            # publication date, a shard, the letters of `has`. The parser makes a new string for
+            # each; one string per value saves ~22 MB at 100,000 papers (of ~175 MB) for a few per
+            # cent more load time.
+            one: dict[str, str] = {}
+            share = one.setdefault
             for pid, doc in self.store.load("index").items():
                 _check_head(doc, pid, path, self.store)
-                heads[pid] = PaperHead.from_dict(doc, pid)
+                get = doc.get
+                days = get("days") or []
+                if len(days) == 1:
+                    days[0] = share(days[0], days[0])
+                elif days:
+                    days[:] = [share(day, day) for day in days]
+                published, shard, has = get("published"), get("shard") or "", get("has") or ""
+                heads[pid] = PaperHead(  # `PaperHead.from_dict`, with the shared strings
+                    pid,
+                    get("title") or "",
+                    days,
+                    get("arxiv_id"),
+                    get("upvotes"),
+                    published if published is None else share(published, published),
+                    get("sources") or [],
+                    get("withdrawn_at"),
+                    get("announce_type"),
+                    get("version"),
+                    share(shard, shard),
+                    share(has, has),
+                )
             self.store.release("index")  # the heads hold what is needed
         self._papers = heads
         self._order = {pid: n for n, pid in enumerate(heads)}

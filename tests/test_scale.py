@@ -56,6 +56,27 @@ def test_papers_go_to_the_index_and_monthly_shards(lib_path: Path) -> None:
         assert len(lib) == 5 and lib.paper("undated-1").abstract == "x"
 
 
+def test_an_opened_index_keeps_one_string_per_repeated_value(lib_path: Path) -> None:
+    """The index's day, publication date, shard and `has` repeat on thousands of records: an
+    opened library holds one string for each value (~22 MB of 175 at 100,000 papers), and the
+    heads read back equal to what was written, days, dates and all."""
+    papers = _papers(4)
+    for n, paper in enumerate(papers):
+        paper.published = "2025-07-30"
+        paper.days = ["2025-07-31"] if n < 3 else ["2025-07-29", "2025-07-31"]
+    with Library.open(lib_path) as lib:
+        lib.import_papers(papers)
+        written = {pid: lib.head(pid) for pid in lib.papers}
+    with Library.open(lib_path) as lib:
+        heads = [lib.head(p.id) for p in papers]
+        assert {h.id: h for h in heads} == written
+        first = heads[0]
+        for head in heads[1:]:
+            assert head.days[-1] is first.days[-1]
+            assert head.published is first.published and head.shard is first.shard and head.has is first.has
+        assert heads[3].days == ["2025-07-29", "2025-07-31"]
+
+
 def test_a_status_note_and_tag_change_from_the_cli_never_read_the_shards(cli: Cli, lib_path: Path) -> None:
     assert cli("import", str(SEED)).exit_code == 0
     with Library.open(lib_path, readonly=True) as lib:
