@@ -160,30 +160,28 @@ def test_the_list_command_names_every_sort_of_the_browse_model() -> None:
 def test_a_command_that_changes_a_paper_imports_no_search_ranking_or_network() -> None:
     """`reader mark` starts fast at any library size: the CLI's module does not load the search
     package, the "for you" model (NumPy) or the HTTP client."""
-    code = (
-        "import sys, reader.cli\n"
-        "heavy = [m for m in ('reader.search', 'reader.foryou', 'reader.browse', 'numpy', 'httpx', 'textual')"
-        " if m in sys.modules]\n"
-        "print(','.join(heavy))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.strip() == ""
+    heavy = ("reader.search", "reader.foryou", "reader.browse", "numpy", "httpx", "textual")
+    assert _loaded_after("import reader.cli\n", heavy) == []
 
 
 def test_fitting_the_for_you_model_needs_numpy_alone() -> None:
     """The fit runs in the app's worker: scikit-learn (with SciPy) would cost the app ~125 MB and
     2-3 s of a thread holding the interpreter to import; NumPy is all it may load."""
     code = (
-        "import sys\n"
         "from reader import foryou\n"
         "from reader.models import Paper\n"
         "papers = [Paper(id=f'p{n}', title=('Reward models ' if n % 2 else 'Diffusion ') + str(n)) for n in range(8)]\n"
         "model = foryou.fit(papers, [n % 2 == 1 for n in range(8)], [[] for _ in papers], 'fp')\n"
         "assert foryou.Ranker(model).score(papers[1]) > foryou.Ranker(model).score(papers[0])\n"
-        "print(','.join(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.strip() == "numpy"
+    assert _loaded_after(code, ("numpy", "scipy", "sklearn")) == ["numpy"]
+
+
+def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has loaded after running `code`."""
+    probe = f"{code}\nimport sys\nprint(','.join(m for m in {modules!r} if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return [name for name in done.stdout.strip().split(",") if name]
 
 
 def test_every_worker_is_described_so_textual_does_not_repr_its_arguments() -> None:
