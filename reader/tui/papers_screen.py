@@ -353,6 +353,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._learned_version = -1
         """The library version the learned order's model was last brought in step with."""
         self._fitting = False
+        self._training_bags = foryou.TrainingBags()
+        """The decided papers' bags, kept by the fit worker from one fit to the next."""
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self._settled: set[str] = set()
         """What has been set aside from the garbage collector once shown (`_settle_after`)."""
@@ -684,7 +686,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             return
         model = foryou.cached_model_at(root, data.fingerprint) if first else None
         if model is None:
-            model = data.fit()
+            model = data.fit(self._training_bags)  # only new or changed decisions are read and cut
             foryou.save_model_at(root, model)  # a cache: a failed write is ignored
         model.postings()  # the reasons' lookup table, built here rather than on the UI thread
         worker = get_current_worker()
