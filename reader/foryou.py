@@ -58,7 +58,6 @@ NEIGHBOUR_TERMS = 40
 """Terms kept per kept paper for "nearest kept papers" (the heaviest ones)."""
 STRENGTH = 4.0
 """The logistic regression's C: how much the decisions count against keeping the weights small."""
-"""Terms kept per kept paper for "nearest kept papers" (the heaviest ones)."""
 
 KEPT = frozenset({Status.TO_READ, Status.READING, Status.DONE})
 NOT_KEPT = frozenset({Status.SKIPPED})
