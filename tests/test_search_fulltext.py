@@ -125,7 +125,7 @@ def test_the_cache_finds_what_the_memory_search_finds(both: tuple[SearchIndex, S
 
 def test_typing_a_query_letter_by_letter_narrows_the_same_way(both: tuple[SearchIndex, SearchIndex]) -> None:
     memory, cached = both
-    for text in ('"coherence tomog', "reinforcment learn", "diffusion -vid"):
+    for text in ('"coherence tomog', "reinforcment learn", "diffusion -vid", "schedule ablat"):
         for end in [*range(1, len(text) + 1), *range(len(text) - 1, 0, -1)]:
             assert cached.find(text[:end]).ids == memory.find(text[:end]).ids, text[:end]
 
@@ -347,6 +347,24 @@ def test_without_fts5_the_search_stays_in_memory(rich: Library, monkeypatch: pyt
     assert index.find("tomography").ids
     assert index._mode == "memory"
     assert not (rich.root / "cache" / fulltext.CACHE_FILE).exists()
+
+
+def test_a_note_changed_while_a_word_is_typed_is_searched_as_it_is_now(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The titles and notes holding a growing word are narrowed from the previous letter's; a
+    note edited in between is read again, not narrowed from what it said before."""
+    memory, cached = _index(rich, monkeypatch, cache=False), _index(rich, monkeypatch, cache=True)
+    noted = rich.ids()[3]
+    for search in (memory, cached):
+        assert noted in search.find("sche").ids
+    rich.set_notes(noted, "Nothing about timing here.")
+    for end in range(5, len("schedule") + 1):
+        expected = memory.find("schedule"[:end]).ids
+        assert noted not in expected
+        assert cached.find("schedule"[:end]).ids == expected
+    rich.set_notes(noted, "The schedule again.")
+    assert noted in cached.find("schedule").ids == memory.find("schedule").ids
 
 
 def test_many_hits_find_their_title_matches_in_one_pass_with_the_same_ranking(

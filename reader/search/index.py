@@ -27,7 +27,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reader import backlog
 from reader.models import Paper, PaperHead, Status
@@ -39,7 +39,13 @@ from reader.search.result import Highlights, Hit, SearchResult, SpanSpec, lazy_h
 from reader.search.typo import MIN_FUZZY, Vocabulary, near_spellings
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from reader.library import Library
+
+    Positions = list[int] | NDArray[np.int64]
+    Scores = list[float] | NDArray[np.float64]
 
 __all__ = ["SearchIndex"]
 
@@ -138,12 +144,12 @@ class _Step:
     key: tuple[object, ...]
     head: tuple[Term, ...]
     tail: Term
-    base: list[int]
+    base: Positions
     """Papers passing the filters and every text term but the last, in scope order."""
-    base_scores: list[float]
-    matched: list[int] = field(default_factory=list)
+    base_scores: Scores
+    matched: Positions = field(default_factory=list)
     """Positions in `base` where the last term occurs as a substring (ascending)."""
-    matched_tiers: list[float] = field(default_factory=list)
+    matched_tiers: Scores = field(default_factory=list)
     result: list[int] = field(default_factory=list)
     result_scores: list[float] = field(default_factory=list)
 
@@ -195,8 +201,13 @@ class SearchIndex:
         """By `full_text`: the searches of the current query, each narrowed from one before it."""
         self._filter_cache: dict[bool, tuple[tuple[object, ...], list[int]]] = {}
         """By `full_text`, the last filtered scope: (the key of `_run`, index positions). Never mutated."""
-        self._rank_cache: dict[bool, tuple[list[int], int, list[int] | None]] = {}
+        self._rank_cache: dict[bool, tuple[Positions, int, list[int] | None]] = {}
         """By `full_text`, (a base, its length, `_ranks` of it): kept while the same base is searched."""
+        self._zero_scores: list[float] = []
+        self._held: dict[str, tuple[_Blob, str, list[int]]] = {}
+        """By kind (`titles`, `notes`): (the blob, the needle last looked for in it, the positions holding it)."""
+        self._rank_arrays: dict[bool, tuple[Positions, int, NDArray[np.int64] | None]] = {}
+        """As `_rank_cache`, for `_rank_array`."""
         self._plain_hits: list[Hit] = []
         """One reusable hit per paper for filter-only queries (hits are immutable)."""
         self._alternatives: dict[tuple[str, bool], list[tuple[str, float]]] = {}
@@ -204,8 +215,10 @@ class SearchIndex:
         self._occurrence_cache: dict[tuple[str, bool], tuple[list[int], list[int]]] = {}
         """Where each near spelling occurs, by (spelling, full_text), until the next refresh."""
         self._fts: fulltext.FullTextCache | None = None
-        self._fts_rowpos: list[int] = []
+        self._fts_rowpos: NDArray[np.int64] | None = None
         """Index position of each cache rowid (-1: not in this index)."""
+        self._arrays: dict[int, tuple[Sequence[Any], NDArray[Any]]] = {}
+        """`_array` of a base or its scores, by the list's id (the list is kept with it)."""
         self._fts_sorted = False
         """Whether rowid order is index order (the cache was built from this library's order)."""
         self._fts_token: tuple[int, int] = (-1, -1)
@@ -333,14 +346,26 @@ class SearchIndex:
         blob = self._notes_blob
         if blob is None:
             blob = self._notes_blob = _Blob(sorted(list(self._notes.items())))
-        return blob.holding(needle)
+        notes = self._notes
+        return self._holding("notes", blob, needle, lambda i: notes.get(i, ""))
 
     def _titles_holding(self, needle: str) -> list[int]:
         """Index positions whose folded title holds `needle`, ascending."""
         blob = self._titles_blob
         if blob is None:
             blob = self._titles_blob = _Blob(enumerate(self._titles))
-        return blob.holding(needle)
+        return self._holding("titles", blob, needle, self._titles.__getitem__)
+
+    def _holding(self, kind: str, blob: _Blob, needle: str, text: Callable[[int], str]) -> list[int]:
+        """`blob.holding(needle)`, narrowed from the blob's last answer while the needle grows
+        (a word typed letter by letter: every text holding `diff` holds `dif`)."""
+        last = self._held.get(kind)
+        if last is not None and last[0] is blob and needle.startswith(last[1]):
+            found = [i for i in last[2] if needle in text(i)]
+        else:
+            found = blob.holding(needle)
+        self._held[kind] = (blob, needle, found)
+        return found
 
     # -- the full-text cache -----------------------------------------------------------------
 
@@ -382,28 +407,50 @@ class SearchIndex:
                 rows = cache.rows()
             except fulltext.CacheError:
                 return PENDING if self._in_background() else MEMORY
+            import numpy as np
+
             pos = self._pos
             rowpos = [-1] * (max((r for r, _ in rows), default=0) + 1)
             for rowid, pid in rows:
                 rowpos[rowid] = pos.get(pid, -1)
             placed = [p for p in rowpos if p >= 0]
             self._fts_sorted = all(map(operator.lt, placed, placed[1:]))
-            self._fts_rowpos = rowpos
+            self._fts_rowpos = np.array(rowpos, dtype=np.int64)
             self._fts_token = token
         return CACHE
 
-    def _cached_hits(self, needle: str, column: str | None = None) -> list[int]:
-        """Index positions (ascending) whose full text (or `column`) holds `needle`, from the cache."""
-        assert self._fts is not None
+    def _cached_hits(self, needle: str, column: str | None = None) -> NDArray[np.int64]:
+        """Index positions (ascending) whose full text (or `column`) holds `needle`, from the cache.
+
+        An array: a common needle has tens of thousands of hits, and every step from the
+        cache's rowids to positions in the scope is one NumPy operation (see `_narrow`).
+        """
+        assert self._fts is not None and self._fts_rowpos is not None
         rowpos = self._fts_rowpos
-        try:
-            found = [rowpos[r] for r in self._fts.match(needle, column)]
-        except IndexError:
-            raise fulltext.CacheError("the cache changed during the search") from None
-        found = [i for i in found if i >= 0]
+        rowids = self._fts.match_array(needle, column)
+        if len(rowids) and int(rowids.max()) >= len(rowpos):
+            raise fulltext.CacheError("the cache changed during the search")
+        found = rowpos[rowids]
+        found = found[found >= 0]
         if not self._fts_sorted or len(self._fts.shard_tables()) > 1:
             found.sort()  # shards are matched one after another: in rowid order within each
         return found
+
+    def _array(self, values: Sequence[Any] | NDArray[Any], dtype: type) -> NDArray[Any]:
+        """`values` (a base or its scores: lists that are never changed) as an array, kept while
+        the list is alive, so a base searched key after key is converted once."""
+        import numpy as np
+
+        if isinstance(values, np.ndarray):
+            return values
+        known = self._arrays.get(id(values))
+        if known is not None and known[0] is values:
+            return known[1]
+        array: NDArray[Any] = np.array(values, dtype=dtype)
+        if len(self._arrays) >= 8:
+            self._arrays.clear()
+        self._arrays[id(values)] = (values, array)
+        return array
 
     def _uses_cache(self, needle: str) -> bool:
         return self._mode == CACHE and len(needle) >= fulltext.MIN_NEEDLE
@@ -583,6 +630,8 @@ class SearchIndex:
         self._trails.clear()
         self._filter_cache.clear()
         self._rank_cache.clear()
+        self._rank_arrays.clear()
+        self._arrays.clear()
         self._alternatives.clear()
         self._occurrence_cache.clear()
         self._cache_vocab = None
@@ -622,7 +671,7 @@ class SearchIndex:
         else:
             self.path = "scope"
             base = self._base(key, scope, filters, full_text)
-            base_scores = [0.0] * len(base)
+            base_scores = self._zeros(len(base))
             for term in head:
                 base, base_scores = self._apply(term, base, base_scores, full_text)
             matched, tiers = self._narrow(base, range(len(base)), tail, full_text)
@@ -689,7 +738,7 @@ class SearchIndex:
                 notes = self._ensure_notes()
                 if self._mode == PENDING:
                     return lambda i: value in titles[i] or value in notes.get(i, "")
-                hits = set(self._cached_hits(value))
+                hits = set(self._cached_hits(value).tolist())
                 return lambda i: i in hits or value in notes.get(i, "")
             bodies, notes = self._ensure_bodies(), self._notes
             return lambda i: value in bodies[i] or value in notes.get(i, "")
@@ -715,7 +764,7 @@ class SearchIndex:
             return tagged
         if term.kind == AUTHOR:
             if self._uses_cache(value):
-                by = set(self._cached_hits(value, "authors"))
+                by = set(self._cached_hits(value, "authors").tolist())
                 return lambda i: i in by
             authors = self._ensure_authors()
             return lambda i: value in authors[i]
@@ -759,7 +808,7 @@ class SearchIndex:
         matched, tiers = self._narrow(base, range(len(base)), term, full_text)
         return self._complete(base, base_scores, matched, tiers, term, full_text)
 
-    def _ranks(self, base: list[int], full_text: bool) -> list[int] | None:
+    def _ranks(self, base: Positions, full_text: bool) -> list[int] | None:
         """For each index position, its place in `base` (-1 if not in it), or None when `base`
         holds a position twice; kept while the same base is searched.
 
@@ -778,37 +827,102 @@ class SearchIndex:
         self._rank_cache[full_text] = (base, len(base), rank)
         return rank
 
+    def _narrow_cached(
+        self, base: Positions, positions: Iterable[int], needle: str, full_text: bool
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """`_narrow` of a needle looked up in the full-text cache: the same answer, in arrays.
+
+        A common needle holds tens of thousands of papers (`dif`: ~62,000 of 100,000), so each
+        step (rowids to positions, positions to places in `base`, the title tiers) is one
+        NumPy operation instead of a Python loop over the hits.
+        """
+        import numpy as np
+
+        hits = self._cached_hits(needle)
+        noted = self._notes_holding(needle) if full_text else []
+        if noted:  # both ascending; a mask merges them without a sort
+            merged = np.zeros(len(self._ids), dtype=bool)
+            merged[hits] = True
+            merged[noted] = True
+            hits = np.flatnonzero(merged)
+        base_array = self._array(base, np.int64)
+        whole = isinstance(positions, range) and 2 * len(base) > len(self._titles)
+        rank = self._rank_array(base, full_text) if whole else None
+        if rank is not None:
+            places = rank[hits]
+            matched = np.sort(places[places >= 0])
+        else:
+            present = np.zeros(len(self._ids), dtype=bool)
+            present[hits] = True
+            if isinstance(positions, range):
+                candidates = np.arange(positions.start, positions.stop, positions.step, dtype=np.int64)
+            else:
+                candidates = self._array(positions if isinstance(positions, list) else list(positions), np.int64)
+            matched = candidates[present[base_array[candidates]]]
+        tiers = np.full(len(matched), BODY)
+        titles = self._titles
+        if len(matched) > MANY_HITS and rank is None:
+            rank = self._rank_array(base, full_text)
+        if len(matched) > MANY_HITS and rank is not None:
+            # most hits are not in the title: find the few that are, in one pass over the titles
+            in_title = np.array(self._titles_holding(needle), dtype=np.int64)
+            places = rank[in_title] if len(in_title) else in_title
+            keep = places >= 0
+            in_title, places = in_title[keep], places[keep]
+            at = np.searchsorted(matched, places)
+            inside = at < len(matched)
+            inside[inside] = matched[at[inside]] == places[inside]
+            for i, k in zip(in_title[inside].tolist(), at[inside].tolist(), strict=True):
+                tiers[k] = _title_tier(titles[i], needle) or TITLE_INSIDE
+        else:
+            for k, i in enumerate(base_array[matched].tolist()):
+                title = titles[i]
+                if needle in title:
+                    tiers[k] = _title_tier(title, needle) or TITLE_INSIDE
+        return matched, tiers
+
+    def _zeros(self, count: int) -> list[float]:
+        """`count` zero scores: the same list for the same count (never changed: see `_array`)."""
+        zeros = self._zero_scores
+        if len(zeros) != count:
+            zeros = self._zero_scores = [0.0] * count
+        return zeros
+
+    def _rank_array(self, base: Positions, full_text: bool) -> NDArray[np.int64] | None:
+        """`_ranks` as an array (None when `base` holds a position twice)."""
+        import numpy as np
+
+        cached = self._rank_arrays.get(full_text)
+        if cached is not None and cached[0] is base and cached[1] == len(base):
+            return cached[2]
+        base_array = self._array(base, np.int64)
+        array: NDArray[np.int64] | None = np.full(len(self._ids), -1, dtype=np.int64)
+        assert array is not None
+        array[base_array] = np.arange(len(base_array), dtype=np.int64)
+        if int(np.count_nonzero(array >= 0)) != len(base_array):
+            array = None  # a position twice
+        self._rank_arrays[full_text] = (base, len(base), array)
+        return array
+
     def _narrow(
-        self, base: list[int], positions: Iterable[int], term: Term, full_text: bool
-    ) -> tuple[list[int], list[float]]:
+        self, base: Positions, positions: Iterable[int], term: Term, full_text: bool
+    ) -> tuple[Positions, Scores]:
         """The positions of `base` (among `positions`) whose text holds `term`, with tiers."""
         # Comprehensions over the candidates (the hot loop), tiers for the few hits after.
         needle = term.value
         titles = self._titles
         short = term.kind == WORD and word_start_only(needle)
-        cached: list[int] | None = None
         if short:
             texts, needle = self._ensure_spaced(), " " + needle
         elif full_text and self._uses_cache(needle):
-            texts, cached = titles, self._cached_hits(needle)
+            self._ensure_notes()
+            return self._narrow_cached(base, positions, needle, full_text)
         elif full_text and self._mode != PENDING:
             texts = self._ensure_bodies()  # a body starts with its title
         else:
             texts = titles
         notes = self._ensure_notes() if full_text and not short else {}
-        if cached is not None:
-            hits = cached
-            noted = self._notes_holding(needle) if notes else []
-            if noted:
-                hits = list({*hits, *noted})
-            whole = isinstance(positions, range) and 2 * len(base) > len(texts)
-            rank = self._ranks(base, full_text) if whole else None
-            if rank is not None:
-                matched = sorted([j for j in map(rank.__getitem__, hits) if j >= 0])
-            else:
-                found = set(hits)
-                matched = [j for j in positions if base[j] in found]
-        elif isinstance(positions, range) and 2 * len(base) > len(texts):
+        if isinstance(positions, range) and 2 * len(base) > len(texts):
             # Most of the library: scan in index order, which is memory order (the scope's
             # order jumps around memory and costs three times as much), then keep scope order.
             hits = [i for i, text in enumerate(texts) if needle in text]
@@ -852,15 +966,23 @@ class SearchIndex:
 
     def _complete(
         self,
-        base: list[int],
-        base_scores: list[float],
-        matched: list[int],
-        tiers: list[float],
+        base: Positions,
+        base_scores: Scores,
+        matched: Positions,
+        tiers: Scores,
         term: Term,
         full_text: bool,
     ) -> tuple[list[int], list[float]]:
         """The papers of `base` that match `term`: substring hits, plus typo matches if few."""
-        if term.kind == WORD and len(matched) < FEW_HITS and len(term.value) >= MIN_FUZZY and base:
+        if not isinstance(matched, list):
+            import numpy as np
+
+            if len(matched) >= FEW_HITS or term.kind != WORD:
+                result = self._array(base, np.int64)[matched]
+                scores = self._array(base_scores, np.float64)[matched] + tiers
+                return result.tolist(), scores.tolist()
+            matched, tiers = matched.tolist(), (tiers if isinstance(tiers, list) else tiers.tolist())
+        if term.kind == WORD and len(matched) < FEW_HITS and len(term.value) >= MIN_FUZZY and len(base):
             extra = self._fuzzy(base, set(matched), term.value, full_text)
             if extra:
                 merged = dict(zip(matched, tiers, strict=True))
@@ -883,7 +1005,7 @@ class SearchIndex:
             known = self._alternatives[word, full_text] = near_spellings(word, self._vocabulary(full_text))
         return known
 
-    def _fuzzy(self, base: list[int], matched: set[int], word: str, full_text: bool) -> dict[int, float]:
+    def _fuzzy(self, base: Positions, matched: set[int], word: str, full_text: bool) -> dict[int, float]:
         """Typo matches of `word` among the positions of `base` not already matched."""
         alternatives = self.alternatives(word, full_text=full_text)
         if not alternatives:
@@ -922,7 +1044,7 @@ class SearchIndex:
             elsewhere: list[int] = []
             if full_text and self._mode != MEMORY:
                 self._ensure_notes()
-                found = set(self._cached_hits(alt)) if self._uses_cache(alt) else set()
+                found = set(self._cached_hits(alt).tolist()) if self._uses_cache(alt) else set()
                 found.update(self._notes_holding(alt))
                 elsewhere = sorted(i for i in found if alt not in titles[i])
             elif full_text:
