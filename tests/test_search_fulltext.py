@@ -381,6 +381,25 @@ def test_many_hits_find_their_title_matches_in_one_pass_with_the_same_ranking(
             assert search.find(query).ids == expected[query], query
 
 
+@pytest.mark.parametrize("full_text", [True, False])
+def test_many_hits_put_in_order_with_arrays_give_the_same_result(
+    both: tuple[SearchIndex, SearchIndex], monkeypatch: pytest.MonkeyPatch, full_text: bool
+) -> None:
+    """A scan with tens of thousands of hits orders them with NumPy; the answer is the same."""
+    from reader.search import index as index_module
+
+    memory, cached = both
+    queries = [*QUERIES, "d", "co", "t", "diffusion m", "m", "xy"]
+    expected = {q: memory.find(q, full_text=full_text) for q in queries}
+    monkeypatch.setattr(index_module, "ARRAY_HITS", 0)  # arrays for every scan here
+    for search in (memory, cached):
+        search._trails.clear()
+        for query in queries:
+            got = search.find(query, full_text=full_text)
+            assert got.ids == expected[query].ids, query
+            assert dict(got.highlights) == dict(expected[query].highlights), query
+
+
 class _TwoShards:
     """A library stored in two shards (as the storage will be): a stamp per shard."""
 

@@ -27,7 +27,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reader import backlog
 from reader.models import Paper, PaperHead, Status
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     Scores = list[float] | NDArray[np.float64]
 
 __all__ = ["SearchIndex"]
+
+T = TypeVar("T")
 
 MEMORY = "memory"
 """Full text searched in memory: every body folded and kept (small libraries)."""
@@ -89,6 +91,11 @@ MANY_HITS = 2_000
 """With more full-text hits than this, the title hits among them are found in one pass over
 the titles rather than by testing each hit's title (~60,000 hits at 100k: ~45 -> ~8 ms)."""
 
+ARRAY_HITS = 10_000
+"""With more hits than this in a scan of the whole library (a first letter at 100k papers:
+~31,000), they are put in scope order with NumPy (~9 -> ~1 ms). Below it, NumPy is not even
+imported: a small library's command does not pay for loading it."""
+
 TRAIL = 64
 """Steps of the current query kept for narrowing, per scope kind (a query is typed, not pasted)."""
 TRAIL_POSITIONS = 1_000_000
@@ -103,6 +110,14 @@ def _extends(tail: Term, previous: Term) -> bool:
         and tail.value.startswith(previous.value)
         and (tail.kind == PHRASE or word_start_only(tail.value) == word_start_only(previous.value))
     )
+
+
+def _pick(items: Sequence[T], places: Sequence[int]) -> list[T]:
+    """`[items[k] for k in places]` in one C call: for tens of thousands of hits, a third
+    less time than the comprehension (which runs bytecode per hit)."""
+    if len(places) < 2:
+        return [items[k] for k in places]
+    return list(operator.itemgetter(*places)(items))
 
 
 class _Blob:
@@ -535,11 +550,15 @@ class SearchIndex:
         found, scores = self._run(parsed, ids, full_text)
         pids = self._ids
         if not parsed.ranked:
-            hit_ids = [pids[i] for i in found]
+            hit_ids = _pick(pids, found)
             highlights = Highlights(hit_ids, found, None, None, 0.0, self, None)
             return SearchResult(parsed, hit_ids, highlights, self.pending and parsed.ranked)
-        order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
-        hit_ids = [pids[found[k]] for k in order]
+        order: list[int] | None = None
+        if found and min(scores) == max(scores):  # one tier for all (a first letter): scope order
+            hit_ids = _pick(pids, found)
+        else:
+            order = sorted(range(len(found)), key=scores.__getitem__, reverse=True)
+            hit_ids = _pick(pids, _pick(found, order))
         spec, untitled = self._span_spec(parsed, full_text)
         highlights = Highlights(hit_ids, found, order, scores, untitled, self, spec)
         return SearchResult(parsed, hit_ids, highlights, self.pending)
@@ -929,8 +948,15 @@ class SearchIndex:
             noted = self._notes_holding(needle) if notes else []
             if noted:
                 hits = list({*hits, *noted})
-            rank = self._ranks(base, full_text)
-            if rank is not None:
+            if len(hits) > ARRAY_HITS and (ranks := self._rank_array(base, full_text)) is not None:
+                import numpy as np
+
+                places = ranks[np.array(hits, dtype=np.int64)]
+                in_order = np.sort(places[places >= 0])
+                if short:
+                    return in_order, [TITLE_WORD_START] * len(in_order)
+                matched = in_order.tolist()
+            elif (rank := self._ranks(base, full_text)) is not None:
                 matched = sorted([j for j in map(rank.__getitem__, hits) if j >= 0])
             else:
                 found = set(hits)
