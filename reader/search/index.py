@@ -941,6 +941,9 @@ class SearchIndex:
         else:
             texts = titles
         notes = self._ensure_notes() if full_text and not short else {}
+        as_list = getattr(positions, "tolist", None)
+        if as_list is not None:  # an array from an earlier step: Python ints index lists faster
+            positions = list(as_list())
         if isinstance(positions, range) and 2 * len(base) > len(texts):
             # Most of the library: scan in index order, which is memory order (the scope's
             # order jumps around memory and costs three times as much), then keep scope order.
