@@ -321,3 +321,86 @@ def test_text_that_needs_cleaning_takes_the_quick_path_and_gives_the_slow_result
         slow = clean_paper(_paper(item, 0, context))
         assert quick is not None, text
         assert quick.to_dict() == slow.to_dict(), text
+
+
+# -- writing a big import ---------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.builds(
+        Paper,
+        id=st.one_of(KEYS, st.just('2502.1","title":"x')),
+        title=st.one_of(TEXT, st.just('a,"title":"b')),
+        abstract=TEXT,
+        authors=st.lists(TEXT, max_size=2),
+        arxiv_id=OPTIONAL,
+        days=st.lists(st.sampled_from(["2025-01-02", "2024-12-31"]), max_size=2),
+        upvotes=st.one_of(st.none(), st.integers(0, 2**40)),
+        ai_keywords=st.lists(TEXT, max_size=2),
+        comments=st.one_of(st.none(), st.integers(0, 5)),
+        sources=st.lists(st.sampled_from(["hf", "arxiv"]), max_size=2),
+    )
+)
+def test_a_shard_record_encoded_from_the_paper_is_its_dict_encoded(paper: Paper) -> None:
+    from reader.library import _shard_json
+
+    doc = paper.to_dict()
+    del doc["id"]
+    assert _shard_json(paper) == orjson.dumps(doc)
+
+
+@pytest.mark.parametrize("loaded", [False, True])
+def test_a_record_encoded_when_written_is_stored_as_its_mapping(tmp_path: Path, loaded: bool) -> None:
+    doc = {"title": 'Evil \x1b "quoted", "title": é', "days": ["2025-01-02"], "n": None}
+    stored = {}
+    for name, value in (("plain", doc), ("deferred", store.Deferred(orjson.dumps, doc))):
+        lib = store.Store(tmp_path / name)
+        lib.open()
+        lib.put("papers/2025-01", {"a": {"title": "first"}})  # a new file, written whole
+        lib.put("papers/2025-01", {"b": value})  # then a first record written whole...
+        if loaded:
+            lib.load("papers/2025-01")
+        lib.put("papers/2025-01", {"c": value, "a": None})  # ...and one journaled
+        stored[name] = (
+            lib.load("papers/2025-01"),
+            (tmp_path / name / "papers" / "2025-01.json").read_bytes(),
+            (tmp_path / name / "papers" / "2025-01.journal").read_bytes(),
+        )
+        lib.close(compact=False)
+    assert stored["plain"] == stored["deferred"]
+    assert stored["plain"][0] == {"b": doc, "c": doc}
+    with pytest.raises(TypeError):
+        orjson.dumps(object(), default=store._encoded)
+
+
+def test_papers_new_to_an_empty_library_are_written_as_the_long_way_writes_them(tmp_path: Path) -> None:
+    items_ = [wrapped(n, summary=HOSTILE[n % len(HOSTILE)] or "x") for n in range(30)]
+    parsed = parse_bytes(orjson.dumps(items_), ImportContext(name="api.json", day=None, today=TODAY))
+    assert parsed.distinct
+    results = []
+    for name, papers in (("fast", parsed), ("long", list(parsed))):  # (a plain list: found one by one)
+        with Library.open(tmp_path / name) as lib:
+            result = lib.import_papers(papers)
+            results.append((result.new, result.updated, result.ids, result.new_ids, result.days, dict(lib.papers)))
+    assert results[0] == results[1]
+    assert library_files(tmp_path / "fast") == library_files(tmp_path / "long")
+
+
+PIDS = st.sampled_from(["2502.00001", "2502.00002", "no-arxiv-1", "t:one"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(PIDS, st.sampled_from(["One", "one!", "Two", "t:one"]), st.one_of(st.none(), PIDS))))
+def test_papers_found_distinct_at_once_are_the_ones_dedupe_merges_none_of(specs: list[tuple[str, str, Any]]) -> None:
+    from reader.models import title_key
+
+    papers = [Paper(id=pid, title=title, arxiv_id=arxiv_id, days=["2025-01-02"]) for pid, title, arxiv_id in specs]
+    keys = {paper.title: title_key(paper.title) for paper in papers}
+    before = [paper.to_dict() for paper in papers]
+    unique, merged = importers._dedupe([Paper.from_dict(doc) for doc in before], dict(keys))
+    if importers._distinct(papers, keys):
+        assert not merged and [paper.to_dict() for paper in unique] == before
+    plain = [Paper(id=f"2502.0000{n}", title=f"Title {n}", arxiv_id=f"2502.0000{n}") for n in range(3)]
+    assert importers._distinct(plain, {p.title: title_key(p.title) for p in plain})
+    assert not importers._distinct(papers, {}) or not papers

@@ -247,7 +247,10 @@ def parse_bytes(data: bytes, ctx: ImportContext) -> Parsed:
         papers = parser(text, ctx)
         if kind != "hf-api":  # the API parser cleans what it makes (most of it checked at once)
             papers = [clean_paper(paper) for paper in papers]
-    unique, merged = _dedupe(papers, keys)
+    if _distinct(papers, keys):
+        unique, merged = papers, False  # what `_dedupe` gives for these, found at once
+    else:
+        unique, merged = _dedupe(papers, keys)
     if not unique:
         raise BadInput(f"{ctx.name}: no papers found in it")
     return Parsed(unique, distinct=not merged, title_keys=keys)
@@ -395,6 +398,20 @@ def dedupe(papers: list[Paper]) -> list[Paper]:
     """Merge papers that appear twice in one input (same id, or same normalised title unless
     their arXiv ids differ)."""
     return _dedupe(papers)[0]
+
+
+def _distinct(papers: list[Paper], title_keys: dict[str, str]) -> bool:
+    """Whether `_dedupe` would merge none of the papers (then it gives them as they are), known
+    from a few sets instead of its loop (a tenth of its time): it merges a paper into one met
+    before only when one of the keys it files a paper under (its id, `t:` and its title key,
+    its arXiv id) was met before. False as well when a title's key is not in `title_keys`."""
+    try:
+        tkeys = ["t:" + title_keys[paper.title] for paper in papers]
+    except KeyError:
+        return False
+    ids = [paper.id for paper in papers]
+    others = [arxiv_id for paper in papers if (arxiv_id := paper.arxiv_id) and arxiv_id != paper.id]
+    return len({*ids, *tkeys, *others}) == len(ids) + len(tkeys) + len(others)
 
 
 def _dedupe(papers: list[Paper], title_keys: dict[str, str] | None = None) -> tuple[list[Paper], bool]:
