@@ -1606,7 +1606,7 @@ def _shard_json(paper: Paper) -> bytes:
     data = orjson.dumps(paper)
     # `{"id":"…","title":…}`: the id is a JSON string, in which every `"` is escaped, so the
     # first `,"title":` is the one after it
-    return b"{" + data[data.index(b',"title":') + 1 :]
+    return b"{" + memoryview(data)[data.index(b',"title":') + 1 :]
 
 
 def _inverted(text: str) -> str:

@@ -92,6 +92,10 @@ class Deferred:
         """The record's JSON, as `orjson.dumps` takes it (see `_encoded`)."""
         return orjson.Fragment(self._encode(self._of))
 
+    def encoded(self) -> bytes:
+        """The record's JSON."""
+        return self._encode(self._of)
+
     def record(self) -> dict[str, Any]:
         """The record as a mapping (decoded from its JSON)."""
         result: dict[str, Any] = orjson.loads(self._encode(self._of))
@@ -581,7 +585,7 @@ def _lines_parts(
         sep = b""
         for key, doc in docs.items():
             encoded = dumps(key)
-            record = dumps(doc, default=_encoded)
+            record = doc.encoded() if type(doc) is Deferred else dumps(doc)
             offset += len(sep)  # where the record's line starts
             if hashes is not None and starts is not None:
                 hashes.append(crc32(encoded))
