@@ -344,7 +344,7 @@ def _quick(
     value = get("submittedOnDailyAt")
     featured = days.get(value[:10]) if type(value) is str else None  # (a day seen before: most of them)
     if featured is None:
-        featured = _quick_day(value, days)
+        featured = None if value is None else _quick_day(value, days)
         if featured is None and inner is not item and "publishedAt" in item:
             featured = _quick_day(item["publishedAt"], days)
     value = get("publishedAt")
@@ -367,25 +367,35 @@ def _quick(
         arxiv_id: str | None = raw_id
     else:
         arxiv_id = parse_arxiv_id(raw_id)
+    # (positional: keywords take twice the time of the rest of the call)
     return Paper(
-        id=arxiv_id or title_id(title, key),
-        title=title,
-        abstract=abstract or "",
-        authors=names,
-        arxiv_id=arxiv_id,
-        published=published,
-        days=[featured or unknown],
-        upvotes=upvotes,
-        ai_summary=ai_summary,
-        ai_keywords=keywords,
-        github_url=_url(github) if github else None,
-        project_url=_url(project) if project else None,
-        comments=comments,
-        organization=org_name,
-        organization_id=org_id,
-        github_stars=stars,
-        withdrawn_at=withdrawn or None,
-        sources=["hf"],
+        arxiv_id or title_id(title, key),  # id
+        title,
+        abstract or "",
+        names,  # authors
+        arxiv_id,
+        published,
+        [featured or unknown],  # days
+        upvotes,
+        ai_summary,
+        keywords,  # ai_keywords
+        _url(github) if github else None,  # github_url
+        _url(project) if project else None,  # project_url
+        None,  # primary_category
+        comments,
+        [],  # categories
+        None,  # doi
+        None,  # journal_ref
+        None,  # arxiv_comment
+        None,  # updated
+        None,  # version
+        org_name,  # organization
+        org_id,  # organization_id
+        None,  # author_count
+        stars,  # github_stars
+        withdrawn or None,  # withdrawn_at
+        None,  # announce_type
+        ["hf"],  # sources
     )
 
 
