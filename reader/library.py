@@ -1597,6 +1597,7 @@ def _no_collection() -> Iterator[None]:
 
 
 _title_key = title_key
+"""`normalise_title` with a fast path for ASCII titles (see `reader.models.title_key`)."""
 
 
 def _shard_json(paper: Paper) -> bytes:
