@@ -50,9 +50,7 @@ from reader.store import (
     SHARD_DIR,
     STATE_FILE,
     DayIndex,
-    Deferred,
     LoadError,
-    Record,
     Store,
     default_root,
     read_settings,
@@ -988,11 +986,10 @@ class Library:
         which makes them part of the library at once."""
         papers = self.papers
         records: dict[str, dict[str, Any]] = {}
-        by_shard: dict[str, dict[str, Record]] = {}
+        by_shard: dict[str, dict[str, dict[str, object]]] = {}
         shard_of_day: dict[str, str] = {}
         heads: list[PaperHead] = []
         record_of = PaperHead.record_of
-        cached_shards = self._shards
         for pid, paper in (*changed.items(), *new.items()):
             if pid in papers:
                 shard = papers[pid].shard
@@ -1022,12 +1019,9 @@ class Library:
             docs = by_shard.get(shard)
             if docs is None:
                 docs = by_shard[shard] = {}
-            if shard in cached_shards:  # (its records are kept in memory: as dicts)
-                doc = docs[pid] = paper.to_dict()
-                del doc["id"]  # (the key)
-            else:
-                docs[pid] = Deferred(_shard_json, paper)
-        writes: list[tuple[str, Mapping[str, Record | None]]] = [
+            doc = docs[pid] = paper.to_dict()
+            del doc["id"]  # (the key)
+        writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
             (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
         ]
         writes.append(("index", records))
@@ -1039,8 +1033,8 @@ class Library:
             for shard, docs in by_shard.items():
                 self.store.release(f"{SHARD_DIR}/{shard}")
                 cached = self._shards.get(shard)
-                if cached is not None:  # (read by a worker since `cached_shards` was asked, perhaps)
-                    cached.update((pid, doc.record() if type(doc) is Deferred else doc) for pid, doc in docs.items())
+                if cached is not None:
+                    cached.update(docs)
         order = self._order
         by_arxiv = self._by_arxiv
         titles = self._by_title
@@ -1598,16 +1592,6 @@ def _no_collection() -> Iterator[None]:
 
 _title_key = title_key
 """`normalise_title` with a fast path for ASCII titles (see `reader.models.title_key`)."""
-
-
-def _shard_json(paper: Paper) -> bytes:
-    """The paper's shard record (`to_dict` without the id, its key) as `orjson.dumps` gives it,
-    from the paper at once: orjson encodes a dataclass as the dict of its fields, in their
-    order, which is `to_dict`'s (without 100,000 dicts of 27 entries during a big import)."""
-    data = orjson.dumps(paper)
-    # `{"id":"…","title":…}`: the id is a JSON string, in which every `"` is escaped, so the
-    # first `,"title":` is the one after it
-    return b"{" + memoryview(data)[data.index(b',"title":') + 1 :]
 
 
 def _inverted(text: str) -> str:

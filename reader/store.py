@@ -44,7 +44,7 @@ import re
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,44 +73,6 @@ LOCK_FILE = ".lock"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 5
 CACHE_DIR = "cache"
-
-
-class Deferred:
-    """A record to write given as a function and its argument, which give its JSON (what
-    `orjson.dumps` of the record's mapping gives) when it is written. A big import's records
-    are so encoded a part of the file at a time (`_lines_parts`), the memory of one part
-    reused for the next, never all at once: fresh memory is costly (the page faults of 220 MB
-    of records took longer than encoding them)."""
-
-    __slots__ = ("_encode", "_of")
-
-    def __init__(self, encode: Callable[[Any], bytes], of: Any) -> None:
-        self._encode = encode
-        self._of = of
-
-    def json(self) -> orjson.Fragment:
-        """The record's JSON, as `orjson.dumps` takes it (see `_encoded`)."""
-        return orjson.Fragment(self._encode(self._of))
-
-    def encoded(self) -> bytes:
-        """The record's JSON."""
-        return self._encode(self._of)
-
-    def record(self) -> dict[str, Any]:
-        """The record as a mapping (decoded from its JSON)."""
-        result: dict[str, Any] = orjson.loads(self._encode(self._of))
-        return result
-
-
-def _encoded(value: Any) -> orjson.Fragment:
-    """`orjson.dumps`'s `default` for what it cannot encode itself: a `Deferred` record."""
-    if type(value) is Deferred:
-        return value.json()
-    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
-
-
-Record = Mapping[str, Any] | Deferred
-"""A record to write: a mapping, or one encoded when it is written."""
 
 
 class StoreError(Exception):
@@ -379,7 +341,7 @@ class JournaledStorage(Storage):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def append(self, docs: Mapping[str, Record | None]) -> None:
+    def append(self, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
         """Record changes durably in the journal, then apply them in memory (if loaded)."""
         if self._poisoned:
             self.compact()
@@ -393,7 +355,7 @@ class JournaledStorage(Storage):
             self._data = None  # (so the records written, not copied, are not kept either)
             return
         try:
-            line = orjson.dumps({"put": docs}, default=_encoded) + b"\n"
+            line = orjson.dumps({"put": docs}) + b"\n"
         except orjson.JSONEncodeError as exc:
             problem = f"the data cannot be stored ({exc})"
             raise WriteError(f"could not save {self.path}: {problem}; nothing was changed") from exc
@@ -411,8 +373,6 @@ class JournaledStorage(Storage):
             for doc_id, doc in docs.items():
                 if doc is None:
                     table.pop(doc_id, None)
-                elif isinstance(doc, Deferred):
-                    table[doc_id] = doc.record()
                 else:
                     table[doc_id] = dict(doc)
         self.writes += 1
@@ -588,7 +548,7 @@ def _lines_parts(
         sep = b""
         for key, doc in docs.items():
             encoded = dumps(key)
-            record = doc.encoded() if type(doc) is Deferred else dumps(doc)
+            record = dumps(doc)
             offset += len(sep)  # where the record's line starts
             if hashes is not None and starts is not None:
                 hashes.append(crc32(encoded))
@@ -1402,11 +1362,11 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def put(self, key: str, docs: Mapping[str, Record | None]) -> None:
+    def put(self, key: str, docs: Mapping[str, Mapping[str, Any] | None]) -> None:
         """Write changed records of one file durably (None deletes a record)."""
         self.put_many([(key, docs)])
 
-    def put_many(self, changes: Sequence[tuple[str, Mapping[str, Record | None]]]) -> None:
+    def put_many(self, changes: Sequence[tuple[str, Mapping[str, Mapping[str, Any] | None]]]) -> None:
         """Write changed records of several files durably, in the order given.
 
         Each file's backup (and the compaction it may need) is made before the first record is

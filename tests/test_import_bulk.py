@@ -326,54 +326,6 @@ def test_text_that_needs_cleaning_takes_the_quick_path_and_gives_the_slow_result
 # -- writing a big import ---------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.builds(
-        Paper,
-        id=st.one_of(KEYS, st.just('2502.1","title":"x')),
-        title=st.one_of(TEXT, st.just('a,"title":"b')),
-        abstract=TEXT,
-        authors=st.lists(TEXT, max_size=2),
-        arxiv_id=OPTIONAL,
-        days=st.lists(st.sampled_from(["2025-01-02", "2024-12-31"]), max_size=2),
-        upvotes=st.one_of(st.none(), st.integers(0, 2**40)),
-        ai_keywords=st.lists(TEXT, max_size=2),
-        comments=st.one_of(st.none(), st.integers(0, 5)),
-        sources=st.lists(st.sampled_from(["hf", "arxiv"]), max_size=2),
-    )
-)
-def test_a_shard_record_encoded_from_the_paper_is_its_dict_encoded(paper: Paper) -> None:
-    from reader.library import _shard_json
-
-    doc = paper.to_dict()
-    del doc["id"]
-    assert _shard_json(paper) == orjson.dumps(doc)
-
-
-@pytest.mark.parametrize("loaded", [False, True])
-def test_a_record_encoded_when_written_is_stored_as_its_mapping(tmp_path: Path, loaded: bool) -> None:
-    doc = {"title": 'Evil \x1b "quoted", "title": é', "days": ["2025-01-02"], "n": None}
-    stored = {}
-    for name, value in (("plain", doc), ("deferred", store.Deferred(orjson.dumps, doc))):
-        lib = store.Store(tmp_path / name)
-        lib.open()
-        lib.put("papers/2025-01", {"a": {"title": "first"}})  # a new file, written whole
-        lib.put("papers/2025-01", {"b": value})  # then a first record written whole...
-        if loaded:
-            lib.load("papers/2025-01")
-        lib.put("papers/2025-01", {"c": value, "a": None})  # ...and one journaled
-        stored[name] = (
-            lib.load("papers/2025-01"),
-            (tmp_path / name / "papers" / "2025-01.json").read_bytes(),
-            (tmp_path / name / "papers" / "2025-01.journal").read_bytes(),
-        )
-        lib.close(compact=False)
-    assert stored["plain"] == stored["deferred"]
-    assert stored["plain"][0] == {"b": doc, "c": doc}
-    with pytest.raises(TypeError):
-        orjson.dumps(object(), default=store._encoded)
-
-
 def test_papers_new_to_an_empty_library_are_written_as_the_long_way_writes_them(tmp_path: Path) -> None:
     items_ = [wrapped(n, summary=HOSTILE[n % len(HOSTILE)] or "x") for n in range(30)]
     parsed = parse_bytes(orjson.dumps(items_), ImportContext(name="api.json", day=None, today=TODAY))
