@@ -921,7 +921,16 @@ class Library:
         ids = result.ids
         new_ids = result.new_ids
         find = self._finder()
-        for paper in incoming:
+        if not self.papers and not self._by_arxiv and type(papers) is Parsed and papers.distinct:
+            # into an empty library, papers no two of which are the same (`dedupe`: their ids
+            # differ): each is new, under its id, as the loop below would find one by one
+            pending_new = {paper.id: paper for paper in incoming}
+            new_ids += pending_new
+            ids += pending_new
+            incoming_left: Iterable[Paper] = ()
+        else:
+            incoming_left = incoming
+        for paper in incoming_left:
             pid = find(paper)
             if pid is None:
                 pid = paper.id

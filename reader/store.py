@@ -348,7 +348,10 @@ class JournaledStorage(Storage):
         if self._data is None and self._intact_journal_size() == 0 and _identity(self.path) is None:
             # a new file (a new shard, a first import): written whole at once, not journaled
             # and then read back to be compacted
-            self.write({self.table: {key: doc for key, doc in docs.items() if doc is not None}})
+            if None in docs.values():
+                self.write({self.table: {key: doc for key, doc in docs.items() if doc is not None}})
+            else:  # (a copy in C, ten times faster: an import's 100,000 records)
+                self.write({self.table: dict(docs)})
             self._data = None  # (so the records written, not copied, are not kept either)
             return
         try:

@@ -321,3 +321,38 @@ def test_text_that_needs_cleaning_takes_the_quick_path_and_gives_the_slow_result
         slow = clean_paper(_paper(item, 0, context))
         assert quick is not None, text
         assert quick.to_dict() == slow.to_dict(), text
+
+
+# -- writing a big import ---------------------------------------------------------------------
+
+
+def test_papers_new_to_an_empty_library_are_written_as_the_long_way_writes_them(tmp_path: Path) -> None:
+    items_ = [wrapped(n, summary=HOSTILE[n % len(HOSTILE)] or "x") for n in range(30)]
+    parsed = parse_bytes(orjson.dumps(items_), ImportContext(name="api.json", day=None, today=TODAY))
+    assert parsed.distinct
+    results = []
+    for name, papers in (("fast", parsed), ("long", list(parsed))):  # (a plain list: found one by one)
+        with Library.open(tmp_path / name) as lib:
+            result = lib.import_papers(papers)
+            results.append((result.new, result.updated, result.ids, result.new_ids, result.days, dict(lib.papers)))
+    assert results[0] == results[1]
+    assert library_files(tmp_path / "fast") == library_files(tmp_path / "long")
+
+
+PIDS = st.sampled_from(["2502.00001", "2502.00002", "no-arxiv-1", "t:one"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(PIDS, st.sampled_from(["One", "one!", "Two", "t:one"]), st.one_of(st.none(), PIDS))))
+def test_papers_found_distinct_at_once_are_the_ones_dedupe_merges_none_of(specs: list[tuple[str, str, Any]]) -> None:
+    from reader.models import title_key
+
+    papers = [Paper(id=pid, title=title, arxiv_id=arxiv_id, days=["2025-01-02"]) for pid, title, arxiv_id in specs]
+    keys = {paper.title: title_key(paper.title) for paper in papers}
+    before = [paper.to_dict() for paper in papers]
+    unique, merged = importers._dedupe([Paper.from_dict(doc) for doc in before], dict(keys))
+    if importers._distinct(papers, keys):
+        assert not merged and [paper.to_dict() for paper in unique] == before
+    plain = [Paper(id=f"2502.0000{n}", title=f"Title {n}", arxiv_id=f"2502.0000{n}") for n in range(3)]
+    assert importers._distinct(plain, {p.title: title_key(p.title) for p in plain})
+    assert not importers._distinct(papers, {}) or not papers

@@ -22,6 +22,7 @@ from reader.importers import (
     clean_paper,
     dedupe,
     parse_bytes,
+    printable_json,
 )
 from reader.importers.hf_api import _paper, _quick
 from reader.library import Library
@@ -133,9 +134,18 @@ def test_a_plain_item_takes_the_quick_path() -> None:
         assert quick is not None and quick.to_dict() == clean_paper(_paper(item, 0, ctx())).to_dict()
 
 
+def check_printable_path(item: dict[str, Any], day: date | None, quick: Paper | None) -> None:
+    """`_quick` told that the item's strings are printable (as it is when `printable_json` of the
+    JSON it was read from says so) gives what it gives when it checks them itself."""
+    if printable_json(orjson.dumps(item)):
+        told = _quick(item, ctx(day), {}, {}, (day or TODAY).isoformat(), True)
+        assert (told and told.to_dict()) == (quick and quick.to_dict()), item
+
+
 def check_quick(item: dict[str, Any], day: date | None = None) -> None:
     keys: dict[str, str] = {}
     quick = _quick(item, ctx(day), {}, keys, (day or TODAY).isoformat())
+    check_printable_path(item, day, quick)
     try:
         slow = clean_paper(_paper(item, 0, ctx(day)))
     except BadInput:
@@ -216,6 +226,7 @@ def test_the_quick_api_path_gives_what_the_slow_path_gives_or_leaves_the_item_to
 ) -> None:
     keys: dict[str, str] = {}
     quick = _quick(item, ctx(day), {}, keys, (day or TODAY).isoformat())
+    check_printable_path(item, day, quick)
     try:
         slow = clean_paper(_paper(item, 0, ctx(day)))
     except BadInput:
@@ -231,6 +242,24 @@ def test_the_quick_api_path_gives_what_the_slow_path_gives_or_leaves_the_item_to
 def test_all_clean_says_yes_exactly_when_no_text_would_be_cleaned(texts: list[str]) -> None:
     texts = [text for text in texts if text] or ["x"]
     assert all_clean(texts) == all(clean_field(text) == text and text.isprintable() for text in texts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            TEXT,
+            st.text(max_size=8),
+            st.text(st.sampled_from('ab "\\\x7f\x80\x9b\xa0\u00e9\u2028\u200b\u202e\U0001f600\ufffe'), max_size=8),
+        ),
+        max_size=4,
+    )
+)
+def test_printable_json_says_yes_only_when_every_string_is_printable(texts: list[str]) -> None:
+    for data in (orjson.dumps(texts), orjson.dumps({text: 1 for text in texts})):
+        if printable_json(data):
+            assert all(text.isprintable() for text in texts), data
+    assert printable_json(orjson.dumps(["Plain", "Jos\u00e9 M\u00fcller", "\u03b1-test"]))
 
 
 def test_all_clean_refuses_what_is_not_a_string() -> None:
@@ -326,3 +355,17 @@ def test_hostile_text_imported_through_the_cli_is_stored_clean(cli: Cli, tmp_pat
     stored = b"".join(path.read_bytes() for path in cli.db.rglob("*") if path.is_file())
     for bad in (b"\x1b", b"\\u001b", b"\x07", b"\\u0007", b"\xc2\x9b", b"\\u009b", "\u202e".encode(), b"\\u202e"):
         assert bad not in stored, bad
+
+
+def test_the_quick_path_makes_its_paper_with_the_fields_in_their_order() -> None:
+    # `_quick` passes the paper's fields by position (twice as fast): a field added or moved
+    # must be added or moved there too
+    from dataclasses import fields
+
+    assert [f.name for f in fields(Paper)][:27] == [
+        *("id", "title", "abstract", "authors", "arxiv_id", "published", "days", "upvotes", "ai_summary"),
+        *("ai_keywords", "github_url", "project_url", "primary_category", "comments", "categories", "doi"),
+        *("journal_ref", "arxiv_comment", "updated", "version", "organization", "organization_id"),
+        *("author_count", "github_stars", "withdrawn_at", "announce_type", "sources"),
+    ]
+    assert len(fields(Paper)) == 27
