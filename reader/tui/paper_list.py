@@ -293,7 +293,8 @@ class PaperList(ScrollView, can_focus=True):
         """Show only the marks, the title (on two lines) and tags."""
         self.row_lines = 2 if compact else 1
         """Lines per paper: a board card wraps its title onto a second line."""
-        self._ids: list[str] = []
+        self._ids: tuple[str, ...] = ()
+        """The rows' ids (a tuple: handed over as they are, never copied while they stay the same)."""
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
         self._marks: Collection[str] = ()
         self.score_of: Callable[[str], float | None] | None = None
@@ -368,13 +369,14 @@ class PaperList(ScrollView, can_focus=True):
         # spans by identity (a search's highlights are worked out as read: comparing them by
         # value would work them all out), or both empty
         same_spans = spans is self._spans or (not spans and not self._spans)
-        if self._filled == filled and same_spans and len(ids) == len(self._ids) and self._ids == list(ids):
+        ids = ids if isinstance(ids, tuple) else tuple(ids)
+        if self._filled == filled and same_spans and (ids is self._ids or ids == self._ids):
             # The same rows as drawn (showing the list again after the board): no repaint; only
             # the cursor may move.
             self._move_to(keep)
             return
         self._filled = filled
-        self._ids = list(ids)
+        self._ids = ids
         self._spans = spans
         self._marks = marks
         self._headers = {n: label for n, label in sorted((headers or {}).items()) if 0 <= n < len(self._ids)}

@@ -226,7 +226,7 @@ class FitJob(TypedDict):
     first: bool
     root: Path
     previous: foryou.Ranker
-    shown: list[str]
+    shown: Sequence[str]
     """The list's papers when the fit started: scored in the worker, so the new order is shown
     without reading them on the UI thread."""
 
@@ -536,7 +536,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         if browse.board:
             self._render_board(spans)
         else:
-            ids = browse.list_ids()
+            ids = browse.shown_ids()
             # no bars while the ranker knows nothing (no model yet, no watchlist): a half bar on
             # every paper would look like a judgement
             learned = browse.sort.learned and browse.ranker and not browse.ranker.flat and not browse.too_many_to_rank
@@ -603,15 +603,15 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
 
     def _focus_after_switch(self) -> None:
         """The board opens on a column with papers (the last one used, if it has some)."""
-        if self.board and not self.board_widget.active_list.ids:
-            filled = [lst for lst in self.board_widget.lists() if lst.ids]
+        if self.board and not self.board_widget.active_list.row_count:
+            filled = [lst for lst in self.board_widget.lists() if lst.row_count]
             if filled:
                 self.board_widget.remember(filled[0])
         self.focus_list()
 
     def _render_board(self, spans: Spans | None) -> None:
         board, browse = self.board_widget, self.browse
-        columns = {status: browse.column_ids(status) for status in BOARD_STATUSES}
+        columns = {status: browse.column(status) for status in BOARD_STATUSES}
         active = board.status_of(board.active_list)
         keep = {active: browse.landing(columns[active][0], board.active_list.current_id)}
         board.fill(columns, filtered=bool(browse.query), spans=spans, keep=keep, marks=browse.marks)
@@ -653,7 +653,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             first=previous is None,
             root=self.library.root,
             previous=browse.ranker,
-            shown=browse.list_ids() if not browse.board else [],  # (remembered for the render that follows)
+            shown=browse.shown_ids() if not browse.board else (),  # (remembered for the render that follows)
         )
         self.fit_worker(Handoff(job))
 
@@ -669,7 +669,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         first: bool,
         root: Path,
         previous: foryou.Ranker,
-        shown: list[str],
+        shown: Sequence[str],
     ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
         them (`known`: its fingerprint), fit the "for you" model (NumPy is imported here):
