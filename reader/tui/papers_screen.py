@@ -358,6 +358,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self._settled: set[str] = set()
         """What has been set aside from the garbage collector once shown (`_settle_after`)."""
+        self._last_reason: tuple[tuple[str, int, foryou.Ranker], tuple[float, str]] | None = None
+        """The last paper's "for you" reason, with what it was worked out from (`reason_of`)."""
         self._watch_spans: WatchSpans | None = None
         """The watched words' highlights, one object while the watchlist stays the same."""
         self.init_backlog()
@@ -803,8 +805,16 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         ranker = self.browse.ranker
         if not self.browse.sort.learned or ranker is None or paper_id not in self.library:
             return None
+        # the detail pane asks twice for one paper on a switch (the render, then the highlight)
+        # and more as the model stays: the last answer holds while the paper, its state and the
+        # ranker are the same (a new model or watchlist is a new ranker)
+        key = (paper_id, self.library.version, ranker)
+        if self._last_reason is not None and self._last_reason[0] == key:
+            return self._last_reason[1]
         paper, tags = self.library.paper(paper_id), self.library.state(paper_id).tags
-        return ranker.score(paper, tags), ranker.reason(paper, tags)
+        reason = ranker.score(paper, tags), ranker.reason(paper, tags)
+        self._last_reason = (key, reason)
+        return reason
 
     def list_title(self, count: int) -> Content:
         """The list's border title: what it shows, its order, how many, how many are marked."""
