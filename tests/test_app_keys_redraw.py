@@ -4,9 +4,40 @@ show changed, and are when something did."""
 
 from __future__ import annotations
 
+from textual.widgets import Static
+
 from reader.library import Library
-from tests.test_app import SIZE, make_app, screen_of
-from tests.test_app_foryou import detail_text
+from reader.models import Paper, Status
+from tests.test_app import SIZE, make_app, progress, screen_of, screen_text
+from tests.test_app_foryou import detail_text, mode_line
+
+
+def top_line(app: object) -> str:
+    return screen_text(app).splitlines()[0]  # type: ignore[arg-type]
+
+
+async def test_the_top_line_follows_each_view_day_and_board_switch(lib: Library) -> None:
+    lib.import_papers([Paper(id="old-1", title="An older paper", days=["2025-07-30"])])
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        mode = screen.query_one("#mode", Static)
+        for key, shown in [("3", "to-read"), ("4", "reading"), ("b", "board"), ("6", "all papers"), ("5", "done")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert shown in mode_line(app) and shown in top_line(app), (key, top_line(app))
+            # the right half is laid out as wide as its text, whether or not its width changed
+            assert mode.size.width == len(mode_line(app)), (key, mode.size, mode_line(app))
+        await pilot.press("[")  # the day before, in the inbox of the day: only the left half changes
+        await pilot.pause()
+        assert "Jul 30" in progress(app) and "Jul 30" in top_line(app), top_line(app)
+        await pilot.press("]")
+        await pilot.pause()
+        assert "Jul 31" in progress(app) and "Jul 31" in top_line(app), top_line(app)
+        before = progress(app)
+        await pilot.press("t")  # the counts change with the width of the right half unchanged
+        await pilot.pause()
+        assert progress(app) != before and progress(app) in top_line(app), (before, top_line(app))
 
 
 async def test_the_detail_gives_the_new_reason_when_the_watchlist_changes_on_the_same_paper(lib: Library) -> None:
@@ -26,3 +57,15 @@ async def test_the_detail_gives_the_new_reason_when_the_watchlist_changes_on_the
         await pilot.pause()
         assert screen.current_id == pid  # the same paper, asked for its reason again: a new one
         assert "watching" in detail_text(app) and word in detail_text(app), detail_text(app)
+
+
+async def test_the_status_colours_follow_a_theme_change(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        paper_list = screen_of(app).paper_list
+        dark = paper_list.status_style(Status.TO_READ)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        light = paper_list.status_style(Status.TO_READ)
+        assert light == paper_list.get_visual_style("paper-list--status-to-read", partial=True)
+        assert light != dark

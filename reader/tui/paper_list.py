@@ -307,6 +307,8 @@ class PaperList(ScrollView, can_focus=True):
         """Bumped per paper by `refresh_ids`, so only its cached strips go stale."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
+        self._status_styles: dict[Status, Style] = {}
+        """`status_style` results (the top line asks for each status at every key), until the styles change."""
         self._signatures: dict[bool, int] = {}
         self._focused_at_press = False
         self._headers: dict[int, str] = {}
@@ -568,12 +570,16 @@ class PaperList(ScrollView, can_focus=True):
         # (The component styles are replaced after this call: they are looked up at the next paint.)
         self._palette = {}
         self._signatures = {}
+        self._status_styles = {}
         super().notify_style_update()
 
     def status_style(self, status: Status) -> Style:
         """How a status looks wherever the app names it: its `paper-list--status-*` rule, the
         one definition of the status colours (styles/app.tcss)."""
-        return self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
+        if (style := self._status_styles.get(status)) is None:
+            style = self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
+            self._status_styles[status] = style
+        return style
 
     def _style(self, cursor: bool, role: str) -> RichStyle:
         """The Rich style of a piece of a row (its component class over the row's class)."""

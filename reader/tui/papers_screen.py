@@ -358,6 +358,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self._settled: set[str] = set()
         """What has been set aside from the garbage collector once shown (`_settle_after`)."""
+        self._top_line_shown: tuple[Content, Content] | None = None
+        """The top line's halves as last put on screen (`_show_top_line`)."""
         self._last_reason: tuple[tuple[str, int, foryou.Ranker], tuple[float, str]] | None = None
         """The last paper's "for you" reason, with what it was worked out from (`reason_of`)."""
         self._watch_spans: WatchSpans | None = None
@@ -868,8 +870,22 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             progress, mode = self.top_line_parts(counts, level)
             if progress.cell_length + 2 + mode.cell_length <= room:
                 break
-        self.query_one("#progress", Static).update(progress)
-        self.query_one("#mode", Static).update(mode)
+        self._show_top_line(progress, mode)
+
+    def _show_top_line(self, progress: Content, mode: Content) -> None:
+        """Put the top line's halves on screen, touching only what changed.
+
+        Each `Static.update` repaints its widget and, by default, lays the screen out again
+        (Textual then repaints what moved, and lays out once more for the widths it found). The
+        left half takes the width the right half leaves, so only a change of the right half's
+        width needs a layout; text that did not change is not set again."""
+        shown = self._top_line_shown
+        resized = shown is None or shown[1].cell_length != mode.cell_length
+        if shown is None or not _same_content(shown[1], mode):
+            self.query_one("#mode", Static).update(mode, layout=resized)
+        if shown is None or not _same_content(shown[0], progress):
+            self.query_one("#progress", Static).update(progress, layout=resized)
+        self._top_line_shown = (progress, mode)
 
     def top_line_parts(self, counts: dict[Status, int], level: int) -> tuple[Content, Content]:
         """The top line's two halves, the more compact the higher the `level` (0 to 7)."""
@@ -1477,6 +1493,11 @@ def has_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
         return False
+
+
+def _same_content(shown: Content, new: Content) -> bool:
+    """The same text with the same styles (`Content.__eq__` compares the text only)."""
+    return shown.plain == new.plain and shown.spans == new.spans
 
 
 def _describe(change: Change, *, undone: bool = False) -> str:
