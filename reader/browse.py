@@ -98,23 +98,29 @@ A longer list keeps the page order and says so; a day or a filter is ranked."""
 
 def sorted_ids(
     library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker | None = None, *, limit: int | None = None
-) -> list[str]:
-    """`ids` in the order `sort` gives (stable: ties keep the order they came in).
+) -> Sequence[str]:
+    """`ids` in the order `sort` gives (stable: ties keep the order they came in): a new list,
+    or `ids` itself where it is a tuple whose order is kept.
 
     The learned order needs the `ranker`; without one (not built yet), or for more than `limit`
     papers, the order is kept.
     """
     if sort.learned:
         if ranker is None or ranker.flat or (limit is not None and len(ids) > limit):
-            return list(ids)
+            return _kept(ids)
         scores = learned_scores(library, ranker, ids)
         order = sorted(range(len(ids)), key=lambda n: (-round(scores[ids[n]], 9), n))
         return [ids[n] for n in order]
     if sort.key is None:
-        return list(ids)
+        return _kept(ids)
     key = sort.key
     papers = library.papers if library.heads_loaded else {pid: library.head(pid) for pid in ids}  # (lazy: a day)
     return sorted(ids, key=lambda pid: key(papers[pid]), reverse=sort.reverse)
+
+
+def _kept(ids: Sequence[str]) -> Sequence[str]:
+    """`ids` in their order: a tuple as it is (nobody changes it), anything else copied."""
+    return ids if isinstance(ids, tuple) else list(ids)
 
 
 def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict[str, float]:
@@ -138,6 +144,10 @@ def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict
         scores[paper.id] = score = ranker.score(paper, stamp[1], keep=False)
         ranker.remember(paper.id, stamp, score)
     return scores
+
+
+def _as_tuple(ids: Sequence[str]) -> tuple[str, ...]:
+    return ids if isinstance(ids, tuple) else tuple(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +298,15 @@ class Browse:
         if (found := self._remembered("list")) is not None:
             shown, _total, self.too_many_to_rank = found
             return shown
-        ids = list(self.hits or []) if self.query else self.view_ids()
+        ids: Sequence[str]
+        if self.query:
+            ids = list(self.hits or [])
+        elif self.view.status is None and not self.view.per_day:
+            ids = self.library.display_order()  # all papers: the library's own tuple, not a copy
+        else:
+            ids = self.view_ids()
         self.too_many_to_rank = self.sort.learned and len(ids) > LEARNED_MAX
-        shown = tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
+        shown = _as_tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
         self._remember("list", (shown, len(ids), self.too_many_to_rank))
         return shown
 
@@ -308,7 +324,7 @@ class Browse:
         if self.query:
             hits = set(self.hits or ())
             ids = [pid for pid in ids if pid in hits]
-        shown = tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
+        shown = _as_tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
         self._remember(status, (shown, total, False))
         return shown, total
 

@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from reader.library import Library
 from reader.models import Paper, Status
+from reader.tui.paper_list import STATUS_MARKS
 from tests.test_app import SIZE, make_app, progress, screen_of, screen_text
 from tests.test_app_foryou import detail_text, mode_line
 
@@ -69,3 +70,21 @@ async def test_the_status_colours_follow_a_theme_change(lib: Library) -> None:
         light = paper_list.status_style(Status.TO_READ)
         assert light == paper_list.get_visual_style("paper-list--status-to-read", partial=True)
         assert light != dark
+
+
+async def test_all_papers_shows_the_librarys_order_again_after_papers_are_added(lib: Library) -> None:
+    app, _, _ = make_app(lib)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await pilot.press("6")
+        await pilot.pause()
+        assert screen.paper_list.ids == lib.ids()
+        first = screen.paper_list.ids[0]
+        await pilot.press("t")  # a status change keeps the order: the same rows, the new status drawn
+        await pilot.pause()
+        assert screen.paper_list.ids == lib.ids() and lib.status(first) is Status.TO_READ
+        assert screen.paper_list.render_line(0).text[1] == STATUS_MARKS[Status.TO_READ]  # the first row, redrawn
+        lib.import_papers([Paper(id="new-1", title="A paper added meanwhile", days=["2025-08-01"], upvotes=5)])
+        await pilot.press("3", "6")  # away and back: the added paper is in the library's new order
+        await pilot.pause()
+        assert screen.paper_list.ids == lib.ids() and "new-1" in screen.paper_list.ids
