@@ -88,3 +88,58 @@ async def test_all_papers_shows_the_librarys_order_again_after_papers_are_added(
         await pilot.press("3", "6")  # away and back: the added paper is in the library's new order
         await pilot.pause()
         assert screen.paper_list.ids == lib.ids() and "new-1" in screen.paper_list.ids
+
+
+async def test_a_focus_move_repaints_the_lists_it_concerns(lib: Library) -> None:
+    """The screen leaves out Textual's whole-screen repaint on a focus move: the list that gets
+    the focus and the one that loses it (their borders, their cursor rows) must repaint."""
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+    from textual.geometry import Region
+
+    app, _, _ = make_app(lib)
+    painted: list[Region] = []
+    display = app._display
+
+    def recording(screen: object, update: object) -> None:
+        if isinstance(update, ChopsUpdate):
+            painted.extend(Region(x1, y, x2 - x1, 1) for y, x1, x2 in update.spans)
+        elif isinstance(update, LayoutUpdate):
+            painted.append(update.region)
+        display(screen, update)  # type: ignore[arg-type]
+
+    app._display = recording  # type: ignore[method-assign]
+
+    def repainted(widget: object) -> bool:
+        region = widget.region  # type: ignore[attr-defined]
+        rows = {region.y, min(region.y + 1, region.bottom - 1), region.bottom - 1}  # borders, first row
+        return all(any(p.contains(region.x, y) and p.contains(region.right - 1, y) for p in painted) for y in rows)
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        lib.set_status(lib.ids()[:2], Status.TO_READ)
+        lib.set_status(lib.ids()[2:4], Status.READING)
+        screen.refill()
+        await pilot.pause()
+        painted.clear()
+        await pilot.press("b")
+        await pilot.pause()
+        board = screen.board_widget
+        assert screen.focused is board.list_of(Status.TO_READ) and repainted(screen.focused)
+        painted.clear()
+        await pilot.press("l")  # to the next column: both columns restyle
+        await pilot.pause()
+        assert screen.focused is board.list_of(Status.READING)
+        assert repainted(board.list_of(Status.READING)) and repainted(board.list_of(Status.TO_READ))
+        painted.clear()
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.focused is screen.paper_list and repainted(screen.paper_list)
+        painted.clear()
+        await pilot.press("slash")  # to the filter and back to the list
+        await pilot.pause()
+        assert repainted(screen.filter_input) and repainted(screen.paper_list)
+        painted.clear()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.focused is screen.paper_list and repainted(screen.paper_list)
+        assert repainted(screen.filter_input)

@@ -23,9 +23,10 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import Screen
 from textual.style import Style
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -339,6 +340,12 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
 
     reading: reactive[bool] = reactive(False, bindings=True)
     """Reading mode: the detail pane fills the screen."""
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """`Screen.focused` without its repaint of the whole screen at every focus move: the widgets
+    that gain and lose focus restyle and repaint themselves (their `:focus` rules, the cursor
+    row), and nothing else here is styled by focus. At 120x40 a switch to the board and back
+    each repainted all 4,800 cells once more for it."""
 
     def __init__(self, library: Library) -> None:
         super().__init__(id="papers-screen")
