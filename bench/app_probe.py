@@ -99,6 +99,7 @@ def main() -> None:
     stamps: dict[str, float] = {"script": SCRIPT_START}
     from textual import events
     from textual._compositor import CompositorUpdate
+    from textual.worker import WorkerCancelled
 
     from reader.tui.app import ReaderApp, open_for_app
 
@@ -188,6 +189,20 @@ def main() -> None:
             }
         )
 
+    async def workers_done() -> None:
+        """Wait for the app's workers. One cancelled meanwhile is done too (a search overtaken by
+        the next letter, a fit by the next fit): `wait_for_complete` raises for it, so wait again
+        for the others, which no longer include it once it has stopped."""
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            try:
+                await app.workers.wait_for_complete()
+                return
+            except WorkerCancelled:
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.002)
+
     rss_after: list[int] = []
 
     async def script(pilot: Any) -> None:
@@ -198,7 +213,7 @@ def main() -> None:
         if args.keys and args.board:
             if args.sort:
                 app.screen.browse.set_sort(args.sort)  # type: ignore[attr-defined]
-            await app.workers.wait_for_complete()  # the learned order's model lands first
+            await workers_done()  # the learned order's model lands first
             await pilot.pause()
             await wait_frames(len(frames))
             profiler = None
@@ -223,11 +238,11 @@ def main() -> None:
             await press("slash", "slash", "/")
             for letter in FILTER_QUERY:
                 await press("filter", letter, letter)
-            await app.workers.wait_for_complete()
+            await workers_done()
             await press("escape", "escape", None)  # clear the filter, back to the list
             for name, key, char in VIEW_KEYS:
                 await press(name, key, char)
-            await app.workers.wait_for_complete()
+            await workers_done()
             await pilot.pause()
             gc.collect()
             rss_after.append(_status_kb("VmRSS") or 0)  # what the app holds once the morning's keys are done

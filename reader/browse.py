@@ -98,23 +98,29 @@ A longer list keeps the page order and says so; a day or a filter is ranked."""
 
 def sorted_ids(
     library: Library, ids: Sequence[str], sort: Sort, ranker: Ranker | None = None, *, limit: int | None = None
-) -> list[str]:
-    """`ids` in the order `sort` gives (stable: ties keep the order they came in).
+) -> Sequence[str]:
+    """`ids` in the order `sort` gives (stable: ties keep the order they came in): a new list,
+    or `ids` itself where it is a tuple whose order is kept.
 
     The learned order needs the `ranker`; without one (not built yet), or for more than `limit`
     papers, the order is kept.
     """
     if sort.learned:
         if ranker is None or ranker.flat or (limit is not None and len(ids) > limit):
-            return list(ids)
+            return _kept(ids)
         scores = learned_scores(library, ranker, ids)
         order = sorted(range(len(ids)), key=lambda n: (-round(scores[ids[n]], 9), n))
         return [ids[n] for n in order]
     if sort.key is None:
-        return list(ids)
+        return _kept(ids)
     key = sort.key
     papers = library.papers if library.heads_loaded else {pid: library.head(pid) for pid in ids}  # (lazy: a day)
     return sorted(ids, key=lambda pid: key(papers[pid]), reverse=sort.reverse)
+
+
+def _kept(ids: Sequence[str]) -> Sequence[str]:
+    """`ids` in their order: a tuple as it is (nobody changes it), anything else copied."""
+    return ids if isinstance(ids, tuple) else list(ids)
 
 
 def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict[str, float]:
@@ -138,6 +144,10 @@ def learned_scores(library: Library, ranker: Ranker, ids: Sequence[str]) -> dict
         scores[paper.id] = score = ranker.score(paper, stamp[1], keep=False)
         ranker.remember(paper.id, stamp, score)
     return scores
+
+
+def _as_tuple(ids: Sequence[str]) -> tuple[str, ...]:
+    return ids if isinstance(ids, tuple) else tuple(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +198,9 @@ class Browse:
     _listeners: list[Callable[[], None]] = field(default_factory=list)
     _catch_up: tuple[int, list[str], dict[int, str]] | None = None
     """(library version, ids, separators) of the catch-up groups last computed."""
-    _shown: dict[object, tuple[tuple[object, ...], object, tuple[list[str], int, bool]]] = field(default_factory=dict)
+    _shown: dict[object, tuple[tuple[object, ...], object, tuple[tuple[str, ...], int, bool]]] = field(
+        default_factory=dict
+    )
     """The list's and each board column's ids as last computed, with what they were computed
     from (`_inputs`): switching between the list and the board computes nothing again."""
     _held: int = 0
@@ -264,37 +276,57 @@ class Browse:
         inputs = (self.library.version, self.view, self.day, self.query, self.sort, LEARNED_MAX)
         return (*inputs, id(self.hits), id(self.ranker))
 
-    def _remembered(self, what: object) -> tuple[list[str], int, bool] | None:
+    def _remembered(self, what: object) -> tuple[tuple[str, ...], int, bool] | None:
         found = self._shown.get(what)
         return found[2] if found is not None and found[0] == self._inputs() else None
 
-    def _remember(self, what: object, result: tuple[list[str], int, bool]) -> None:
+    def _remember(self, what: object, result: tuple[tuple[str, ...], int, bool]) -> None:
         # the hits and the ranker are kept with the key, so their ids are not reused meanwhile
         self._shown[what] = (self._inputs(), (self.hits, self.ranker), result)
 
     def list_ids(self) -> list[str]:
         """What the list shows: the filter's hits (whole library), or the view; sorted."""
+        return list(self.shown_ids())
+
+    def shown_ids(self) -> tuple[str, ...]:
+        """`list_ids` without the copy: the same tuple while nothing it comes from changed.
+
+        The screen hands it to the list as it is. At 100,000 papers every new list of ids that
+        lives on is walked by the garbage collector's young collections (some 7 ms each time on
+        a slow machine): one tuple, made once per change, instead of a list copied on each step.
+        """
         if (found := self._remembered("list")) is not None:
-            ids, _total, self.too_many_to_rank = found
-            return list(ids)
-        ids = list(self.hits or []) if self.query else self.view_ids()
+            shown, _total, self.too_many_to_rank = found
+            return shown
+        ids: Sequence[str]
+        if self.query:
+            ids = list(self.hits or [])
+        elif self.view.status is None and not self.view.per_day:
+            ids = self.library.display_order()  # all papers: the library's own tuple, not a copy
+        else:
+            ids = self.view_ids()
         self.too_many_to_rank = self.sort.learned and len(ids) > LEARNED_MAX
-        shown = sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX)
+        shown = _as_tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
         self._remember("list", (shown, len(ids), self.too_many_to_rank))
-        return list(shown)
+        return shown
 
     def column_ids(self, status: Status) -> tuple[list[str], int]:
         """What a board column shows (filtered, sorted) and how many it holds unfiltered."""
+        shown, total = self.column(status)
+        return list(shown), total
+
+    def column(self, status: Status) -> tuple[tuple[str, ...], int]:
+        """`column_ids` without the copy (see `shown_ids`)."""
         if (found := self._remembered(status)) is not None:
-            return list(found[0]), found[1]
+            return found[0], found[1]
         ids = self.library.ids(status=status)
         total = len(ids)
         if self.query:
             hits = set(self.hits or ())
             ids = [pid for pid in ids if pid in hits]
-        shown = sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX)
+        shown = _as_tuple(sorted_ids(self.library, ids, self.sort, self.ranker, limit=LEARNED_MAX))
         self._remember(status, (shown, total, False))
-        return list(shown), total
+        return shown, total
 
     def shown_spans(self) -> Spans | None:
         return self.spans if self.query else None

@@ -241,7 +241,7 @@ def list_cmd(
         else:
             from reader.browse import sort_by_name, sorted_ids
 
-            ids = sorted_ids(library, ids, sort_by_name(sort_name))
+            ids = list(sorted_ids(library, ids, sort_by_name(sort_name)))
         if as_json:
             if lazy:
                 library.read_papers(ids)  # only these papers' records, not their whole shards

@@ -644,7 +644,19 @@ class Library:
     def day_needs_year(self, day: str) -> bool:
         """Whether another featured day shares this day's month and day (`Jul 31` of two years):
         then a day shown without its year would be ambiguous."""
-        return any(other != day and other[4:] == day[4:] for other in self._all_days())
+        return bool(self._days_by_date().get(day[4:], frozenset()) - {day})
+
+    def _days_by_date(self) -> dict[str, frozenset[str]]:
+        """Month and day (`-07-31`) -> the featured days on it (cached: the top line asks at
+        every key, and a scan of a thousand days each time cost ~1 ms at 100,000 papers)."""
+
+        def build() -> dict[str, frozenset[str]]:
+            found: dict[str, set[str]] = {}
+            for other in self._all_days():
+                found.setdefault(other[4:], set()).add(other)
+            return {date: frozenset(days) for date, days in found.items()}
+
+        return self._cached("days by date", build)
 
     def _cached(self, key: object, build: Callable[[], T]) -> T:
         return self._derived.get(key, self.papers_version, len(self.papers), build)
@@ -751,6 +763,12 @@ class Library:
             found = states.get(pid)
             counts[found.status if found is not None else Status.INBOX] += 1
         return counts
+
+    def display_order(self) -> tuple[str, ...]:
+        """Every id in display order (as `ids()` gives them), one tuple shared by every caller
+        until papers change: the app's "all papers" view shows it without a copy (at 100,000
+        papers each new copy that lives on is walked by the garbage collector, ~15 ms)."""
+        return self._cached("order tuple", lambda: tuple(self._display_order()))
 
     def _display_order(self) -> list[str]:
         """Every id in display order (newest featured day first, then most upvoted, then the

@@ -293,7 +293,8 @@ class PaperList(ScrollView, can_focus=True):
         """Show only the marks, the title (on two lines) and tags."""
         self.row_lines = 2 if compact else 1
         """Lines per paper: a board card wraps its title onto a second line."""
-        self._ids: list[str] = []
+        self._ids: tuple[str, ...] = ()
+        """The rows' ids (a tuple: handed over as they are, never copied while they stay the same)."""
         self._spans: Mapping[str, Sequence[tuple[int, int]]] = {}
         self._marks: Collection[str] = ()
         self.score_of: Callable[[str], float | None] | None = None
@@ -306,6 +307,8 @@ class PaperList(ScrollView, can_focus=True):
         """Bumped per paper by `refresh_ids`, so only its cached strips go stale."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._palette: dict[tuple[bool, str], RichStyle] = {}
+        self._status_styles: dict[Status, Style] = {}
+        """`status_style` results (the top line asks for each status at every key), until the styles change."""
         self._signatures: dict[bool, int] = {}
         self._focused_at_press = False
         self._headers: dict[int, str] = {}
@@ -368,13 +371,14 @@ class PaperList(ScrollView, can_focus=True):
         # spans by identity (a search's highlights are worked out as read: comparing them by
         # value would work them all out), or both empty
         same_spans = spans is self._spans or (not spans and not self._spans)
-        if self._filled == filled and same_spans and len(ids) == len(self._ids) and self._ids == list(ids):
+        ids = ids if isinstance(ids, tuple) else tuple(ids)
+        if self._filled == filled and same_spans and (ids is self._ids or ids == self._ids):
             # The same rows as drawn (showing the list again after the board): no repaint; only
             # the cursor may move.
             self._move_to(keep)
             return
         self._filled = filled
-        self._ids = list(ids)
+        self._ids = ids
         self._spans = spans
         self._marks = marks
         self._headers = {n: label for n, label in sorted((headers or {}).items()) if 0 <= n < len(self._ids)}
@@ -566,12 +570,16 @@ class PaperList(ScrollView, can_focus=True):
         # (The component styles are replaced after this call: they are looked up at the next paint.)
         self._palette = {}
         self._signatures = {}
+        self._status_styles = {}
         super().notify_style_update()
 
     def status_style(self, status: Status) -> Style:
         """How a status looks wherever the app names it: its `paper-list--status-*` rule, the
         one definition of the status colours (styles/app.tcss)."""
-        return self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
+        if (style := self._status_styles.get(status)) is None:
+            style = self.get_visual_style(f"paper-list--status-{status.value}", partial=True)
+            self._status_styles[status] = style
+        return style
 
     def _style(self, cursor: bool, role: str) -> RichStyle:
         """The Rich style of a piece of a row (its component class over the row's class)."""

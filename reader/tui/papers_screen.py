@@ -23,9 +23,10 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import Screen
 from textual.style import Style
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -226,7 +227,7 @@ class FitJob(TypedDict):
     first: bool
     root: Path
     previous: foryou.Ranker
-    shown: list[str]
+    shown: Sequence[str]
     """The list's papers when the fit started: scored in the worker, so the new order is shown
     without reading them on the UI thread."""
 
@@ -340,6 +341,12 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
     reading: reactive[bool] = reactive(False, bindings=True)
     """Reading mode: the detail pane fills the screen."""
 
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """`Screen.focused` without its repaint of the whole screen at every focus move: the widgets
+    that gain and lose focus restyle and repaint themselves (their `:focus` rules, the cursor
+    row), and nothing else here is styled by focus. At 120x40 a switch to the board and back
+    each repainted all 4,800 cells once more for it."""
+
     def __init__(self, library: Library) -> None:
         super().__init__(id="papers-screen")
         self.library = library
@@ -358,6 +365,10 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._scorer: tuple[foryou.Ranker | None, Callable[[str], float | None]] | None = None
         self._settled: set[str] = set()
         """What has been set aside from the garbage collector once shown (`_settle_after`)."""
+        self._top_line_shown: tuple[Content, Content] | None = None
+        """The top line's halves as last put on screen (`_show_top_line`)."""
+        self._last_reason: tuple[tuple[str, int, foryou.Ranker], tuple[float, str]] | None = None
+        """The last paper's "for you" reason, with what it was worked out from (`reason_of`)."""
         self._watch_spans: WatchSpans | None = None
         """The watched words' highlights, one object while the watchlist stays the same."""
         self.init_backlog()
@@ -536,7 +547,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         if browse.board:
             self._render_board(spans)
         else:
-            ids = browse.list_ids()
+            ids = browse.shown_ids()
             # no bars while the ranker knows nothing (no model yet, no watchlist): a half bar on
             # every paper would look like a judgement
             learned = browse.sort.learned and browse.ranker and not browse.ranker.flat and not browse.too_many_to_rank
@@ -603,15 +614,15 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
 
     def _focus_after_switch(self) -> None:
         """The board opens on a column with papers (the last one used, if it has some)."""
-        if self.board and not self.board_widget.active_list.ids:
-            filled = [lst for lst in self.board_widget.lists() if lst.ids]
+        if self.board and not self.board_widget.active_list.row_count:
+            filled = [lst for lst in self.board_widget.lists() if lst.row_count]
             if filled:
                 self.board_widget.remember(filled[0])
         self.focus_list()
 
     def _render_board(self, spans: Spans | None) -> None:
         board, browse = self.board_widget, self.browse
-        columns = {status: browse.column_ids(status) for status in BOARD_STATUSES}
+        columns = {status: browse.column(status) for status in BOARD_STATUSES}
         active = board.status_of(board.active_list)
         keep = {active: browse.landing(columns[active][0], board.active_list.current_id)}
         board.fill(columns, filtered=bool(browse.query), spans=spans, keep=keep, marks=browse.marks)
@@ -653,7 +664,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             first=previous is None,
             root=self.library.root,
             previous=browse.ranker,
-            shown=browse.list_ids() if not browse.board else [],  # (remembered for the render that follows)
+            shown=browse.shown_ids() if not browse.board else (),  # (remembered for the render that follows)
         )
         self.fit_worker(Handoff(job))
 
@@ -669,7 +680,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         first: bool,
         root: Path,
         previous: foryou.Ranker,
-        shown: list[str],
+        shown: Sequence[str],
     ) -> None:
         """Gather the decisions from a copy of the states, and unless the model already knows
         them (`known`: its fingerprint), fit the "for you" model (NumPy is imported here):
@@ -803,8 +814,16 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         ranker = self.browse.ranker
         if not self.browse.sort.learned or ranker is None or paper_id not in self.library:
             return None
+        # the detail pane asks twice for one paper on a switch (the render, then the highlight)
+        # and more as the model stays: the last answer holds while the paper, its state and the
+        # ranker are the same (a new model or watchlist is a new ranker)
+        key = (paper_id, self.library.version, ranker)
+        if self._last_reason is not None and self._last_reason[0] == key:
+            return self._last_reason[1]
         paper, tags = self.library.paper(paper_id), self.library.state(paper_id).tags
-        return ranker.score(paper, tags), ranker.reason(paper, tags)
+        reason = ranker.score(paper, tags), ranker.reason(paper, tags)
+        self._last_reason = (key, reason)
+        return reason
 
     def list_title(self, count: int) -> Content:
         """The list's border title: what it shows, its order, how many, how many are marked."""
@@ -858,8 +877,22 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
             progress, mode = self.top_line_parts(counts, level)
             if progress.cell_length + 2 + mode.cell_length <= room:
                 break
-        self.query_one("#progress", Static).update(progress)
-        self.query_one("#mode", Static).update(mode)
+        self._show_top_line(progress, mode)
+
+    def _show_top_line(self, progress: Content, mode: Content) -> None:
+        """Put the top line's halves on screen, touching only what changed.
+
+        Each `Static.update` repaints its widget and, by default, lays the screen out again
+        (Textual then repaints what moved, and lays out once more for the widths it found). The
+        left half takes the width the right half leaves, so only a change of the right half's
+        width needs a layout; text that did not change is not set again."""
+        shown = self._top_line_shown
+        resized = shown is None or shown[1].cell_length != mode.cell_length
+        if shown is None or not _same_content(shown[1], mode):
+            self.query_one("#mode", Static).update(mode, layout=resized)
+        if shown is None or not _same_content(shown[0], progress):
+            self.query_one("#progress", Static).update(progress, layout=resized)
+        self._top_line_shown = (progress, mode)
 
     def top_line_parts(self, counts: dict[Status, int], level: int) -> tuple[Content, Content]:
         """The top line's two halves, the more compact the higher the `level` (0 to 7)."""
@@ -1467,6 +1500,11 @@ def has_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
         return False
+
+
+def _same_content(shown: Content, new: Content) -> bool:
+    """The same text with the same styles (`Content.__eq__` compares the text only)."""
+    return shown.plain == new.plain and shown.spans == new.spans
 
 
 def _describe(change: Change, *, undone: bool = False) -> str:
