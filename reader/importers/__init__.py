@@ -4,12 +4,12 @@
 parser. Every problem is raised as `BadInput` with a one-line message naming the file.
 
 Limits: an input larger than `MAX_INPUT_BYTES` (256 MiB) is refused before it is read (a
-220 MB API file of 100,000 papers imports into an empty library in about 4.5 seconds, the
-process peaking at ~650 MB: a big array is decoded a piece at a time, `array_chunks`); one
-input holds at most `MAX_PAPERS_PER_INPUT` (200,000) papers, and a JSON input at most
-`MAX_JSON_OBJECTS` objects (checked before it is parsed: millions of tiny objects would take
-gigabytes); a title longer than `TITLE_MAX_CHARS` is not a title (the page parser takes such
-a line for an abstract, the JSON parser refuses the file).
+220 MB API file of 100,000 papers imports into an empty library in 4.5 to 8 seconds, by the
+machine (the benchmark's import row), the process peaking at ~650 MB: a big array is decoded
+a piece at a time, `array_chunks`); one input holds at most `MAX_PAPERS_PER_INPUT` (200,000)
+papers, and a JSON input at most `MAX_JSON_OBJECTS` objects (checked before it is parsed:
+millions of tiny objects would take gigabytes); a title longer than `TITLE_MAX_CHARS` is not
+a title (the page parser takes such a line for an abstract, the JSON parser refuses the file).
 """
 
 from __future__ import annotations
