@@ -31,6 +31,8 @@ from reader.models import Paper, Status, UserState, title_id
 
 GENERATOR_VERSION = 2
 """Bump when the generated data changes, so cached libraries are rebuilt."""
+IMPORT_VERSION = 2
+"""Bump when the API import file changes shape (2: `submittedOnDailyAt` inside `paper`)."""
 
 NEWEST_DAY = date(2025, 11, 21)
 PAPERS_PER_DAY = 100
@@ -276,7 +278,7 @@ def copy_library(source: Path, target: Path) -> Path:
 
 def import_file(cache: Path, count: int, seed: int) -> Path:
     """A Hugging Face API JSON file of `count` new papers (ids no cached library has)."""
-    path = cache / f"import-{count}-s{seed}-v{GENERATOR_VERSION}.json"
+    path = cache / f"import-{count}-s{seed}-v{GENERATOR_VERSION}.{IMPORT_VERSION}.json"
     if path.exists():
         return path
     items = []
@@ -293,9 +295,10 @@ def import_file(cache: Path, count: int, seed: int) -> Path:
                     "ai_summary": paper.ai_summary,
                     "ai_keywords": paper.ai_keywords,
                     "githubRepo": paper.github_url,
+                    # where the real API has it: the papers land on their own days (and shards)
+                    "submittedOnDailyAt": f"{paper.days[0]}T08:00:00.000Z",
                 },
                 "title": paper.title,
-                "submittedOnDailyAt": f"{NEWEST_DAY + timedelta(days=3)}T08:00:00.000Z",
                 "numComments": 0,
             }
         )
