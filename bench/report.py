@@ -292,6 +292,7 @@ def floor_rows(floors: dict[str, Any]) -> list[Row]:
     """The floors as rows (no targets)."""
     return [
         Row(0, "python -c pass", median(floors["python_pass_ms"]), "ms").judge(),
+        Row(0, "python: an empty loop of 10M steps (CPU speed)", median(floors.get("loop_10m_ms", [])), "ms").judge(),
         Row(0, 'python -c "import textual"', median(floors["import_textual_ms"]), "ms").judge(),
         Row(0, 'python -c "import textual.app"', median(floors["import_textual_app_ms"]), "ms").judge(),
         Row(0, "fsync of a small file", median(floors["fsync_small_ms"]), "ms").judge(),
