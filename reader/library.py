@@ -808,6 +808,10 @@ class Library:
         papers change. Each day is sorted for display only when it is asked for."""
         return self._cached("days", self._build_day_groups)
 
+    def day_sizes(self) -> dict[str, int]:
+        """Featured day -> how many papers were featured on it (cached until papers change)."""
+        return self._cached("day sizes", lambda: {day: len(ids) for day, ids in self._day_groups().items()})
+
     def _build_day_groups(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
         for pid, paper in self.papers.items():

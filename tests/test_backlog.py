@@ -367,6 +367,38 @@ def test_stats_numbers_against_a_library_built_by_hand(
     assert bad.exit_code == 2 and "--since" in bad.stderr
 
 
+def test_stats_per_day_counts_untouched_papers_and_follow_changes(lib_path: Path) -> None:
+    """The inbox of a day is what the other statuses leave of the papers featured on it: papers
+    with no state, papers put back in the inbox, and states of papers no longer in the library
+    (orphans, not counted). The day sizes are cached: new papers and new states must show."""
+
+    def per_day(library: Library) -> dict[str, list[int]]:
+        found = compute(library, today=date(2025, 8, 6))
+        return {day: [c.papers, c.inbox, c.to_read, c.done, c.skipped] for day, c in found.days}
+
+    with Library.open(lib_path) as library:
+        library.import_papers(
+            [
+                Paper(id="u1", title="Untouched", days=["2025-07-28"]),
+                Paper(id="u2", title="Put back", days=["2025-07-28", "2025-07-30"]),
+                Paper(id="d1", title="Done", days=["2025-07-30"]),
+            ]
+        )
+        library.restore(
+            {
+                "u2": UserState(Status.INBOX, triaged_at="2025-07-29T08:00:00Z"),
+                "d1": UserState(Status.DONE, triaged_at="2025-07-30T08:00:00Z", finished_at="2025-07-31T08:00:00Z"),
+                "gone": UserState(Status.SKIPPED, triaged_at="2025-07-30T08:00:00Z"),
+            }
+        )
+        assert per_day(library) == {"2025-07-28": [2, 2, 0, 0, 0], "2025-07-30": [2, 1, 0, 1, 0]}
+        library.set_status("u1", Status.TO_READ)
+        library.import_papers([Paper(id="n1", title="New", days=["2025-07-30"])])
+        assert per_day(library) == {"2025-07-28": [2, 1, 1, 0, 0], "2025-07-30": [3, 2, 0, 1, 0]}
+        totals = compute(library, today=date(2025, 8, 6)).totals
+        assert (totals.papers, totals.inbox, totals.to_read, totals.done) == (4, 2, 1, 1)
+
+
 def test_stats_of_an_empty_library(lib_path: Path) -> None:
     with Library.open(lib_path) as library:
         stats = compute(library, today=date(2025, 8, 1))
