@@ -155,7 +155,7 @@ def rows_for(size: int, m: dict[str, Any], full_text_threaded: bool) -> list[Row
         rows.append(
             Row(
                 size,
-                "  longest UI-thread stall while it builds (in a thread)",
+                "  longest UI-thread stall while it builds (as the app: in a child process)",
                 fts["build_ui_stall_ms"],
                 "ms",
                 16,

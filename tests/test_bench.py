@@ -28,7 +28,7 @@ ROWS = (
     "first full-text search of a session",
     "filter per key, full text via the cache (worst key)",
     "  first full-text search of a session via the cache",
-    "  longest UI-thread stall while it builds (in a thread)",
+    "  longest UI-thread stall while it builds (as the app: in a child process)",
     "full-text cache size on disk",
     "key→repaint work, cursor down (j)",
     "key→repaint work, triage to-read (t)",

@@ -268,6 +268,48 @@ def test_the_app_searches_in_the_background_until_the_cache_is_built(
     second = index.find("tomography")
     assert not second.pending and second.ids
     assert index._bodies is None
+    # built by a child process (the app's UI thread never holds the GIL for a build): this
+    # process built nothing itself, and no build is left running
+    assert cache.builds == 0 and cache.failed is None and not cache.building
+    assert second.ids == _index(rich, monkeypatch, cache=False).find("tomography").ids
+
+
+def test_a_failed_background_build_is_one_line_and_not_retried_until_the_library_changes(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
+    (rich.root / "cache").write_text("not a folder")  # the child cannot make the cache file
+    index = rich.search_index()
+    index.background = True
+    assert index.find("tomography").pending
+    cache = index.fulltext_cache()
+    assert cache is not None
+    cache.wait(60)
+    assert cache.failed is not None and "\n" not in cache.failed and str(cache.path) in cache.failed
+    memory = index.find("tomography")  # searched in memory, as without a cache
+    assert not memory.pending and memory.ids == _index(rich, monkeypatch, cache=False).find("tomography").ids
+    assert not cache.start_update()  # the same shards: not tried again per key
+    (rich.root / "cache").unlink()
+    rich.import_papers([Paper(id="new", title="Fresh", abstract="A zyzzogeton study.", days=[SAMPLE_DAY])])
+    assert cache.start_update()  # the library changed: tried again, and it works now
+    cache.wait(60)
+    assert cache.failed is None and cache.current()
+
+
+def test_a_stopped_background_build_leaves_a_cache_that_still_answers_right(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
+    index = rich.search_index()
+    index.background = True
+    index.find("tomography")
+    cache = index.fulltext_cache()
+    assert cache is not None and cache.building
+    cache.stop()  # the app quits while it builds: killed mid-shard or after, the file stays whole
+    assert not cache.building
+    index.background = False
+    assert index.find("tomography").ids == _index(rich, monkeypatch, cache=False).find("tomography").ids
+    assert index._mode == "cache"
 
 
 def test_commands_list_through_the_cache(rich: Library, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,12 @@ both. But unicode61 finds only word starts (`dif*`: 54,987 papers against 61,998
 answer differently above the threshold than below it; trigrams answer exactly the same (a
 test compares both paths on the same queries). The price is disk: ~2.4x `papers.json`.
 
+Where it is built: a command builds it before searching (`update`). The app builds it in a
+child process (`python -m reader.search.fulltext LIBRARY`, see `start_update`): reading a
+shard (one `orjson.loads` of ~5 MB holds the GIL for ~30 ms) and the collections its objects
+start would stall the UI thread if a thread of the app did it (up to 157 ms per stall measured
+at 100,000 papers); a child runs beside it, on another core where there is one.
+
 Concurrency: the app and a command may both open the file. It is in WAL mode with a busy
 timeout; a shard is rebuilt in one `BEGIN IMMEDIATE` transaction (after which the stamp is
 checked again: another process may have built it meanwhile). Any SQLite error while reading
@@ -52,7 +58,11 @@ import contextlib
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -70,6 +80,7 @@ __all__ = [
     "FullTextCache",
     "Shards",
     "available",
+    "cache_path",
     "threshold",
 ]
 
@@ -86,6 +97,10 @@ THRESHOLD_ENV = "READER_FULLTEXT_CACHE_FROM"
 BATCH = 2_000
 """Papers folded and inserted per `executemany` (a background build lets the UI thread run)."""
 BUSY_MS = 5_000
+BUSY_EXIT = 3
+"""The child's exit code when another process holds the cache's write lock (asked again later)."""
+RETRY_S = 2.0
+"""After a child found the cache busy, the app waits this long before starting another."""
 TOKENIZER = "trigram case_sensitive 1"
 
 _TOKEN = re.compile(r"[^\W_]{3,}")  # the words of `reader.search.typo.Vocabulary`
@@ -180,9 +195,15 @@ class FullTextCache:
     runs in a worker while a build may run in another thread (with its own connection).
     """
 
-    def __init__(self, path: Path, source: Shards) -> None:
+    def __init__(self, path: Path, source: Shards, *, library: Path | None = None) -> None:
         self.path = path
         self.source = source
+        self.library = library
+        """The library's folder: `start_update` builds in a child process that opens it (None:
+        in a thread of this process, which only tests that need no process choose)."""
+        self._child: subprocess.Popen[bytes] | None = None
+        self._child_stamps: dict[str, str] | None = None
+        self._retry_at = 0.0
         self._conn: sqlite3.Connection | None = None
         self._inode = -1
         self._lock = threading.RLock()
@@ -468,21 +489,137 @@ class FullTextCache:
         self.builds += 1
 
     def start_update(self) -> bool:
-        """Update the cache in a background thread (one at a time); False if one is running."""
+        """Update the cache in the background (one build at a time); False if none was started.
+
+        With `library` set, in a child process (see the module's docstring); else in a thread.
+        A child that failed is not started again until the shards change (as `update`), and
+        one that found the cache busy (another process building it) not before `RETRY_S`.
+        """
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self.building:
                 return False
-            self._thread = threading.Thread(target=self.update, name="reader-fulltext", daemon=True)
-            self._thread.start()
+            if self.library is None:
+                self._thread = threading.Thread(target=self.update, name="reader-fulltext", daemon=True)
+                self._thread.start()
+                return True
+            stamps = self.source.stamps()
+            if stamps == self._failed_stamps or time.monotonic() < self._retry_at:
+                return False
+            self._child = _spawn_build(self.library)
+            self._child_stamps = stamps
+            weakref.finalize(self, _stop_child, self._child)
             return True
+
+    def _reap(self) -> None:
+        """Take in the result of a child build that has ended."""
+        child = self._child
+        if child is None or child.poll() is None:
+            return
+        self._child = None
+        said = child.stderr.read().decode("utf-8", "replace").strip() if child.stderr is not None else ""
+        if child.stderr is not None:
+            child.stderr.close()
+        if child.returncode == 0:
+            self.failed = None
+            self._failed_stamps = None
+        elif child.returncode == BUSY_EXIT or child.returncode < 0:  # busy, or stopped by a signal
+            self._retry_at = time.monotonic() + RETRY_S
+        else:
+            last = said.splitlines()[-1] if said else f"the build process ended with code {child.returncode}"
+            self.failed = f"{self.path}: {last}"
+            self._failed_stamps = self._child_stamps
+        self.generation += 1  # the file was written by another process: read it again
+
+    def stop(self) -> None:
+        """Stop a child build (its shard's transaction is rolled back: the cache stays whole)."""
+        with self._lock:
+            if self._child is not None:
+                _stop_child(self._child)
+                self._reap()
+                self._retry_at = 0.0  # stopped, not failed: the next search may start it again
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for a background update to end (tests, the benchmark)."""
-        thread = self._thread
+        thread, child = self._thread, self._child
         if thread is not None:
             thread.join(timeout)
+        if child is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout)
+            with self._lock:
+                self._reap()
 
     @property
     def building(self) -> bool:
+        with self._lock:
+            self._reap()
+            if self._child is not None:
+                return True
         thread = self._thread
         return thread is not None and thread.is_alive()
+
+
+def cache_path(library: Path) -> Path:
+    """Where the full-text cache of the library in this folder lives."""
+    return library / "cache" / CACHE_FILE
+
+
+def _spawn_build(library: Path) -> subprocess.Popen[bytes]:
+    """`python -m reader.search.fulltext LIBRARY --parent PID`, detached from the terminal."""
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "reader.search.fulltext", str(library), "--parent", str(os.getpid())]
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,  # the terminal's signals are the app's, not the build's
+    )
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(5)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child build: bring the cache of the library at `argv[0]` up to date and exit.
+
+    Exit code 0: current; `BUSY_EXIT`: another process holds the write lock; 1: failed (the
+    last line on stderr says why). With `--parent PID` it stops before the next shard once
+    that process is gone (the app quit while it built).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    parent = int(args[args.index("--parent") + 1]) if "--parent" in args else None
+    root = Path(args[0])
+
+    def still_wanted(_message: str) -> None:
+        if parent is not None and os.getppid() != parent:
+            raise SystemExit(0)  # not caught by `update`: the open transaction is rolled back
+
+    from reader.library import Library  # (here: the library module imports this one)
+
+    try:
+        with Library.open(root, readonly=True) as library:
+            cache = FullTextCache(cache_path(root), library.fulltext_shards())
+            if cache.update(still_wanted):
+                return 0
+            if cache.failed is None:
+                return BUSY_EXIT
+            print(cache.failed, file=sys.stderr)
+            return 1
+    except Exception as exc:  # reported to the app in one line; the app searches without the cache
+        print(f"cannot build: {exc}".replace("\n", " "), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

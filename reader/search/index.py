@@ -391,10 +391,10 @@ class SearchIndex:
                 return None
             with self._lock:
                 if self._fts is None:
-                    path = self.library.root / "cache" / fulltext.CACHE_FILE
+                    root = self.library.root
                     # a library stored in shards says so (`fulltext.Shards`); today's is one shard
                     source = self.library.fulltext_shards()
-                    self._fts = fulltext.FullTextCache(path, source)
+                    self._fts = fulltext.FullTextCache(fulltext.cache_path(root), source, library=root)
         return self._fts
 
     def _in_background(self) -> bool:
