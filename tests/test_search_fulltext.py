@@ -8,6 +8,7 @@ to a huge number (never) instead of building 10,000 papers.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,13 @@ from reader.library import Library
 from reader.models import Paper
 from reader.resources import SAMPLE_DAY
 from reader.search import SearchIndex, fulltext
+from tests.helpers.waiting import until
+from tests.test_app import screen_text
+
+
+def top_line(app: object) -> str:
+    return screen_text(app).splitlines()[0]  # type: ignore[arg-type]
+
 
 EXTRA = [
     Paper(
@@ -343,6 +351,44 @@ async def test_the_app_filter_finds_abstract_words_through_the_cache(
     index = rich.search_index()
     assert index._mode == "cache" and index._bodies is None
     assert (rich.root / "cache" / fulltext.CACHE_FILE).exists()
+
+
+async def test_the_app_filter_says_while_abstracts_are_indexed_then_finds_them(
+    rich: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first filter of a big library comes before its full-text cache is built (in a child
+    process): the list shows the title and note hits, the top line says the abstracts are being
+    indexed, and once the build is done the same filter is searched again through the cache."""
+    import reader.tui.papers_screen as papers_screen
+    from reader.tui.app import ReaderApp
+
+    target = next(pid for pid in rich.ids() if "coherence tomography" in rich.paper(pid).abstract)
+    monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
+    monkeypatch.setattr(papers_screen, "FULL_TEXT_IN_THREAD", 10)
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    build = fulltext._build_command
+    # the build process starts only once the test opens the gate (no race with a fast build)
+    monkeypatch.setattr(
+        fulltext, "_build_command", lambda root: ["sh", "-c", 'read _ < "$0"; exec "$@"', str(gate), *build(root)]
+    )
+    rich.search_index().background = True  # as in the app's own library (`open_for_app`)
+    app = ReaderApp(rich, browser_open=lambda *a, **k: None)
+    app.notify = lambda *a, **k: None  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.papers_screen
+        await pilot.press("slash", *"tomography")
+        await until(pilot, lambda: screen.full_text_partial, pauses=5000)
+        assert target not in screen.paper_list.ids
+        assert "indexing abstracts" in top_line(app)
+        with open(gate, "w") as opened:
+            opened.write("go\n")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not screen.full_text_partial, pauses=5000)
+        assert target in screen.paper_list.ids
+        assert "indexing" not in top_line(app)
+    cache = rich.search_index().fulltext_cache()
+    assert cache is not None and cache.builds == 0 and cache.current()
 
 
 def test_the_cache_needs_fts5_with_trigrams() -> None:

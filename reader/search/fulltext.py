@@ -564,14 +564,17 @@ def cache_path(library: Path) -> Path:
     return library / "cache" / CACHE_FILE
 
 
+def _build_command(library: Path) -> list[str]:
+    return [sys.executable, "-m", "reader.search.fulltext", str(library), "--parent", str(os.getpid())]
+
+
 def _spawn_build(library: Path) -> subprocess.Popen[bytes]:
     """`python -m reader.search.fulltext LIBRARY --parent PID`, detached from the terminal."""
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "reader.search.fulltext", str(library), "--parent", str(os.getpid())]
     return subprocess.Popen(
-        command,
+        _build_command(library),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

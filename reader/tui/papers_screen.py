@@ -163,9 +163,11 @@ def with_ids(prefix: str, bindings: Iterable[BindingType]) -> list[BindingType]:
 class FilterHits(Message):
     """A search (run in a worker) found these hits for `query`."""
 
-    def __init__(self, query: str, ids: list[str], spans: Spans, scoped: bool) -> None:
+    def __init__(self, query: str, ids: list[str], spans: Spans, scoped: bool, *, partial: bool = False) -> None:
         super().__init__()
         self.query, self.ids, self.spans, self.scoped = query, ids, spans, scoped
+        self.partial = partial
+        """Full text looked for in titles and notes only: the full-text cache is being built."""
 
 
 class FetchLanded(Message):
@@ -355,6 +357,9 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         self._fetching = False
         self._fetch_cancel: threading.Event | None = None
         self._search_lock = threading.Lock()
+        self.full_text_partial = False
+        """The filter's hits in the list were found before the full-text cache was built (in
+        titles and notes only); the search worker runs again once it is."""
         self._bindings_seen: tuple[object, ...] = ()
         self._shown_board = False
         self._learned_version = -1
@@ -495,6 +500,7 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         except Exception as exc:  # the search module's bug must not end the session
             ids, spans, scoped = [], {}, False
             self.app.notify(safe.plain(f"Filter failed: {exc}"), severity="error", markup=False, timeout=4)
+        self.full_text_partial = False
         self.browse.set_hits(query, ids, spans, scoped, quiet=True)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="full-text search")
@@ -502,22 +508,36 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
         """Titles first, then abstracts and notes, off the UI thread: typing never waits.
 
         Each result is posted as a message; it lands only if the user has not typed on meanwhile.
+        While the full-text cache is being built, the full-text part looks in titles and notes
+        only (`partial`); then this worker waits for the build and searches once more.
         """
         worker = get_current_worker()
-        for full_text in (False, True):
+        partial = False
+        for full_text in (False, True, True):
             if worker.is_cancelled:
                 return
+            if full_text and partial:
+                # the full-text cache is being built (in its own process): once it is, the same
+                # query again, through it; a key typed meanwhile cancels this worker
+                cache = self.library.search_index().fulltext_cache()
+                while cache is not None and cache.building and not worker.is_cancelled:
+                    cache.wait(0.25)
             try:
-                ids, spans, scoped = self._search_locked(query, full_text=full_text)
+                with self._search_lock:
+                    ids, spans, scoped = self.run_search(query, full_text=full_text)
+                    partial = full_text and self.library.search_index().pending
             except Exception as exc:
                 self.post_message(WorkerSays(safe.plain(f"Filter failed: {exc}"), "error"))
                 return
             if worker.is_cancelled:
                 return
-            self.post_message(FilterHits(query, ids, spans, scoped))
+            self.post_message(FilterHits(query, ids, spans, scoped, partial=partial))
+            if full_text and not partial:
+                return
 
     def on_filter_hits(self, message: FilterHits) -> None:
         message.stop()
+        self.full_text_partial = message.partial
         self.browse.set_hits(message.query, message.ids, message.spans, message.scoped)
 
     def on_worker_says(self, message: WorkerSays) -> None:
@@ -922,6 +942,8 @@ class PapersScreen(SyncActions, BacklogActions, Screen[None]):
                 mode += [(f"{count} match" + ("" if count == 1 else "es"), "bold")]
             else:
                 mode += [("filter ", "$text-muted"), safe.literal(self.query_text, "bold"), f" {count}{scope}"]
+            if self.full_text_partial:
+                mode += [" · indexing abstracts…" if level < 5 else " (indexing abstracts…)"]
         else:
             label = self.view.name if level >= 5 else self.view.label
             mode += [("board" if self.board else label, "bold")]
