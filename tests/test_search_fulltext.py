@@ -22,7 +22,7 @@ from reader.cli import cli
 from reader.library import Library
 from reader.models import Paper
 from reader.resources import SAMPLE_DAY
-from reader.search import SearchIndex, fulltext
+from reader.search import SearchIndex, SearchResult, fulltext
 from tests.helpers.waiting import until
 from tests.test_app import screen_text
 
@@ -262,16 +262,25 @@ cache.update()
         assert cache.match("tomography")
 
 
-def test_the_app_searches_in_the_background_until_the_cache_is_built(
+def _first_search_in_the_app(
     rich: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[SearchIndex, fulltext.FullTextCache, SearchResult]:
+    """The library's index as the app has it (builds in the background), its cache, and the
+    first full-text search, which starts the build."""
     monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
     index = rich.search_index()
     index.background = True
     first = index.find("tomography")
-    assert first.pending and first.ids == []  # titles and notes only meanwhile
     cache = index.fulltext_cache()
     assert cache is not None
+    return index, cache, first
+
+
+def test_the_app_searches_in_the_background_until_the_cache_is_built(
+    rich: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, cache, first = _first_search_in_the_app(rich, monkeypatch)
+    assert first.pending and first.ids == []  # titles and notes only meanwhile
     cache.wait(60)
     second = index.find("tomography")
     assert not second.pending and second.ids
@@ -285,13 +294,9 @@ def test_the_app_searches_in_the_background_until_the_cache_is_built(
 def test_a_failed_background_build_is_one_line_and_not_retried_until_the_library_changes(
     rich: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
     (rich.root / "cache").write_text("not a folder")  # the child cannot make the cache file
-    index = rich.search_index()
-    index.background = True
-    assert index.find("tomography").pending
-    cache = index.fulltext_cache()
-    assert cache is not None
+    index, cache, first = _first_search_in_the_app(rich, monkeypatch)
+    assert first.pending
     cache.wait(60)
     assert cache.failed is not None and "\n" not in cache.failed and str(cache.path) in cache.failed
     memory = index.find("tomography")  # searched in memory, as without a cache
@@ -307,12 +312,8 @@ def test_a_failed_background_build_is_one_line_and_not_retried_until_the_library
 def test_a_stopped_background_build_leaves_a_cache_that_still_answers_right(
     rich: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(fulltext.THRESHOLD_ENV, "0")
-    index = rich.search_index()
-    index.background = True
-    index.find("tomography")
-    cache = index.fulltext_cache()
-    assert cache is not None and cache.building
+    index, cache, _first = _first_search_in_the_app(rich, monkeypatch)
+    assert cache.building
     cache.stop()  # the app quits while it builds: killed mid-shard or after, the file stays whole
     assert not cache.building
     index.background = False
