@@ -309,6 +309,30 @@ def test_a_failed_background_build_is_one_line_and_not_retried_until_the_library
     assert cache.failed is None and cache.current()
 
 
+def test_the_build_process_says_by_its_exit_code_whether_it_built_was_kept_waiting_or_failed(
+    rich: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m reader.search.fulltext LIBRARY`, run here in process: what the app reads."""
+    root = rich.root
+    monkeypatch.setattr(fulltext, "BUSY_MS", 50)
+    assert fulltext.main([str(root)]) == 0
+    path = fulltext.cache_path(root)
+    with Library.open(root, readonly=True) as library:
+        assert fulltext.FullTextCache(path, library.fulltext_shards()).current()
+    rich.import_papers([Paper(id="new", title="Fresh", abstract="A zyzzogeton study.", days=[SAMPLE_DAY])])
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is building it
+    try:
+        assert fulltext.main([str(root)]) == fulltext.BUSY_EXIT
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    capsys.readouterr()
+    assert fulltext.main([str(tmp_path / "no-library-here" / "file")]) == 1
+    said = capsys.readouterr().err.strip()
+    assert said and "\n" not in said and "Traceback" not in said
+
+
 def test_a_stopped_background_build_leaves_a_cache_that_still_answers_right(
     rich: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

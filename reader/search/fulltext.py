@@ -498,7 +498,7 @@ class FullTextCache:
         with self._lock:
             if self.building:
                 return False
-            if self.library is None:
+            if self.library is None or not sys.executable:  # (no interpreter to start: an embedded Python)
                 self._thread = threading.Thread(target=self.update, name="reader-fulltext", daemon=True)
                 self._thread.start()
                 return True
@@ -610,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from reader.library import Library  # (here: the library module imports this one)
 
+    if not root.is_dir():
+        print(f"cannot build: no library at {root}", file=sys.stderr)
+        return 1
     try:
         with Library.open(root, readonly=True) as library:
             cache = FullTextCache(cache_path(root), library.fulltext_shards())
