@@ -52,7 +52,7 @@ def normalise_title(title: str) -> str:
 
 
 _ASCII_PUNCT = bytes(
-    ord(" ") if chr(c) == "_" or chr(c).isspace() or re.fullmatch(r"[^\w\s]", chr(c)) else ord(chr(c).lower())
+    ord(" ") if chr(c) == "_" or chr(c).isspace() or _PUNCT.fullmatch(chr(c)) else ord(chr(c).lower())
     for c in range(256)
 )
 """A byte table for ASCII titles: lower case; a space for what `normalise_title` turns into
