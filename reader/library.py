@@ -220,9 +220,12 @@ class Library:
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
         self._by_title: dict[str, str] | None = None
+        """Normalised title -> id; built on first use (imports need it, start-up does not)."""
+        self._plain_titles: dict[str, str] | None = None
+        """`_by_title` for the papers without an arXiv id only: what an import of papers with new
+        arXiv ids needs (see `_finder`), ~3% of the titles to key instead of all of them."""
         self._known_keys: dict[str, str] = {}
         """Title -> its key, as the parsers computed them, during an import (see `_title_key_of`)."""
-        """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
         self.papers_version = 0
@@ -340,6 +343,7 @@ class Library:
         self._papers = heads
         self._order = {pid: n for n, pid in enumerate(heads)}
         self._by_arxiv = {}
+        self._by_title = self._plain_titles = None  # (made again from these heads when needed)
         for head in heads.values():
             self._index(head)
         self._some_heads.clear()
@@ -417,6 +421,8 @@ class Library:
             self._by_arxiv[head.arxiv_id] = head.id
         if self._by_title is not None:
             self._by_title.setdefault(self._title_key_of(head.title), head.id)
+        if self._plain_titles is not None and head.arxiv_id is None:
+            self._plain_titles.setdefault(self._title_key_of(head.title), head.id)
 
     def _title_key_of(self, title: str) -> str:
         """`normalise_title(title)`: the parsers' key when they computed it for this import."""
@@ -429,6 +435,15 @@ class Library:
             for head in self.papers.values():
                 self._by_title.setdefault(_title_key(head.title), head.id)
         return self._by_title
+
+    def _titles_without_arxiv(self) -> dict[str, str]:
+        """`_titles()` of the papers without an arXiv id (kept in step like it)."""
+        if self._plain_titles is None:
+            self._plain_titles = {}
+            for head in self.papers.values():
+                if head.arxiv_id is None:
+                    self._plain_titles.setdefault(_title_key(head.title), head.id)
+        return self._plain_titles
 
     def close(self) -> None:
         self.store.close()
@@ -976,22 +991,37 @@ class Library:
         return result
 
     def _finder(self) -> Callable[[Paper], str | None]:
-        """`find`, for many papers in a row while the library does not change (an import)."""
+        """`find`, for many papers in a row while the library does not change (an import).
+
+        A paper with an arXiv id the library does not know is found by its title only when
+        the first paper with that title has no arXiv id (see `find`): so while no paper
+        without one has its title, which `_titles_without_arxiv` tells, it is new. The map of
+        every title (all 100,000 keyed: most of an import into a big library) is made only
+        for a paper that needs it (one without an arXiv id, or with a title that one has).
+        """
         papers = self.papers
         by_arxiv = self._by_arxiv
-        titles = self._titles()
+        titles = self._by_title
+        plain = self._titles_without_arxiv() if titles is None else None
         known = self._known_keys
 
         def find(paper: Paper) -> str | None:
+            nonlocal titles
             if paper.id in papers:
                 return paper.id
             arxiv_id = paper.arxiv_id
             if arxiv_id and arxiv_id in by_arxiv:
                 return by_arxiv[arxiv_id]
-            if not titles:
+            if not papers:
                 return None  # (an empty library)
             key = known.get(paper.title)
-            found = titles.get(_title_key(paper.title) if key is None else key)
+            if key is None:
+                key = _title_key(paper.title)
+            if titles is None:
+                if arxiv_id and plain is not None and key not in plain:
+                    return None
+                titles = self._titles()
+            found = titles.get(key)
             if found is not None and arxiv_id and papers[found].arxiv_id not in (None, arxiv_id):
                 return None  # the same title on another arXiv id is another paper
             return found
@@ -1056,6 +1086,7 @@ class Library:
         order = self._order
         by_arxiv = self._by_arxiv
         titles = self._by_title
+        plain = self._plain_titles
         known = self._known_keys
         for head in heads:
             pid = head.id
@@ -1064,9 +1095,14 @@ class Library:
             papers[pid] = head
             if head.arxiv_id:  # `_index`, for each
                 by_arxiv[head.arxiv_id] = pid
-            if titles is not None:
+            if titles is not None or (plain is not None and head.arxiv_id is None):
                 key = known.get(head.title)
-                titles.setdefault(_title_key(head.title) if key is None else key, pid)
+                if key is None:
+                    key = _title_key(head.title)
+                if titles is not None:
+                    titles.setdefault(key, pid)
+                if plain is not None and head.arxiv_id is None:
+                    plain.setdefault(key, pid)
         self.papers_version += len(records)
 
     # -- user state ------------------------------------------------------------------------

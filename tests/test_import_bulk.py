@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from reader import atomic, importers, store
 from reader.importers import BadInput, ImportContext, Parsed, array_chunks, parse_bytes
 from reader.library import Library
-from reader.models import Paper, PaperHead
+from reader.models import Paper, PaperHead, title_id
 from tests.test_import_fast import HOSTILE, TEXT, base_inner, items
 
 TODAY = date(2026, 11, 25)
@@ -356,3 +356,63 @@ def test_papers_found_distinct_at_once_are_the_ones_dedupe_merges_none_of(specs:
     plain = [Paper(id=f"2502.0000{n}", title=f"Title {n}", arxiv_id=f"2502.0000{n}") for n in range(3)]
     assert importers._distinct(plain, {p.title: title_key(p.title) for p in plain})
     assert not importers._distinct(papers, {}) or not papers
+
+
+# -- finding the papers a library has ------------------------------------------------------
+
+
+TITLES = st.sampled_from(["One", "one!", "Two", "Three"])
+ARXIV = st.one_of(st.none(), st.sampled_from(["2502.00001", "2502.00002", "2502.00003"]))
+
+
+def api_item(arxiv_id: str | None, title: str, n: int) -> dict[str, Any]:
+    """An API item; without an arXiv id, its id is a Hugging Face one (the paper's id is then
+    made from its title)."""
+    return wrapped(n, id=arxiv_id or f"hf-{n}", title=title, submittedOnDailyAt="2025-01-02T00:00:00Z")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(ARXIV, TITLES), min_size=1, max_size=5),
+    st.lists(st.tuples(ARXIV, TITLES), min_size=1, max_size=3),
+)
+def test_an_import_finds_by_title_what_find_finds(
+    tmp_path_factory: pytest.TempPathFactory, known: list[tuple[Any, str]], incoming: list[tuple[Any, str]]
+) -> None:
+    """An import finds each paper where `Library.find` (the map of every title) finds it, also
+    when it keys only the titles of the papers without an arXiv id (an import of new arXiv ids)."""
+    root = tmp_path_factory.mktemp("lib")
+    (root / "known.json").write_bytes(orjson.dumps([api_item(a, t, n) for n, (a, t) in enumerate(known)]))
+    files = []
+    for n, (arxiv_id, title) in enumerate(incoming):
+        files.append(root / f"in{n}.json")
+        files[-1].write_bytes(orjson.dumps([api_item(arxiv_id, title, 100 + n)]))
+    with Library.open(root / "db") as lib:
+        lib.import_files([root / "known.json"])
+    for path in files:  # one paper at a time, each into a library opened afresh
+        with Library.open(root / "db", readonly=True) as lib:
+            parsed = importers.parse_file(path, ImportContext(name=path.name, day=None, today=TODAY))
+            expected = lib.find(parsed[0]) or parsed[0].id
+        with Library.open(root / "db") as lib:
+            assert lib.import_files([path]).ids == [expected]
+
+
+def test_an_import_of_new_arxiv_ids_keys_only_the_titles_without_one(tmp_path: Path) -> None:
+    (tmp_path / "known.json").write_bytes(
+        orjson.dumps([api_item(None, "Plain title", 1), api_item("2502.00002", "Shared title", 2)])
+    )
+    (tmp_path / "new.json").write_bytes(orjson.dumps([api_item("2502.00003", "Shared title", 3)]))
+    (tmp_path / "same.json").write_bytes(orjson.dumps([api_item("2502.00004", "plain TITLE!", 4)]))
+    with Library.open(tmp_path / "db") as lib:
+        lib.import_files([tmp_path / "known.json"])
+    with Library.open(tmp_path / "db") as lib:
+        result = lib.import_files([tmp_path / "new.json"])
+        assert result.new_ids == ["2502.00003"]  # the same title on another arXiv id: a new paper
+        assert lib._by_title is None  # (found without keying every title)
+        result = lib.import_files([tmp_path / "same.json"])
+        assert result.new == 0 and result.ids == [title_id("Plain title")]  # the paper without one
+    # a paper without an arXiv id imported in the same session is found by its title too
+    (tmp_path / "later.json").write_bytes(orjson.dumps([api_item("2502.00006", "plain title", 6)]))
+    with Library.open(tmp_path / "empty") as lib:
+        assert lib.import_files([tmp_path / "known.json"]).new == 2
+        assert lib.import_files([tmp_path / "later.json"]).ids == [title_id("Plain title")]
