@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,6 +71,42 @@ def title_key(title: str) -> str:
     if title.isascii():
         return b" ".join(title.encode().translate(_ASCII_PUNCT).split()).decode()
     return normalise_title(title)
+
+
+def key_letters(key: str) -> bytes:
+    """The letters and digits of a title key (`title_key`), without its spaces: equal keys
+    have equal letters (`title_letters` finds them for many titles at once)."""
+    return key.replace(" ", "").encode()
+
+
+_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
+_NOT_ALNUM = bytes(c for c in range(1, 256) if not (c < 128 and chr(c).isalnum()))
+"""Every byte but NUL, ASCII letters and digits: what `title_letters` deletes."""
+
+
+def title_letters(titles: list[str]) -> list[bytes]:
+    """`[key_letters(title_key(title)) for title in titles]`, for all the titles at once.
+
+    For an ASCII title those are its letters and digits in lower case, in order (`title_key`
+    turns everything else into spaces): one translation of all the titles joined with NULs,
+    split at the NULs, about a fifth of the time of keying each. Other titles (and any with a
+    NUL, which a clean title never has) are keyed one by one.
+    """
+    joined = "\x00".join(titles)
+    odd: list[int] = []
+    if joined.count("\x00") != len(titles) - 1:
+        odd = [n for n, title in enumerate(titles) if not title.isascii() or "\x00" in title]
+    elif not joined.isascii():  # which ones: in C, without a Python step per title
+        odd = list(itertools.compress(itertools.count(), map(operator.not_, map(str.isascii, titles))))
+    if odd:
+        plain = list(titles)
+        for n in odd:
+            plain[n] = ""
+        joined = "\x00".join(plain)
+    letters = joined.encode().translate(_LOWER, _NOT_ALNUM).split(b"\x00") if titles else []
+    for n in odd:
+        letters[n] = key_letters(title_key(titles[n]))
+    return letters
 
 
 def title_id(title: str, key: str | None = None) -> str:

@@ -409,10 +409,34 @@ def test_an_import_of_new_arxiv_ids_keys_only_the_titles_without_one(tmp_path: P
         result = lib.import_files([tmp_path / "new.json"])
         assert result.new_ids == ["2502.00003"]  # the same title on another arXiv id: a new paper
         assert lib._by_title is None  # (found without keying every title)
+        (tmp_path / "plain.json").write_bytes(orjson.dumps([api_item(None, "Unseen title", 5)]))
+        assert lib.import_files([tmp_path / "plain.json"]).new == 1
+        assert lib._by_title is None  # (no title has its letters)
         result = lib.import_files([tmp_path / "same.json"])
         assert result.new == 0 and result.ids == [title_id("Plain title")]  # the paper without one
-    # a paper without an arXiv id imported in the same session is found by its title too
-    (tmp_path / "later.json").write_bytes(orjson.dumps([api_item("2502.00006", "plain title", 6)]))
-    with Library.open(tmp_path / "empty") as lib:
-        assert lib.import_files([tmp_path / "known.json"]).new == 2
-        assert lib.import_files([tmp_path / "later.json"]).ids == [title_id("Plain title")]
+
+    # papers imported in the same session are found by their titles too
+    def one(name: str, arxiv_id: str | None, title: str, n: int) -> Path:
+        (tmp_path / name).write_bytes(orjson.dumps([api_item(arxiv_id, title, n)]))
+        return tmp_path / name
+
+    for name in ("one", "two"):
+        with Library.open(tmp_path / name) as lib:
+            lib.import_files([one("a.json", "2502.00010", "First", 10)])
+            lib.import_files([one("b.json", "2502.00011", "Second", 11)])  # (keys the titles without one)
+            lib.import_files([one("c.json", None, "Late title", 12)])  # (and the letters of every title)
+            if name == "one":  # found among the titles without an arXiv id
+                assert lib.import_files([one("d.json", "2502.00013", "late title!", 13)]).ids == [
+                    title_id("Late title")
+                ]
+            else:  # found by its letters
+                lib.import_files([one("e.json", "2502.00014", "Newer paper", 14)])
+                assert lib.import_files([one("f.json", None, "NEWER paper", 15)]).ids == ["2502.00014"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TEXT, st.text(st.sampled_from("aZ9 _-.:\x00\u00e9\u00c0\u216b\u00ad"), max_size=10))))
+def test_the_letters_of_many_titles_at_once_are_those_of_each_key(titles: list[str]) -> None:
+    from reader.models import key_letters, title_key, title_letters
+
+    assert title_letters(titles) == [key_letters(title_key(title)) for title in titles]
