@@ -1084,8 +1084,7 @@ class Library:
             docs = by_shard.get(shard)
             if docs is None:
                 docs = by_shard[shard] = {}
-            doc = docs[pid] = paper.to_dict()
-            del doc["id"]  # (the key)
+            docs[pid] = paper.stored()  # (without the id: it is the key)
         writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
             (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
         ]

@@ -211,6 +211,10 @@ def test_the_index_record_made_at_once_is_the_heads_record(paper: Paper, shard: 
     assert list(record.items()) == list(head.to_dict().items())  # the same keys in the same order
     assert PaperHead.from_dict(record, paper.id) == head
     assert record["days"] is not paper.days
+    doc = paper.to_dict()
+    del doc["id"]
+    assert list(paper.stored().items()) == list(doc.items())  # a shard's record: the same but the id
+    assert paper.stored()["authors"] is not paper.authors
 
 
 def library_files(root: Path) -> dict[str, bytes]:
