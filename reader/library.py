@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,11 +39,13 @@ from reader.models import (
     PaperHead,
     Status,
     UserState,
+    key_letters,
     normalise_tag,
     parse_arxiv_id,
     stored_paper_problem,
     stored_state_problem,
     title_key,
+    title_letters,
 )
 from reader.store import (
     INDEX_FILE,
@@ -220,9 +223,15 @@ class Library:
         self._order: dict[str, int] = {}
         self._by_arxiv: dict[str, str] = {}
         self._by_title: dict[str, str] | None = None
+        """Normalised title -> id; built on first use (imports need it, start-up does not)."""
+        self._plain_titles: dict[str, str] | None = None
+        """`_by_title` for the papers without an arXiv id only: what an import of papers with new
+        arXiv ids needs (see `_finder`), ~3% of the titles to key instead of all of them."""
+        self._letters: set[bytes] | None = None
+        """The letters of every title's key (`key_letters`): a title no paper has is known
+        without keying every title (`title_letters` does them all at once, in a fifth of it)."""
         self._known_keys: dict[str, str] = {}
         """Title -> its key, as the parsers computed them, during an import (see `_title_key_of`)."""
-        """Normalised title -> id; built on first use (imports need it, start-up does not)."""
         self.version = 0
         """Bumped on every change, so views and search indexes know to refresh."""
         self.papers_version = 0
@@ -340,6 +349,7 @@ class Library:
         self._papers = heads
         self._order = {pid: n for n, pid in enumerate(heads)}
         self._by_arxiv = {}
+        self._by_title = self._plain_titles = self._letters = None  # (made again from these heads when needed)
         for head in heads.values():
             self._index(head)
         self._some_heads.clear()
@@ -417,6 +427,10 @@ class Library:
             self._by_arxiv[head.arxiv_id] = head.id
         if self._by_title is not None:
             self._by_title.setdefault(self._title_key_of(head.title), head.id)
+        if self._plain_titles is not None and head.arxiv_id is None:
+            self._plain_titles.setdefault(self._title_key_of(head.title), head.id)
+        if self._letters is not None:
+            self._letters.add(key_letters(self._title_key_of(head.title)))
 
     def _title_key_of(self, title: str) -> str:
         """`normalise_title(title)`: the parsers' key when they computed it for this import."""
@@ -429,6 +443,21 @@ class Library:
             for head in self.papers.values():
                 self._by_title.setdefault(_title_key(head.title), head.id)
         return self._by_title
+
+    def _titles_without_arxiv(self) -> dict[str, str]:
+        """`_titles()` of the papers without an arXiv id (kept in step like it)."""
+        if self._plain_titles is None:
+            self._plain_titles = {}
+            for head in self.papers.values():
+                if head.arxiv_id is None:
+                    self._plain_titles.setdefault(_title_key(head.title), head.id)
+        return self._plain_titles
+
+    def _title_letters(self) -> set[bytes]:
+        """`key_letters` of every paper's title (kept in step like `_titles()`)."""
+        if self._letters is None:
+            self._letters = set(title_letters(list(map(_head_title, self.papers.values()))))
+        return self._letters
 
     def close(self) -> None:
         self.store.close()
@@ -980,22 +1009,40 @@ class Library:
         return result
 
     def _finder(self) -> Callable[[Paper], str | None]:
-        """`find`, for many papers in a row while the library does not change (an import)."""
+        """`find`, for many papers in a row while the library does not change (an import).
+
+        The map of every title (100,000 titles keyed: most of an import into a big library)
+        is made only for a paper that may be found by its title. One with an arXiv id the
+        library does not know is found by its title only when the first paper with that title
+        has none (see `find`): while no paper without one has its title, which
+        `_titles_without_arxiv` tells, it is new. One without an arXiv id is new while no
+        paper's title has the letters of its title (`_title_letters`).
+        """
         papers = self.papers
         by_arxiv = self._by_arxiv
-        titles = self._titles()
+        titles = self._by_title
         known = self._known_keys
 
         def find(paper: Paper) -> str | None:
+            nonlocal titles
             if paper.id in papers:
                 return paper.id
             arxiv_id = paper.arxiv_id
             if arxiv_id and arxiv_id in by_arxiv:
                 return by_arxiv[arxiv_id]
-            if not titles:
+            if not papers:
                 return None  # (an empty library)
             key = known.get(paper.title)
-            found = titles.get(_title_key(paper.title) if key is None else key)
+            if key is None:
+                key = _title_key(paper.title)
+            if titles is None:
+                if arxiv_id:
+                    if key not in self._titles_without_arxiv():
+                        return None
+                elif key_letters(key) not in self._title_letters():
+                    return None
+                titles = self._titles()
+            found = titles.get(key)
             if found is not None and arxiv_id and papers[found].arxiv_id not in (None, arxiv_id):
                 return None  # the same title on another arXiv id is another paper
             return found
@@ -1041,8 +1088,7 @@ class Library:
             docs = by_shard.get(shard)
             if docs is None:
                 docs = by_shard[shard] = {}
-            doc = docs[pid] = paper.to_dict()
-            del doc["id"]  # (the key)
+            docs[pid] = paper.stored()  # (without the id: it is the key)
         writes: list[tuple[str, Mapping[str, Mapping[str, Any] | None]]] = [
             (f"{SHARD_DIR}/{shard}", docs) for shard, docs in by_shard.items()
         ]
@@ -1060,6 +1106,8 @@ class Library:
         order = self._order
         by_arxiv = self._by_arxiv
         titles = self._by_title
+        plain = self._plain_titles
+        letters = self._letters
         known = self._known_keys
         for head in heads:
             pid = head.id
@@ -1068,9 +1116,16 @@ class Library:
             papers[pid] = head
             if head.arxiv_id:  # `_index`, for each
                 by_arxiv[head.arxiv_id] = pid
-            if titles is not None:
+            if titles is not None or letters is not None or (plain is not None and head.arxiv_id is None):
                 key = known.get(head.title)
-                titles.setdefault(_title_key(head.title) if key is None else key, pid)
+                if key is None:
+                    key = _title_key(head.title)
+                if titles is not None:
+                    titles.setdefault(key, pid)
+                if plain is not None and head.arxiv_id is None:
+                    plain.setdefault(key, pid)
+                if letters is not None:
+                    letters.add(key_letters(key))
         self.papers_version += len(records)
 
     # -- user state ------------------------------------------------------------------------
@@ -1613,6 +1668,7 @@ def _no_collection() -> Iterator[None]:
 
 
 _title_key = title_key
+_head_title = operator.attrgetter("title")
 """`normalise_title` with a fast path for ASCII titles (see `reader.models.title_key`)."""
 
 

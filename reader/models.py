@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,6 +71,42 @@ def title_key(title: str) -> str:
     if title.isascii():
         return b" ".join(title.encode().translate(_ASCII_PUNCT).split()).decode()
     return normalise_title(title)
+
+
+def key_letters(key: str) -> bytes:
+    """The letters and digits of a title key (`title_key`), without its spaces: equal keys
+    have equal letters (`title_letters` finds them for many titles at once)."""
+    return key.replace(" ", "").encode()
+
+
+_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
+_NOT_ALNUM = bytes(c for c in range(1, 256) if not (c < 128 and chr(c).isalnum()))
+"""Every byte but NUL, ASCII letters and digits: what `title_letters` deletes."""
+
+
+def title_letters(titles: list[str]) -> list[bytes]:
+    """`[key_letters(title_key(title)) for title in titles]`, for all the titles at once.
+
+    For an ASCII title those are its letters and digits in lower case, in order (`title_key`
+    turns everything else into spaces): one translation of all the titles joined with NULs,
+    split at the NULs, about a fifth of the time of keying each. Other titles (and any with a
+    NUL, which a clean title never has) are keyed one by one.
+    """
+    joined = "\x00".join(titles)
+    odd: list[int] = []
+    if joined.count("\x00") != len(titles) - 1:
+        odd = [n for n, title in enumerate(titles) if not title.isascii() or "\x00" in title]
+    elif not joined.isascii():  # which ones: in C, without a Python step per title
+        odd = list(itertools.compress(itertools.count(), map(operator.not_, map(str.isascii, titles))))
+    if odd:
+        plain = list(titles)
+        for n in odd:
+            plain[n] = ""
+        joined = "\x00".join(plain)
+    letters = joined.encode().translate(_LOWER, _NOT_ALNUM).split(b"\x00") if titles else []
+    for n in odd:
+        letters[n] = key_letters(title_key(titles[n]))
+    return letters
 
 
 def title_id(title: str, key: str | None = None) -> str:
@@ -167,6 +205,38 @@ class Paper:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "arxiv_id": self.arxiv_id,
+            "published": self.published,
+            "days": list(self.days),
+            "upvotes": self.upvotes,
+            "ai_summary": self.ai_summary,
+            "ai_keywords": list(self.ai_keywords),
+            "github_url": self.github_url,
+            "project_url": self.project_url,
+            "primary_category": self.primary_category,
+            "comments": self.comments,
+            "categories": list(self.categories),
+            "doi": self.doi,
+            "journal_ref": self.journal_ref,
+            "arxiv_comment": self.arxiv_comment,
+            "updated": self.updated,
+            "version": self.version,
+            "organization": self.organization,
+            "organization_id": self.organization_id,
+            "author_count": self.author_count,
+            "github_stars": self.github_stars,
+            "withdrawn_at": self.withdrawn_at,
+            "announce_type": self.announce_type,
+            "sources": list(self.sources),
+        }
+
+    def stored(self) -> dict[str, Any]:
+        """`to_dict()` without the id: the record a shard keeps under the id (an import makes
+        100,000 of them, so it is made at once rather than with the id and then without)."""
+        return {
             "title": self.title,
             "abstract": self.abstract,
             "authors": list(self.authors),

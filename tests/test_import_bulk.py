@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from reader import atomic, importers, store
 from reader.importers import BadInput, ImportContext, Parsed, array_chunks, parse_bytes
 from reader.library import Library
-from reader.models import Paper, PaperHead
+from reader.models import Paper, PaperHead, title_id
 from tests.test_import_fast import HOSTILE, TEXT, base_inner, items
 
 TODAY = date(2026, 11, 25)
@@ -211,6 +211,10 @@ def test_the_index_record_made_at_once_is_the_heads_record(paper: Paper, shard: 
     assert list(record.items()) == list(head.to_dict().items())  # the same keys in the same order
     assert PaperHead.from_dict(record, paper.id) == head
     assert record["days"] is not paper.days
+    doc = paper.to_dict()
+    del doc["id"]
+    assert list(paper.stored().items()) == list(doc.items())  # a shard's record: the same but the id
+    assert paper.stored()["authors"] is not paper.authors
 
 
 def library_files(root: Path) -> dict[str, bytes]:
@@ -356,3 +360,87 @@ def test_papers_found_distinct_at_once_are_the_ones_dedupe_merges_none_of(specs:
     plain = [Paper(id=f"2502.0000{n}", title=f"Title {n}", arxiv_id=f"2502.0000{n}") for n in range(3)]
     assert importers._distinct(plain, {p.title: title_key(p.title) for p in plain})
     assert not importers._distinct(papers, {}) or not papers
+
+
+# -- finding the papers a library has ------------------------------------------------------
+
+
+TITLES = st.sampled_from(["One", "one!", "Two", "Three"])
+ARXIV = st.one_of(st.none(), st.sampled_from(["2502.00001", "2502.00002", "2502.00003"]))
+
+
+def api_item(arxiv_id: str | None, title: str, n: int) -> dict[str, Any]:
+    """An API item; without an arXiv id, its id is a Hugging Face one (the paper's id is then
+    made from its title)."""
+    return wrapped(n, id=arxiv_id or f"hf-{n}", title=title, submittedOnDailyAt="2025-01-02T00:00:00Z")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(ARXIV, TITLES), min_size=1, max_size=5),
+    st.lists(st.tuples(ARXIV, TITLES), min_size=1, max_size=3),
+)
+def test_an_import_finds_by_title_what_find_finds(
+    tmp_path_factory: pytest.TempPathFactory, known: list[tuple[Any, str]], incoming: list[tuple[Any, str]]
+) -> None:
+    """An import finds each paper where `Library.find` (the map of every title) finds it, also
+    when it keys only the titles of the papers without an arXiv id (an import of new arXiv ids)."""
+    root = tmp_path_factory.mktemp("lib")
+    (root / "known.json").write_bytes(orjson.dumps([api_item(a, t, n) for n, (a, t) in enumerate(known)]))
+    files = []
+    for n, (arxiv_id, title) in enumerate(incoming):
+        files.append(root / f"in{n}.json")
+        files[-1].write_bytes(orjson.dumps([api_item(arxiv_id, title, 100 + n)]))
+    with Library.open(root / "db") as lib:
+        lib.import_files([root / "known.json"])
+    for path in files:  # one paper at a time, each into a library opened afresh
+        with Library.open(root / "db", readonly=True) as lib:
+            parsed = importers.parse_file(path, ImportContext(name=path.name, day=None, today=TODAY))
+            expected = lib.find(parsed[0]) or parsed[0].id
+        with Library.open(root / "db") as lib:
+            assert lib.import_files([path]).ids == [expected]
+
+
+def test_an_import_of_new_arxiv_ids_keys_only_the_titles_without_one(tmp_path: Path) -> None:
+    (tmp_path / "known.json").write_bytes(
+        orjson.dumps([api_item(None, "Plain title", 1), api_item("2502.00002", "Shared title", 2)])
+    )
+    (tmp_path / "new.json").write_bytes(orjson.dumps([api_item("2502.00003", "Shared title", 3)]))
+    (tmp_path / "same.json").write_bytes(orjson.dumps([api_item("2502.00004", "plain TITLE!", 4)]))
+    with Library.open(tmp_path / "db") as lib:
+        lib.import_files([tmp_path / "known.json"])
+    with Library.open(tmp_path / "db") as lib:
+        result = lib.import_files([tmp_path / "new.json"])
+        assert result.new_ids == ["2502.00003"]  # the same title on another arXiv id: a new paper
+        assert lib._by_title is None  # (found without keying every title)
+        (tmp_path / "plain.json").write_bytes(orjson.dumps([api_item(None, "Unseen title", 5)]))
+        assert lib.import_files([tmp_path / "plain.json"]).new == 1
+        assert lib._by_title is None  # (no title has its letters)
+        result = lib.import_files([tmp_path / "same.json"])
+        assert result.new == 0 and result.ids == [title_id("Plain title")]  # the paper without one
+
+    # papers imported in the same session are found by their titles too
+    def one(name: str, arxiv_id: str | None, title: str, n: int) -> Path:
+        (tmp_path / name).write_bytes(orjson.dumps([api_item(arxiv_id, title, n)]))
+        return tmp_path / name
+
+    for name in ("one", "two"):
+        with Library.open(tmp_path / name) as lib:
+            lib.import_files([one("a.json", "2502.00010", "First", 10)])
+            lib.import_files([one("b.json", "2502.00011", "Second", 11)])  # (keys the titles without one)
+            lib.import_files([one("c.json", None, "Late title", 12)])  # (and the letters of every title)
+            if name == "one":  # found among the titles without an arXiv id
+                assert lib.import_files([one("d.json", "2502.00013", "late title!", 13)]).ids == [
+                    title_id("Late title")
+                ]
+            else:  # found by its letters
+                lib.import_files([one("e.json", "2502.00014", "Newer paper", 14)])
+                assert lib.import_files([one("f.json", None, "NEWER paper", 15)]).ids == ["2502.00014"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TEXT, st.text(st.sampled_from("aZ9 _-.:\x00\u00e9\u00c0\u216b\u00ad"), max_size=10))))
+def test_the_letters_of_many_titles_at_once_are_those_of_each_key(titles: list[str]) -> None:
+    from reader.models import key_letters, title_key, title_letters
+
+    assert title_letters(titles) == [key_letters(title_key(title)) for title in titles]
