@@ -223,9 +223,7 @@ class _WordStarts(_TitleArrays):
             at = np.flatnonzero(letter[1:] & ~letter[:-1]) + 1
             if letter[0]:
                 at = np.concatenate(([0], at))
-            second = text[at + 1]
-            second[second == 32] = 0  # a one-byte word
-            keys.append(text[at].astype(np.uint16) << 8 | second)
+            keys.append(text[at].astype(np.uint16) << 8 | text[at + 1])
             owners.append(np.searchsorted(ends, at, side="right") + first)
         key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint16)
         owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
@@ -236,7 +234,8 @@ class _WordStarts(_TitleArrays):
         self.holders: NDArray[np.int32] = owner[keep].astype(np.int32)
         """Title positions, by pair, ascending within a pair."""
         self.offsets: NDArray[np.int64] = np.zeros(65_537, dtype=np.int64)
-        """Pair k (first byte * 256 + second, 0 for a one-byte word) holds `holders[offsets[k] : offsets[k + 1]]`."""
+        """Pair k (first byte * 256 + second; a space after a one-byte word) holds
+        `holders[offsets[k] : offsets[k + 1]]`."""
         np.cumsum(np.bincount(key[keep], minlength=65_536), out=self.offsets[1:])
 
     def marks(self, needle: str, titles: Sequence[str]) -> NDArray[np.int8]:
@@ -245,7 +244,7 @@ class _WordStarts(_TitleArrays):
         import numpy as np
 
         key = needle.encode()
-        low = key[0] << 8 | (key[1] if len(key) > 1 else 0)
+        low = key[0] << 8 | (key[1] if len(key) > 1 else 0)  # one byte: all pairs starting with it
         high = low + 1 if len(key) > 1 else low + 256
         marks = np.zeros(len(titles), dtype=np.int8)
         held = self.holders[self.offsets[low] : self.offsets[high]]
