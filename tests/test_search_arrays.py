@@ -170,3 +170,18 @@ def test_title_pairs_never_leave_out_a_title_that_holds_the_needle() -> None:
         assert all(maybe[i] for i, t in enumerate(titles) if needle in t), needle
         skipped += int((~maybe).sum())
     assert skipped  # and it does leave some out
+
+
+def test_title_tier_is_word_start_exactly_when_some_occurrence_follows_no_letter_or_digit() -> None:
+    """`_title_tier` (with its shortcut for the usual word start) against the definition."""
+    tier = index_module._title_tier
+    rng = random.Random(4)
+    for _ in range(3_000):
+        title = "".join(rng.choices("ab -é1", k=rng.randint(0, 9)))
+        needle = "".join(rng.choices("ab é", k=rng.randint(0, 3)))
+        starts = [k for k in range(len(title) + 1) if title.startswith(needle, k)]
+        want = None
+        if starts:
+            word_start = any(k == 0 or not title[k - 1].isalnum() for k in starts)
+            want = index_module.TITLE_WORD_START if word_start else index_module.TITLE_INSIDE
+        assert tier(title, needle) == want, (title, needle)
