@@ -173,7 +173,7 @@ def test_title_pairs_never_leave_out_a_title_that_holds_the_needle() -> None:
 
 
 def test_title_tier_is_word_start_exactly_when_some_occurrence_follows_no_letter_or_digit() -> None:
-    """`_title_tier` (with its shortcut for the usual word start) against the definition."""
+    """`_title_tier` against the definition (the tier every path gives a title hit)."""
     tier = index_module._title_tier
     rng = random.Random(4)
     for _ in range(3_000):

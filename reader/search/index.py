@@ -80,8 +80,6 @@ def _body_fuzzy(ratio: float) -> float:
 
 
 def _title_tier(title: str, needle: str) -> float | None:
-    if title.startswith(needle) or " " + needle in title:  # the usual word start, without a loop
-        return TITLE_WORD_START
     start = title.find(needle)
     if start < 0:
         return None
