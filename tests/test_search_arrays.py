@@ -185,3 +185,15 @@ def test_title_tier_is_word_start_exactly_when_some_occurrence_follows_no_letter
             word_start = any(k == 0 or not title[k - 1].isalnum() for k in starts)
             want = index_module.TITLE_WORD_START if word_start else index_module.TITLE_INSIDE
         assert tier(title, needle) == want, (title, needle)
+
+
+def test_the_byte_pairs_are_built_from_the_second_longer_needle_on(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command searches once: one plain scan costs less than building the signatures."""
+    monkeypatch.setattr(index_module, "TITLE_ARRAYS_FROM", 0)
+    index = SearchIndex(library)
+    index.find("diffusion", full_text=False)
+    assert index._title_pairs is None
+    index.find("model", full_text=False)
+    assert index._title_pairs is not None
