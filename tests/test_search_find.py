@@ -186,3 +186,16 @@ def test_the_steps_kept_for_narrowing_are_bounded(library: Library, monkeypatch:
         assert index.find(text).ids == fresh.find(text).ids, text
         steps = index._trails[True]
         assert len(steps) == 1 or sum(len(s.matched) + len(s.result) for s in steps) <= 40
+
+
+def test_notes_after_wide_characters_are_found_in_the_right_paper(tmp_path: Path) -> None:
+    """The notes (and titles) are searched joined in one UTF-8 blob: a note with emoji or Greek
+    letters before the one that holds the word must not shift which paper the hit lands on."""
+    notes = {"s000": "🙂🙂🙂🙂🙂🙂 σ-algebra", "s001": "zeta function", "s002": "three", "s003": "four"}
+    with Library.open(tmp_path / "lib") as library:
+        library.import_papers(corpus(4, 9))
+        for pid, text in notes.items():
+            library.set_notes(pid, text)
+        index = library.search_index()
+        for word, holder in [("zeta", "s001"), ("three", "s002"), ("σ-alg", "s000"), ("four", "s003")]:
+            assert [pid for pid in index.find(word, full_text=True).ids if word in notes[pid]] == [holder], word
