@@ -323,7 +323,9 @@ class SearchIndex:
             if self._notes_source.get(index) is not state.notes:
                 self._notes_blob = None
                 self._notes_source[index] = state.notes
-                self._notes[index] = " ".join(fold(state.notes).split())
+                folded = " ".join(fold(state.notes).split())
+                # notes already folded (lower case, single spaces) are kept once, not twice
+                self._notes[index] = state.notes if folded == state.notes else folded
                 for vocabulary in (self._full_vocab, self._cache_vocab):
                     if vocabulary is not None:
                         vocabulary.add([self._notes[index]])
