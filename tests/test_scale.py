@@ -211,3 +211,26 @@ def test_a_conversion_killed_at_any_moment_leaves_a_usable_library(tmp_path: Pat
     with Library.open(root) as lib:
         assert full(lib) == expected
     assert not (root / "papers.json").exists() and not list(root.rglob("*.tmp"))
+
+
+def test_a_big_state_file_is_not_kept_as_stored_once_read(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The states are the library's copy: the stored records are let go after reading (a big
+    file's ~40 MB at 100,000 papers), and changes still land in the file."""
+    import reader.library
+
+    with Library.open(lib_path) as lib:
+        lib.import_papers(_papers(6))
+        lib.set_status(["2507.10000", "2507.10001"], Status.DONE)
+        lib.set_notes("2507.10002", "kept note")
+    monkeypatch.setattr(reader.library, "RELEASE_STATES_FROM", 0)
+    with Library.open(lib_path) as lib:
+        assert not lib.store.storage("state").loaded
+        assert lib.status("2507.10000") is Status.DONE and lib.state("2507.10002").notes == "kept note"
+        lib.set_status("2507.10003", Status.READING)
+        lib.set_notes("2507.10000", "new note")
+        lib.undo()
+        lib.set_tags("2507.10001", ["rl"])
+        expected = full(lib)
+    with Library.open(lib_path, readonly=True) as again:
+        assert full(again) == expected
+        assert again.status("2507.10003") is Status.READING and again.state("2507.10000").notes == ""

@@ -186,3 +186,31 @@ def test_the_steps_kept_for_narrowing_are_bounded(library: Library, monkeypatch:
         assert index.find(text).ids == fresh.find(text).ids, text
         steps = index._trails[True]
         assert len(steps) == 1 or sum(len(s.matched) + len(s.result) for s in steps) <= 40
+
+
+def test_notes_after_wide_characters_are_found_in_the_right_paper(tmp_path: Path) -> None:
+    """The notes (and titles) are searched joined in one UTF-8 blob: a note with emoji or Greek
+    letters before the one that holds the word must not shift which paper the hit lands on."""
+    notes = {"s000": "🙂🙂🙂🙂🙂🙂 σ-algebra", "s001": "zeta function", "s002": "three", "s003": "four"}
+    with Library.open(tmp_path / "lib") as library:
+        library.import_papers(corpus(4, 9))
+        for pid, text in notes.items():
+            library.set_notes(pid, text)
+        index = library.search_index()
+        for word, holder in [("zeta", "s001"), ("three", "s002"), ("σ-alg", "s000"), ("four", "s003")]:
+            assert [pid for pid in index.find(word, full_text=True).ids if word in notes[pid]] == [holder], word
+
+
+def test_notes_already_folded_are_kept_once(tmp_path: Path) -> None:
+    """A note that folding leaves as it is (lower case, single spaces) is searched as the note
+    itself, not a copy; one that folding changes is searched folded."""
+    with Library.open(tmp_path / "lib") as library:
+        library.import_papers(corpus(3, 4))
+        library.set_notes("s000", "plain lower case note")
+        library.set_notes("s001", "Mixed  Case Note")
+        index = library.search_index()
+        assert index.find("lower case", full_text=True).ids == ["s000"]
+        assert index.find("mixed case", full_text=True).ids == ["s001"]
+        positions = {pid: n for n, pid in enumerate(library.papers)}
+        assert index._notes[positions["s000"]] is library.state("s000").notes
+        assert index._notes[positions["s001"]] == "mixed case note"

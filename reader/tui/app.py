@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from reader.library import Library
 from reader.resources import bundled
+from reader.tui.allocator import tune_allocator
 from reader.tui.commands import ReaderCommands
 from reader.tui.external_editor import EditorError
 from reader.tui.first_look import FirstLook, LibraryRead, wake_today, wants_first_look
@@ -228,6 +229,7 @@ class ReaderApp(App[None]):
 def open_for_app(db: Path | None) -> Library:
     """Open the library as the app does: whole, or (a big one) lazily, to be drawn first and read
     in a thread (`FirstLook`). Errors in what is read now raise before the app starts."""
+    tune_allocator()  # before the library is read: its parse is the first big temporary block
     library = Library.open(db, holder="app", lazy=True)
     try:
         if not wants_first_look(library):
