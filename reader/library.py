@@ -181,10 +181,10 @@ class _Derived:
 
 _DEFAULT_STATE = UserState()
 SHARDS_KEPT = 4
+"""How many shards of full paper records a library keeps in memory (the last used)."""
 RELEASE_STATES_FROM = 2 << 20
 """A state file bigger than this (~7,000 papers' states) is not kept in memory as stored once
 the states are read. A smaller one is: it is compacted on close, as a file in memory is."""
-"""How many shards of full paper records a library keeps in memory (the last used)."""
 INBOX_PATCH_MAX = 200
 """A state change moving more papers than this between statuses rebuilds the kept lists of each
 status (the inbox and the board's columns) on next use instead of patching them."""
