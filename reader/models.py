@@ -203,35 +203,7 @@ class Paper:
         return self.days[-1] if self.days else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "abstract": self.abstract,
-            "authors": list(self.authors),
-            "arxiv_id": self.arxiv_id,
-            "published": self.published,
-            "days": list(self.days),
-            "upvotes": self.upvotes,
-            "ai_summary": self.ai_summary,
-            "ai_keywords": list(self.ai_keywords),
-            "github_url": self.github_url,
-            "project_url": self.project_url,
-            "primary_category": self.primary_category,
-            "comments": self.comments,
-            "categories": list(self.categories),
-            "doi": self.doi,
-            "journal_ref": self.journal_ref,
-            "arxiv_comment": self.arxiv_comment,
-            "updated": self.updated,
-            "version": self.version,
-            "organization": self.organization,
-            "organization_id": self.organization_id,
-            "author_count": self.author_count,
-            "github_stars": self.github_stars,
-            "withdrawn_at": self.withdrawn_at,
-            "announce_type": self.announce_type,
-            "sources": list(self.sources),
-        }
+        return {"id": self.id, **self.stored()}
 
     def stored(self) -> dict[str, Any]:
         """`to_dict()` without the id: the record a shard keeps under the id (an import makes
